@@ -1,0 +1,28 @@
+/**
+ * The one seam between the store and an engine. Both engines return rows with the same JavaScript types:
+ * numeric and date as text (exact), timestamptz as an ISO-8601 UTC string, bigint as a number.
+ */
+export type Engine = 'postgres' | 'pglite';
+
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly engine: Engine;
+  /** Runs fn in one transaction: committed when fn resolves, rolled back (nothing left behind) when it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
+
+/** PostgreSQL writes "2024-01-15 08:05:00.123+00" (zone per session, which both engines set to UTC). */
+export function timestampToIso(text: string): string {
+  const m = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?:([+-]\d\d)(?::?(\d\d))?(?::\d\d)?)?$/.exec(text);
+  if (!m) return new Date(text).toISOString();
+  const zone = m[3] ? `${m[3]}:${m[4] ?? '00'}` : 'Z';
+  return new Date(`${m[1]}T${m[2]}${zone}`).toISOString();
+}

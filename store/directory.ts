@@ -1,0 +1,95 @@
+import { Identifier, Organization, Practitioner, type OrganizationInput, type PractitionerInput } from '../canonical/index.js';
+import { StoreError, isUniqueViolation } from './errors.js';
+import type { Scope } from './scope.js';
+import type { Queryable } from './database.js';
+
+/** Organizations and practitioners: the parties records and exchanges name, each found by any of its identifiers. */
+
+async function claimIdentifiers(q: Queryable, table: string, owner: string, ownerId: string, identifiers: readonly Identifier[]): Promise<void> {
+  for (const i of identifiers) {
+    const rows = await q.query<{ owner: string }>(
+      `INSERT INTO ${table} (system, value, ${owner}) VALUES ($1, $2, $3)
+       ON CONFLICT (system, value) DO UPDATE SET system = EXCLUDED.system RETURNING ${owner} AS owner`,
+      [i.system, i.value, ownerId],
+    );
+    if (rows[0]?.owner !== ownerId) {
+      throw new StoreError('identifier-taken', `identifier in system ${i.system} already names another record`, { system: i.system });
+    }
+  }
+}
+
+export function organizationRepository(scope: Scope) {
+  return {
+    /** Stores an organization, or replaces it when the id exists; its identifiers may not name another one. */
+    async save(input: OrganizationInput): Promise<Organization> {
+      const org = Organization.parse(input);
+      try {
+        await scope.atomic(async (tx) => {
+          await tx.query(
+            `INSERT INTO organizations (id, name, home_community_id, resource) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, home_community_id = EXCLUDED.home_community_id, resource = EXCLUDED.resource`,
+            [org.id, org.name, org.homeCommunityId ?? null, JSON.stringify(org)],
+          );
+          await claimIdentifiers(tx, 'organization_identifiers', 'organization_id', org.id, org.identifiers);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new StoreError('duplicate', 'home community id already names another organization');
+        throw error;
+      }
+      return org;
+    },
+    async get(id: string): Promise<Organization | undefined> {
+      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations WHERE id = $1', [id]);
+      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
+    },
+    async findByIdentifier(system: string, value: string): Promise<Organization | undefined> {
+      const i = Identifier.parse({ system, value });
+      const rows = await scope.q.query<{ resource: unknown }>(
+        `SELECT o.resource FROM organizations o JOIN organization_identifiers i ON i.organization_id = o.id WHERE i.system = $1 AND i.value = $2`,
+        [i.system, i.value],
+      );
+      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
+    },
+    /** By home community id, in either spelling (urn:oid:1.2.3 or 1.2.3). */
+    async findByHomeCommunityId(hcid: string): Promise<Organization | undefined> {
+      const normal = hcid.startsWith('urn:oid:') ? hcid : `urn:oid:${hcid}`;
+      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations WHERE home_community_id = $1', [normal]);
+      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
+    },
+    async list(limit = 100): Promise<Organization[]> {
+      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations ORDER BY name, id LIMIT $1', [limit]);
+      return rows.map((r) => Organization.parse(r.resource));
+    },
+  };
+}
+
+export function practitionerRepository(scope: Scope) {
+  return {
+    async save(input: PractitionerInput): Promise<Practitioner> {
+      const practitioner = Practitioner.parse(input);
+      await scope.atomic(async (tx) => {
+        await tx.query(
+          `INSERT INTO practitioners (id, resource) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET resource = EXCLUDED.resource`,
+          [practitioner.id, JSON.stringify(practitioner)],
+        );
+        await claimIdentifiers(tx, 'practitioner_identifiers', 'practitioner_id', practitioner.id, practitioner.identifiers);
+      });
+      return practitioner;
+    },
+    async get(id: string): Promise<Practitioner | undefined> {
+      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM practitioners WHERE id = $1', [id]);
+      return rows[0] ? Practitioner.parse(rows[0].resource) : undefined;
+    },
+    async findByIdentifier(system: string, value: string): Promise<Practitioner | undefined> {
+      const i = Identifier.parse({ system, value });
+      const rows = await scope.q.query<{ resource: unknown }>(
+        `SELECT p.resource FROM practitioners p JOIN practitioner_identifiers i ON i.practitioner_id = p.id WHERE i.system = $1 AND i.value = $2`,
+        [i.system, i.value],
+      );
+      return rows[0] ? Practitioner.parse(rows[0].resource) : undefined;
+    },
+  };
+}
+
+export type OrganizationRepository = ReturnType<typeof organizationRepository>;
+export type PractitionerRepository = ReturnType<typeof practitionerRepository>;

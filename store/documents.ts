@@ -1,0 +1,104 @@
+import { createHash } from 'node:crypto';
+import { Document, startInstant, type DocumentInput } from '../canonical/index.js';
+import { StoreError, isUniqueViolation } from './errors.js';
+import type { Scope } from './scope.js';
+
+const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
+
+/** Filters of XDS FindDocuments that the store answers with its indexes; codes are written system|code. */
+export interface DocumentQuery {
+  readonly statuses?: readonly ('approved' | 'deprecated')[];
+  readonly classCodes?: readonly string[];
+  readonly typeCodes?: readonly string[];
+  readonly formatCodes?: readonly string[];
+  readonly practiceSettingCodes?: readonly string[];
+  readonly facilityTypeCodes?: readonly string[];
+  readonly creationFrom?: string;
+  readonly creationTo?: string;
+  readonly serviceStartFrom?: string;
+  readonly serviceStartTo?: string;
+  readonly limit?: number;
+}
+
+export function documentRepository(scope: Scope) {
+  const select = async (where: string, params: unknown[]): Promise<Document[]> => {
+    const rows = await scope.q.query<{ resource: unknown }>(`SELECT resource FROM documents WHERE ${where}`, params);
+    return rows.map((r) => Document.parse(r.resource));
+  };
+
+  return {
+    /** Stores a document and its content; the metadata's hash and size must describe the content exactly. */
+    async insert(input: DocumentInput, content: Uint8Array): Promise<Document> {
+      const doc = Document.parse(input);
+      const sha1 = createHash('sha1').update(content).digest('hex');
+      if (sha1 !== doc.hash || content.byteLength !== doc.size) {
+        throw new StoreError('content-mismatch', 'document hash or size does not match its content', { uniqueId: doc.uniqueId });
+      }
+      try {
+        await scope.atomic(async (tx) => {
+          await tx.query(
+            `INSERT INTO documents (id, patient_id, unique_id, entry_uuid, repository_unique_id, status, class_code, type_code,
+               format_code, practice_setting_code, facility_type_code, creation_time, service_start_time, resource)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+            [
+              doc.id, doc.patientId, doc.uniqueId, doc.entryUuid, doc.repositoryUniqueId, doc.availabilityStatus,
+              token(doc.classCode), token(doc.typeCode), token(doc.formatCode), token(doc.practiceSettingCode),
+              token(doc.healthcareFacilityTypeCode), startInstant(doc.creationTime),
+              doc.serviceStartTime ? startInstant(doc.serviceStartTime) : null, JSON.stringify(doc),
+            ],
+          );
+          await tx.query('INSERT INTO document_content (document_id, content) VALUES ($1, $2)', [doc.id, content]);
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw new StoreError('duplicate', 'a document with this uniqueId or entryUUID exists', { uniqueId: doc.uniqueId });
+        throw error;
+      }
+      return doc;
+    },
+
+    async get(id: string): Promise<Document | undefined> {
+      return (await select('id = $1', [id]))[0];
+    },
+    async getByUniqueId(uniqueId: string): Promise<Document | undefined> {
+      return (await select('unique_id = $1', [uniqueId]))[0];
+    },
+    async getByEntryUuid(entryUuid: string): Promise<Document | undefined> {
+      return (await select('entry_uuid = $1', [entryUuid.toLowerCase()]))[0];
+    },
+
+    async getContent(id: string): Promise<Uint8Array | undefined> {
+      const rows = await scope.q.query<{ content: Uint8Array }>('SELECT content FROM document_content WHERE document_id = $1', [id]);
+      return rows[0] ? new Uint8Array(rows[0].content) : undefined;
+    },
+
+    /** One patient's documents matching every given filter (a list filter matches any of its values), newest first. */
+    list(patientId: string, query: DocumentQuery = {}): Promise<Document[]> {
+      const params: unknown[] = [patientId];
+      const where = ['patient_id = $1'];
+      const any = (column: string, values?: readonly string[]) => {
+        if (!values || values.length === 0) return;
+        params.push(values);
+        where.push(`${column} = ANY($${params.length}::text[])`);
+      };
+      const range = (column: string, op: '>=' | '<', value?: string) => {
+        if (!value) return;
+        params.push(startInstant(value));
+        where.push(`${column} ${op} $${params.length}::timestamptz`);
+      };
+      any('status', query.statuses);
+      any('class_code', query.classCodes);
+      any('type_code', query.typeCodes);
+      any('format_code', query.formatCodes);
+      any('practice_setting_code', query.practiceSettingCodes);
+      any('facility_type_code', query.facilityTypeCodes);
+      range('creation_time', '>=', query.creationFrom);
+      range('creation_time', '<', query.creationTo);
+      range('service_start_time', '>=', query.serviceStartFrom);
+      range('service_start_time', '<', query.serviceStartTo);
+      params.push(Math.min(query.limit ?? 1000, 1000));
+      return select(`${where.join(' AND ')} ORDER BY creation_time DESC, id DESC LIMIT $${params.length}`, params);
+    },
+  };
+}
+
+export type DocumentRepository = ReturnType<typeof documentRepository>;

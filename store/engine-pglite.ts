@@ -1,0 +1,35 @@
+import { PGlite } from '@electric-sql/pglite';
+import { OID, timestampToIso, type Database, type Queryable } from './database.js';
+
+const parsers = {
+  [OID.int8]: (t: string) => Number(t),
+  [OID.numeric]: (t: string) => t,
+  [OID.date]: (t: string) => t,
+  [OID.timestamp]: timestampToIso,
+  [OID.timestamptz]: timestampToIso,
+};
+
+export interface PgliteOptions {
+  /** A directory on disk, or undefined for an in-memory database (tests). */
+  dataDir?: string;
+}
+
+/** PostgreSQL compiled to WebAssembly, in-process: the embedded default. One connection, so queries queue. */
+export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
+  const db = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers });
+  await db.exec("SET TimeZone = 'UTC'");
+  const run = async <R extends object>(target: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) =>
+    (await target.query<R>(sql, params as unknown[] | undefined)).rows;
+
+  return {
+    engine: 'pglite',
+    query: (sql, params) => run(db, sql, params),
+    exec: async (sql) => void (await db.exec(sql)),
+    transaction: (fn) =>
+      db.transaction(async (t) => {
+        const tx: Queryable = { query: (sql, params) => run(t, sql, params), exec: async (sql) => void (await t.exec(sql)) };
+        return fn(tx);
+      }),
+    close: () => db.close(),
+  };
+}

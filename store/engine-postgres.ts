@@ -1,0 +1,70 @@
+import pg from 'pg';
+import { OID, timestampToIso, type Database, type Queryable } from './database.js';
+
+const parsers = new Map<number, (text: string) => unknown>([
+  [OID.int8, (t) => Number(t)],
+  [OID.numeric, (t) => t],
+  [OID.date, (t) => t],
+  [OID.timestamp, timestampToIso],
+  [OID.timestamptz, timestampToIso],
+]);
+
+const typeOverrides = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    return (parsers.get(oid) ?? pg.types.getTypeParser(oid, format ?? 'text')) as (value: string) => unknown;
+  },
+} as pg.CustomTypesConfig;
+
+export interface PostgresOptions {
+  connectionString: string;
+  maxConnections?: number;
+  applicationName?: string;
+}
+
+/** PostgreSQL through a pg pool: the production store. */
+export function openPostgres(options: PostgresOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    application_name: options.applicationName ?? 'crossgate',
+    options: '-c TimeZone=UTC',
+    types: typeOverrides,
+  });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+
+  const run = async <R extends object>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
+    (await client.query(sql, params as unknown[] | undefined)).rows as R[];
+
+  return {
+    engine: 'postgres',
+    query: (sql, params) => run(pool, sql, params),
+    exec: async (sql) => void (await pool.query(sql)),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let released = false;
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          query: (sql, params) => run(client, sql, params),
+          exec: async (sql) => void (await client.query(sql)),
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await client.query('ROLLBACK');
+        } catch (rollbackError) {
+          // A connection that cannot roll back is broken: destroy it rather than return it to the pool.
+          client.release(rollbackError as Error);
+          released = true;
+        }
+        throw error;
+      } finally {
+        if (!released) client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

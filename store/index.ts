@@ -1,0 +1,10 @@
+export { openStore, openDatabase, type StoreOptions } from './open.js';
+export { createStore, type Store, type RootStore, type StoreCounts } from './store.js';
+export { migrate, loadMigrations } from './migrate.js';
+export { StoreError } from './errors.js';
+export type { Database, Engine, Queryable } from './database.js';
+export type { Page, ListOptions } from './record-table.js';
+export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics } from './patients.js';
+export type { ObservationQuery } from './clinical.js';
+export type { DocumentQuery } from './documents.js';
+export type { Receipt } from './inbound.js';

@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { familyKey, Identifier, Patient, type PatientInput } from '../canonical/index.js';
+import { StoreError, isUniqueViolation } from './errors.js';
+import { batches, type Scope } from './scope.js';
+import type { Queryable } from './database.js';
+
+export interface PatientRecord {
+  readonly patient: Patient;
+  /** Incremented on every change; updates name the version they read, so a concurrent edit is refused. */
+  readonly version: number;
+}
+
+export interface PatientMerge {
+  readonly id: string;
+  readonly survivorId: string;
+  readonly mergedId: string;
+  readonly reason: string;
+  readonly mergedBy: string;
+  readonly mergedAt: string;
+  /** What moved from the merged record to the survivor, so the merge can be traced and undone by hand. */
+  readonly moved: { identifiers: Identifier[]; records: Record<string, string[]> };
+}
+
+export interface DuplicateGroup {
+  readonly familyKey: string;
+  readonly birthDate: string;
+  readonly patientIds: string[];
+}
+
+export type Demographics = Pick<PatientInput, 'names' | 'birthDate' | 'gender' | 'deceased' | 'addresses' | 'telecom' | 'managingOrganizationId'>;
+
+/** The tables whose rows belong to a patient and follow the survivor in a merge. */
+const PATIENT_RECORD_TABLES = ['observations', 'conditions', 'care_program_enrolments', 'diagnostic_reports', 'documents'] as const;
+
+const SELECT_PATIENT = `
+  SELECT p.id, p.version, p.resource,
+    COALESCE((SELECT jsonb_agg(i.detail ORDER BY i.seq) FROM patient_identifiers i WHERE i.patient_id = p.id), '[]'::jsonb) AS identifiers
+  FROM patients p`;
+
+type PatientRow = { id: string; version: number; resource: Record<string, unknown>; identifiers: unknown[] };
+
+function fromRow(row: PatientRow): PatientRecord {
+  return { patient: Patient.parse({ ...row.resource, identifiers: row.identifiers }), version: row.version };
+}
+
+/** The family keys a patient is found by: the own name and the partner's name of every name it carries. */
+function nameKeys(p: Patient): string[] {
+  const keys = new Set<string>();
+  for (const n of p.names) {
+    keys.add(familyKey(n.family, n.familyPrefix));
+    if (n.partnerFamily) keys.add(familyKey(n.partnerFamily, n.partnerPrefix));
+  }
+  keys.delete('');
+  return [...keys];
+}
+
+function stored(p: Patient): Record<string, unknown> {
+  const { identifiers: _identifiers, ...rest } = p;
+  return rest;
+}
+
+async function writeNameKeys(q: Queryable, patients: readonly Patient[]): Promise<void> {
+  const rows = patients.flatMap((p) => nameKeys(p).map((k) => ({ patient_id: p.id, family_key: k, birth_date: p.birthDate ?? null })));
+  if (rows.length === 0) return;
+  await q.query(
+    `INSERT INTO patient_name_keys (patient_id, family_key, birth_date)
+     SELECT x.patient_id, x.family_key, x.birth_date FROM jsonb_to_recordset($1::jsonb) AS x(patient_id uuid, family_key text, birth_date text)
+     ON CONFLICT DO NOTHING`,
+    [JSON.stringify(rows)],
+  );
+}
+
+async function refuseTakenIdentifiers(q: Queryable, rows: readonly { system: string; value: string; patient_id: string }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const taken = await q.query<{ system: string; value: string; patient_id: string }>(
+    `SELECT i.system, i.value, i.patient_id FROM patient_identifiers i
+     JOIN jsonb_to_recordset($1::jsonb) AS x(system text, value text, patient_id uuid)
+       ON i.system = x.system AND i.value = x.value AND i.patient_id <> x.patient_id`,
+    [JSON.stringify(rows)],
+  );
+  const first = taken[0];
+  if (first) {
+    throw new StoreError('identifier-taken', `identifier in system ${first.system} already belongs to another patient`, {
+      system: first.system,
+      patientId: first.patient_id,
+    });
+  }
+}
+
+async function insertIdentifiers(q: Queryable, rows: readonly { system: string; value: string; patient_id: string; detail: Identifier }[], linkedBy: string): Promise<number> {
+  if (rows.length === 0) return 0;
+  await refuseTakenIdentifiers(q, rows);
+  try {
+    const inserted = await q.query(
+      `INSERT INTO patient_identifiers (system, value, patient_id, detail, linked_by)
+       SELECT e.v->>'system', e.v->>'value', (e.v->>'patient_id')::uuid, e.v->'detail', $2
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n
+       ON CONFLICT (system, value) DO NOTHING RETURNING system`,
+      [JSON.stringify(rows), linkedBy],
+    );
+    return inserted.length;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new StoreError('identifier-taken', 'an identifier already belongs to another patient');
+    throw error;
+  }
+}
+
+export function patientRepository(scope: Scope) {
+  const { q } = scope;
+
+  async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await q.query<PatientRow>(`${SELECT_PATIENT} WHERE p.id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], p.id)`, [ids]);
+    return rows.map(fromRow);
+  }
+
+  return {
+    /** Validates and stores new patients with their identifiers; an identifier held by another patient refuses all. */
+    async insertMany(inputs: readonly PatientInput[], linkedBy = 'import'): Promise<Patient[]> {
+      const patients = inputs.map((i) => Patient.parse(i));
+      await scope.atomic(async (tx) => {
+        for (const batch of batches(patients, 1000)) {
+          await tx.query(
+            `INSERT INTO patients (id, status, merged_into, birth_date, gender, resource)
+             SELECT x.id, x.status, x.merged_into, x.birth_date, x.gender, x.resource
+             FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, merged_into uuid, birth_date text, gender text, resource jsonb)`,
+            [JSON.stringify(batch.map((p) => ({ id: p.id, status: p.status, merged_into: p.mergedInto ?? null, birth_date: p.birthDate ?? null, gender: p.gender, resource: stored(p) })))],
+          );
+          const identifiers = batch.flatMap((p) => p.identifiers.map((i) => ({ system: i.system, value: i.value, patient_id: p.id, detail: i })));
+          const inserted = await insertIdentifiers(tx, identifiers, linkedBy);
+          if (inserted !== identifiers.length) {
+            throw new StoreError('identifier-taken', 'an identifier is given twice in the same import');
+          }
+          await writeNameKeys(tx, batch);
+        }
+      });
+      return patients;
+    },
+
+    async insert(input: PatientInput, linkedBy = 'import'): Promise<Patient> {
+      const [p] = await this.insertMany([input], linkedBy);
+      return p!;
+    },
+
+    async get(id: string): Promise<PatientRecord | undefined> {
+      return (await getMany([id]))[0];
+    },
+
+    getMany,
+
+    /** The patient an identifier is linked to (the survivor, after a merge moved the identifier). */
+    async findByIdentifier(system: string, value: string): Promise<PatientRecord | undefined> {
+      const ident = Identifier.parse({ system, value });
+      const rows = await q.query<PatientRow>(
+        `${SELECT_PATIENT} WHERE p.id = (SELECT patient_id FROM patient_identifiers WHERE system = $1 AND value = $2)`,
+        [ident.system, ident.value],
+      );
+      return rows[0] ? fromRow(rows[0]) : undefined;
+    },
+
+    /**
+     * Links another system's identifier to a patient. Linking the same pair again is a no-op ('already-linked');
+     * an identifier that names a different patient is refused, never moved silently.
+     */
+    async linkIdentifier(patientId: string, input: z.input<typeof Identifier>, linkedBy: string): Promise<'linked' | 'already-linked'> {
+      const identifier = Identifier.parse(input);
+      return scope.atomic(async (tx) => {
+        const owner = await tx.query<{ status: string }>('SELECT status FROM patients WHERE id = $1 FOR UPDATE', [patientId]);
+        if (!owner[0]) throw new StoreError('not-found', 'patient not found', { patientId });
+        if (owner[0].status !== 'active') throw new StoreError('invalid-state', 'identifiers are linked to active patients only', { patientId });
+        const existing = await tx.query<{ patient_id: string }>(
+          'SELECT patient_id FROM patient_identifiers WHERE system = $1 AND value = $2',
+          [identifier.system, identifier.value],
+        );
+        if (existing[0]?.patient_id === patientId) return 'already-linked';
+        const inserted = await insertIdentifiers(tx, [{ system: identifier.system, value: identifier.value, patient_id: patientId, detail: identifier }], linkedBy);
+        if (inserted === 0) throw new StoreError('identifier-taken', 'identifier already belongs to another patient', { system: identifier.system });
+        await tx.query('UPDATE patients SET version = version + 1, updated_at = now() WHERE id = $1', [patientId]);
+        return 'linked';
+      });
+    },
+
+    /** Replaces a patient's demographics if nobody changed the record since `expectedVersion` was read. */
+    async updateDemographics(id: string, expectedVersion: number, demographics: Demographics): Promise<PatientRecord> {
+      return scope.atomic(async (tx) => {
+        const current = (await tx.query<PatientRow>(`${SELECT_PATIENT} WHERE p.id = $1 FOR UPDATE OF p`, [id]))[0];
+        if (!current) throw new StoreError('not-found', 'patient not found', { patientId: id });
+        if (current.version !== expectedVersion) {
+          throw new StoreError('version-conflict', 'patient was changed by someone else', { patientId: id, version: current.version });
+        }
+        const { patient: before } = fromRow(current);
+        if (before.status !== 'active') throw new StoreError('invalid-state', 'a merged patient cannot be changed', { patientId: id });
+        const next = Patient.parse({ ...before, ...demographics, id, identifiers: before.identifiers });
+        await tx.query(
+          `UPDATE patients SET resource = $2, birth_date = $3, gender = $4, version = version + 1, updated_at = now() WHERE id = $1`,
+          [id, JSON.stringify(stored(next)), next.birthDate ?? null, next.gender],
+        );
+        await tx.query('DELETE FROM patient_name_keys WHERE patient_id = $1', [id]);
+        await writeNameKeys(tx, [next]);
+        return { patient: next, version: expectedVersion + 1 };
+      });
+    },
+
+    /** Active patients known by this family key (own or partner name), optionally with this birth date. */
+    async findByFamilyKey(key: string, birthDate?: string, limit = 50): Promise<PatientRecord[]> {
+      const rows = await q.query<{ patient_id: string }>(
+        `SELECT DISTINCT k.patient_id FROM patient_name_keys k JOIN patients p ON p.id = k.patient_id AND p.status = 'active'
+         WHERE k.family_key = $1 AND ($2::text IS NULL OR k.birth_date = $2) ORDER BY k.patient_id LIMIT $3`,
+        [key, birthDate ?? null, limit],
+      );
+      return getMany(rows.map((r) => r.patient_id));
+    },
+
+    async findByBirthDate(birthDate: string, limit = 200): Promise<PatientRecord[]> {
+      const rows = await q.query<{ id: string }>(
+        `SELECT id FROM patients WHERE birth_date = $1 AND status = 'active' ORDER BY id LIMIT $2`,
+        [birthDate, limit],
+      );
+      return getMany(rows.map((r) => r.id));
+    },
+
+    /** Groups of active patients sharing a folded family name and a birth date: likely the same person. */
+    async duplicateGroups(limit = 100): Promise<DuplicateGroup[]> {
+      const rows = await q.query<{ family_key: string; birth_date: string; ids: string[] }>(
+        `SELECT k.family_key, k.birth_date, array_agg(DISTINCT k.patient_id ORDER BY k.patient_id) AS ids
+         FROM patient_name_keys k JOIN patients p ON p.id = k.patient_id AND p.status = 'active'
+         WHERE k.birth_date IS NOT NULL
+         GROUP BY k.family_key, k.birth_date HAVING count(DISTINCT k.patient_id) > 1
+         ORDER BY k.family_key, k.birth_date LIMIT $1`,
+        [limit],
+      );
+      return rows.map((r) => ({ familyKey: r.family_key, birthDate: r.birth_date, patientIds: r.ids }));
+    },
+
+    /**
+     * Merges one record into another: identifiers and clinical records move to the survivor, the merged record
+     * stays (status merged, pointing at the survivor) and the merge row lists everything that moved.
+     */
+    async merge(survivorId: string, mergedId: string, by: { mergedBy: string; reason: string }): Promise<PatientMerge> {
+      if (survivorId === mergedId) throw new StoreError('invalid-state', 'a patient cannot be merged into itself');
+      return scope.atomic(async (tx) => {
+        const locked = await tx.query<{ id: string; status: string }>(
+          'SELECT id, status FROM patients WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE',
+          [[survivorId, mergedId]],
+        );
+        for (const id of [survivorId, mergedId]) {
+          const row = locked.find((r) => r.id === id);
+          if (!row) throw new StoreError('not-found', 'patient not found', { patientId: id });
+          if (row.status !== 'active') throw new StoreError('invalid-state', 'only active patients can be merged', { patientId: id });
+        }
+        const identifiers = await tx.query<{ detail: Identifier }>(
+          'UPDATE patient_identifiers SET patient_id = $1 WHERE patient_id = $2 RETURNING detail',
+          [survivorId, mergedId],
+        );
+        const records: Record<string, string[]> = {};
+        for (const table of PATIENT_RECORD_TABLES) {
+          const moved = await tx.query<{ id: string }>(`UPDATE ${table} SET patient_id = $1 WHERE patient_id = $2 RETURNING id`, [survivorId, mergedId]);
+          if (moved.length > 0) records[table] = moved.map((r) => r.id).sort();
+        }
+        await tx.query(
+          `INSERT INTO patient_name_keys (patient_id, family_key, birth_date)
+           SELECT $1, family_key, birth_date FROM patient_name_keys WHERE patient_id = $2 ON CONFLICT DO NOTHING`,
+          [survivorId, mergedId],
+        );
+        await tx.query(
+          `UPDATE patients SET status = 'merged', merged_into = $1, version = version + 1, updated_at = now(),
+             resource = resource || jsonb_build_object('status', 'merged', 'mergedInto', $1::text) WHERE id = $2`,
+          [survivorId, mergedId],
+        );
+        await tx.query('UPDATE patients SET version = version + 1, updated_at = now() WHERE id = $1', [survivorId]);
+        const moved = { identifiers: identifiers.map((r) => r.detail), records };
+        const row = (
+          await tx.query<{ id: string; merged_at: string }>(
+            `INSERT INTO patient_merges (id, survivor_id, merged_id, reason, merged_by, moved) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, merged_at`,
+            [randomUUID(), survivorId, mergedId, by.reason, by.mergedBy, JSON.stringify(moved)],
+          )
+        )[0]!;
+        return { id: row.id, survivorId, mergedId, reason: by.reason, mergedBy: by.mergedBy, mergedAt: row.merged_at, moved };
+      });
+    },
+
+    /** Every merge a patient took part in, as survivor or as the merged record, oldest first. */
+    async mergeHistory(patientId: string): Promise<PatientMerge[]> {
+      const rows = await q.query<{ id: string; survivor_id: string; merged_id: string; reason: string; merged_by: string; merged_at: string; moved: PatientMerge['moved'] }>(
+        `SELECT id, survivor_id, merged_id, reason, merged_by, merged_at, moved FROM patient_merges
+         WHERE survivor_id = $1 OR merged_id = $1 ORDER BY merged_at, id`,
+        [patientId],
+      );
+      return rows.map((r) => ({ id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, reason: r.reason, mergedBy: r.merged_by, mergedAt: r.merged_at, moved: r.moved }));
+    },
+
+    /** Active patients in id order, for exports and batch jobs. */
+    async listIds(options: { limit?: number; afterId?: string } = {}): Promise<string[]> {
+      const rows = await q.query<{ id: string }>(
+        `SELECT id FROM patients WHERE status = 'active' AND ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+        [options.afterId ?? null, Math.min(options.limit ?? 100, 10000)],
+      );
+      return rows.map((r) => r.id);
+    },
+  };
+}
+
+export type PatientRepository = ReturnType<typeof patientRepository>;

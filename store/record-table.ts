@@ -1,0 +1,110 @@
+import type { z } from 'zod';
+import { batches, type Scope } from './scope.js';
+
+/**
+ * A table of patient-scoped clinical records: the canonical record as jsonb plus the columns that indexes need.
+ * Table and column names come from the code below, never from input, so building SQL from them is safe;
+ * every value travels as a parameter (one jsonb array per batch, unpacked by jsonb_to_recordset).
+ */
+export interface ColumnSpec<T> {
+  readonly name: string;
+  readonly type: 'uuid' | 'text' | 'text[]' | 'timestamptz' | 'numeric' | 'jsonb';
+  readonly value: (record: T) => unknown;
+}
+
+export interface ListOptions {
+  readonly limit?: number;
+  /** Keyset cursor: the last row of the previous page (its order time, null when it had none, and id). */
+  readonly after?: { readonly at: string | null; readonly id: string };
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: { at: string | null; id: string };
+}
+
+export const MAX_PAGE = 1000;
+const BATCH = 2000;
+
+export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>> {
+  private readonly insertSql: string;
+
+  constructor(
+    readonly table: string,
+    private readonly schema: S,
+    private readonly columns: readonly ColumnSpec<z.infer<S>>[],
+    /** The time column pages are ordered by, newest first. */
+    private readonly orderColumn: string,
+  ) {
+    const all = [
+      { name: 'id', type: 'uuid' },
+      { name: 'patient_id', type: 'uuid' },
+      ...columns,
+      { name: 'resource', type: 'jsonb' },
+    ];
+    const names = all.map((c) => c.name).join(', ');
+    const defs = all.map((c) => `${c.name} ${c.type === 'text[]' ? 'jsonb' : c.type}`).join(', ');
+    const select = all
+      .map((c) => (c.type === 'text[]' ? `ARRAY(SELECT jsonb_array_elements_text(x.${c.name}))` : `x.${c.name}`))
+      .join(', ');
+    this.insertSql = `INSERT INTO ${table} (${names}) SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS x(${defs})`;
+  }
+
+  /** Validates every record first, so a bad one is reported before anything is written. */
+  parseAll(inputs: readonly z.input<S>[]): z.infer<S>[] {
+    return inputs.map((input) => this.schema.parse(input));
+  }
+
+  async insertMany(scope: Scope, records: readonly z.infer<S>[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map((r) => {
+      const row: Record<string, unknown> = { id: r.id, patient_id: r.patientId, resource: r };
+      for (const c of this.columns) row[c.name] = c.value(r) ?? null;
+      return row;
+    });
+    await scope.atomic(async (q) => {
+      for (const batch of batches(rows, BATCH)) await q.query(this.insertSql, [JSON.stringify(batch)]);
+    });
+  }
+
+  async get(scope: Scope, id: string): Promise<z.infer<S> | undefined> {
+    const rows = await scope.q.query<{ resource: unknown }>(`SELECT resource FROM ${this.table} WHERE id = $1`, [id]);
+    return rows[0] ? this.schema.parse(rows[0].resource) : undefined;
+  }
+
+  async getMany(scope: Scope, ids: readonly string[]): Promise<z.infer<S>[]> {
+    if (ids.length === 0) return [];
+    const rows = await scope.q.query<{ resource: unknown }>(
+      `SELECT resource FROM ${this.table} WHERE id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], id)`,
+      [ids],
+    );
+    return rows.map((r) => this.schema.parse(r.resource));
+  }
+
+  /**
+   * One patient's records, newest first (records without a time last), in pages. `where` adds conditions on
+   * this table's columns, with its parameters numbered from $5.
+   */
+  async listByPatient(
+    scope: Scope,
+    patientId: string,
+    options: ListOptions = {},
+    where: { sql: string; params: unknown[] } = { sql: '', params: [] },
+  ): Promise<Page<z.infer<S>>> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
+    const col = this.orderColumn;
+    const cursor = options.after
+      ? `AND (CASE WHEN $2::timestamptz IS NULL THEN ${col} IS NULL AND id < $3::uuid
+              ELSE ${col} < $2 OR (${col} = $2 AND id < $3::uuid) OR ${col} IS NULL END)`
+      : 'AND $2::timestamptz IS NULL AND $3::uuid IS NULL';
+    const rows = await scope.q.query<{ id: string; at: string | null; resource: unknown }>(
+      `SELECT id, ${col} AS at, resource FROM ${this.table}
+       WHERE patient_id = $1 ${cursor} ${where.sql}
+       ORDER BY ${col} DESC NULLS LAST, id DESC LIMIT $4`,
+      [patientId, options.after?.at ?? null, options.after?.id ?? null, limit + 1, ...where.params],
+    );
+    const items = rows.slice(0, limit).map((r) => this.schema.parse(r.resource));
+    const last = rows.length > limit ? rows[limit - 1] : undefined;
+    return last ? { items, next: { at: last.at, id: last.id } } : { items };
+  }
+}

@@ -1,0 +1,87 @@
+import type { Database, Engine } from './database.js';
+import { rootScope, transactionScope, type Scope } from './scope.js';
+import { patientRepository } from './patients.js';
+import { organizationRepository, practitionerRepository } from './directory.js';
+import { careProgramRepository, conditionRepository, observationRepository, reportRepository } from './clinical.js';
+import { documentRepository } from './documents.js';
+import { inboundRepository } from './inbound.js';
+
+export interface StoreCounts {
+  patients: number;
+  observations: number;
+  conditions: number;
+  enrolments: number;
+  reports: number;
+  documents: number;
+  organizations: number;
+  practitioners: number;
+  inboundMessages: number;
+}
+
+function repositories(scope: Scope) {
+  return {
+    patients: patientRepository(scope),
+    organizations: organizationRepository(scope),
+    practitioners: practitionerRepository(scope),
+    observations: observationRepository(scope),
+    conditions: conditionRepository(scope),
+    carePrograms: careProgramRepository(scope),
+    reports: reportRepository(scope),
+    documents: documentRepository(scope),
+    inbound: inboundRepository(scope),
+  };
+}
+
+/**
+ * The one persistence interface, the same over PostgreSQL and PGlite. `transaction` hands the callback a Store
+ * whose every method runs in that transaction; if the callback throws, nothing it wrote remains.
+ */
+export interface Store extends ReturnType<typeof repositories> {
+  readonly engine: Engine;
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  counts(): Promise<StoreCounts>;
+}
+
+export interface RootStore extends Store {
+  /** Throws when the database cannot answer (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function build(engine: Engine, scope: Scope, transaction: Store['transaction']): Store {
+  return {
+    engine,
+    ...repositories(scope),
+    transaction,
+    async counts() {
+      const rows = await scope.q.query<Record<keyof StoreCounts, number>>(`SELECT
+        (SELECT count(*) FROM patients WHERE status = 'active') AS patients,
+        (SELECT count(*) FROM observations) AS observations,
+        (SELECT count(*) FROM conditions) AS conditions,
+        (SELECT count(*) FROM care_program_enrolments) AS enrolments,
+        (SELECT count(*) FROM diagnostic_reports) AS reports,
+        (SELECT count(*) FROM documents) AS documents,
+        (SELECT count(*) FROM organizations) AS organizations,
+        (SELECT count(*) FROM practitioners) AS practitioners,
+        (SELECT count(*) FROM inbound_messages) AS "inboundMessages"`);
+      return rows[0]!;
+    },
+  };
+}
+
+export function createStore(db: Database): RootStore {
+  const transaction: Store['transaction'] = (fn) =>
+    db.transaction((tx) => {
+      const scope = transactionScope(tx);
+      // Inside a transaction, a nested transaction joins the outer one.
+      const inner: Store = build(db.engine, scope, (nested) => nested(inner));
+      return fn(inner);
+    });
+  return {
+    ...build(db.engine, rootScope(db), transaction),
+    async ping() {
+      await db.query('SELECT 1');
+    },
+    close: () => db.close(),
+  };
+}
