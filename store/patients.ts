@@ -264,8 +264,8 @@ export function patientRepository(scope: Scope) {
           [survivorId, mergedId],
         );
         await tx.query(
-          `UPDATE patients SET status = 'merged', merged_into = $1, version = version + 1, updated_at = now(),
-             resource = resource || jsonb_build_object('status', 'merged', 'mergedInto', $1::text) WHERE id = $2`,
+          `UPDATE patients SET status = 'merged', merged_into = $1::uuid, version = version + 1, updated_at = now(),
+             resource = resource || jsonb_build_object('status', 'merged', 'mergedInto', $1::uuid) WHERE id = $2`,
           [survivorId, mergedId],
         );
         await tx.query('UPDATE patients SET version = version + 1, updated_at = now() WHERE id = $1', [survivorId]);
