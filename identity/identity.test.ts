@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IdentifierSystems } from '../canonical/index.js';
+import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
+import { aPatient, uniqueBsn } from '../test/support/factories.js';
+import { duplicateReport, findByIdentifier, findById, findCandidates, linkIdentifier, merge } from './index.js';
+
+let t: TestStore;
+beforeAll(async () => {
+  t = await openTestStore();
+});
+afterAll(async () => t.close());
+
+describe(`identity on ${engineUnderTest}`, () => {
+  it('finds a patient by identifier and by a merged record id, always reaching the survivor', async () => {
+    const { store } = t;
+    const survivor = await store.patients.insert(aPatient());
+    const old = await store.patients.insert(aPatient());
+    await merge(store, survivor.id, old.id, { mergedBy: 'admin', reason: 'duplicate' });
+    expect((await findById(store, old.id))?.patient.id).toBe(survivor.id);
+    expect((await findByIdentifier(store, old.identifiers[0]!))?.patient.id).toBe(survivor.id);
+    const linked = await linkIdentifier(store, old.id, { system: 'urn:oid:2.16.840.1.113883.3.7.1', value: 'EXT-9' }, 'test');
+    expect(linked).toEqual({ outcome: 'linked', patientId: survivor.id });
+    expect((await findByIdentifier(store, { system: '2.16.840.1.113883.3.7.1', value: 'EXT-9' }))?.patient.id).toBe(survivor.id);
+  });
+
+  it('finds one confident candidate by demographics, and reports several as ambiguous', async () => {
+    const { store } = t;
+    const p = await store.patients.insert(aPatient({ birthDate: '1948-11-30', gender: 'male', names: [{ family: 'Heuvel', familyPrefix: 'van den', given: ['Gerrit'], initials: 'G.' }] }));
+    const found = await findCandidates(store, { names: [{ family: 'van den Heuvel', given: ['Gerrit'] }], birthDate: '1948-11-30', gender: 'male' });
+    expect(found.decision).toEqual({ outcome: 'match', patientId: p.id });
+
+    const typo = await findCandidates(store, { names: [{ family: 'Heuvels', given: ['G'] }], birthDate: '1948-11-30', gender: 'male' });
+    expect(typo.results[0]).toMatchObject({ patientId: p.id });
+    expect(typo.results[0]!.reasons).toContain('family name one edit apart');
+
+    const twin = await store.patients.insert(aPatient({ birthDate: '1948-11-30', gender: 'male', names: [{ family: 'Heuvel', familyPrefix: 'van den', given: ['Gerard'], initials: 'G.' }] }));
+    const both = await findCandidates(store, { names: [{ family: 'van den Heuvel', given: [] }], birthDate: '1948-11-30', gender: 'male' });
+    expect(both.decision).toEqual({ outcome: 'ambiguous', patientIds: expect.arrayContaining([p.id, twin.id]) });
+    const none = await findCandidates(store, { names: [{ family: 'Nobody', given: [] }], birthDate: '1901-01-01' });
+    expect(none.decision).toEqual({ outcome: 'none' });
+  });
+
+  it('never matches a different BSN', async () => {
+    const { store } = t;
+    const p = await store.patients.insert(aPatient({ birthDate: '1970-07-07', names: [{ family: 'Uniek', given: ['Sara'] }] }));
+    const r = await findCandidates(store, { identifiers: [{ system: IdentifierSystems.bsn.uri, value: uniqueBsn() }], names: [{ family: 'Uniek', given: ['Sara'] }], birthDate: '1970-07-07', gender: 'female' });
+    expect(r.results.find((x) => x.patientId === p.id)).toMatchObject({ score: 0, reasons: ['BSN differs'] });
+    expect(r.decision).toEqual({ outcome: 'none' });
+  });
+
+  it('reports likely duplicates with scores and reasons, strongest first', async () => {
+    const { store } = t;
+    const a = await store.patients.insert(aPatient({ identifiers: [], birthDate: '1939-09-09', names: [{ family: 'Dubbel', familyPrefix: 'de', given: ['Klaas'], initials: 'K.' }], gender: 'male' }));
+    const b = await store.patients.insert(aPatient({ identifiers: [], birthDate: '1939-09-09', names: [{ family: 'de Dubbel', given: ['Klaas'] }], gender: 'male' }));
+    const report = await duplicateReport(store, 1000);
+    const entry = report.find((e) => e.familyKey === 'dubbel');
+    expect(entry?.patients.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
+    expect(entry?.patients[1]).toMatchObject({ score: 100, reasons: expect.arrayContaining(['family name equal', 'birth date equal', 'initials equal']) });
+  });
+});
