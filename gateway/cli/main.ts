@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { startGateway } from '../server.js';
+import { seedSynthetic } from '../demo-data.js';
+import { migrate, openDatabase } from '../../store/index.js';
+import { openStore } from '../../store/open.js';
+import { DEFAULT_SYNTHETIC } from '../../fixtures/synthetic/generate.js';
+
+const positiveInt = (max: number) => (value: string) => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+  return n;
+};
+
+function config(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`crossgate: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function storeOptions(c: Config) {
+  return c.database.url ? { databaseUrl: c.database.url } : { dataDir: c.database.dataDir };
+}
+
+const program = new Command()
+  .name('crossgate')
+  .description('Crossgate interoperability gateway. Configuration comes from the environment (see README).')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the gateway (migrates the database first; seeds demo data into an empty embedded database)')
+  .action(async () => {
+    const c = config();
+    const logger = createLogger(c.logLevel);
+    const gateway = await startGateway(c, logger);
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'signal received');
+      gateway.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(async () => {
+    const c = config();
+    const db = await openDatabase(storeOptions(c));
+    try {
+      const applied = await migrate(db);
+      process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'database is up to date\n');
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('seed')
+  .description('write deterministic synthetic patients (Dutch with test BSNs, US-style with MRNs) and their records')
+  .option('--patients <n>', 'how many patients (patients already present are kept)', positiveInt(1_000_000), 100)
+  .option('--seed <n>', 'generator seed: the same seed gives the same data', positiveInt(2 ** 31), DEFAULT_SYNTHETIC.seed)
+  .action(async (options: { patients: number; seed: number }) => {
+    const c = config();
+    const store = await openStore(storeOptions(c));
+    try {
+      const started = Date.now();
+      let shown = -1;
+      const result = await seedSynthetic(store, options.patients, { ...DEFAULT_SYNTHETIC, seed: options.seed }, (done, total) => {
+        const pct = Math.floor((done / total) * 100);
+        if (pct !== shown && process.stderr.isTTY) {
+          shown = pct;
+          process.stderr.write(`\rseeding ${done}/${total} patients (${pct}%)`);
+        }
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      process.stdout.write(
+        `seeded ${result.created} patients (${result.existing} already present), ${result.observations} observations, ` +
+          `${result.documents} documents in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`crossgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DEMO_CLINIC } from '../fixtures/synthetic/generate.js';
+
+/**
+ * All configuration, read once from the environment at start and frozen. A wrong value stops the process
+ * with a message naming the variable; nothing reads process.env after this.
+ */
+const OID = /^[0-2](\.(0|[1-9]\d*))+$/;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'must be true or false' })
+  .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const oid = z
+  .string()
+  .transform((v) => v.replace(/^urn:oid:/, ''))
+  .pipe(z.string().regex(OID, 'must be an OID such as 1.2.3 (or urn:oid:1.2.3)'));
+
+const EnvSchema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  CROSSGATE_DATA_DIR: z.string().min(1).default('data'),
+  CROSSGATE_DB_POOL_SIZE: int(1, 200).default(10),
+  CROSSGATE_HOME_COMMUNITY_ID: oid.default(DEMO_CLINIC.homeCommunityId),
+  CROSSGATE_REPOSITORY_UNIQUE_ID: oid.default(DEMO_CLINIC.repositoryUniqueId),
+  CROSSGATE_DEMO_DATA: z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' }).default('auto'),
+  CROSSGATE_DEMO_PATIENTS: int(1, 100_000).default(100),
+  CROSSGATE_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly database: { readonly url?: string; readonly dataDir: string; readonly poolSize: number };
+  readonly homeCommunityId: string;
+  readonly repositoryUniqueId: string;
+  readonly demo: { readonly enabled: boolean; readonly patients: number };
+  readonly shutdownGraceMs: number;
+  readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The environment variables this reads, for the README table and `crossgate config`. */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const relevant = Object.fromEntries(CONFIG_VARIABLES.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const parsed = EnvSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const demoEnabled = e.CROSSGATE_DEMO_DATA === 'on' || (e.CROSSGATE_DEMO_DATA === 'auto' && !e.DATABASE_URL);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    database: Object.freeze({
+      ...(e.DATABASE_URL ? { url: e.DATABASE_URL } : {}),
+      dataDir: path.resolve(cwd, e.CROSSGATE_DATA_DIR),
+      poolSize: e.CROSSGATE_DB_POOL_SIZE,
+    }),
+    homeCommunityId: e.CROSSGATE_HOME_COMMUNITY_ID,
+    repositoryUniqueId: e.CROSSGATE_REPOSITORY_UNIQUE_ID,
+    demo: Object.freeze({ enabled: demoEnabled, patients: e.CROSSGATE_DEMO_PATIENTS }),
+    shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}
