@@ -33,18 +33,21 @@ const EnvSchema = z.object({
     .optional(),
   CROSSGATE_DATA_DIR: z.string().min(1).default('data'),
   CROSSGATE_DB_POOL_SIZE: int(1, 200).default(10),
-  CROSSGATE_HOME_COMMUNITY_ID: oid.default(DEMO_CLINIC.homeCommunityId),
+  CROSSGATE_HOME_COMMUNITY_ID: oid.default(DEMO_CLINIC.homeCommunityId.replace(/^urn:oid:/, '')),
   CROSSGATE_REPOSITORY_UNIQUE_ID: oid.default(DEMO_CLINIC.repositoryUniqueId),
   CROSSGATE_DEMO_DATA: z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' }).default('auto'),
   CROSSGATE_DEMO_PATIENTS: int(1, 100_000).default(100),
   CROSSGATE_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
+    .default('info'),
 });
 
 export interface Config {
   readonly port: number;
   readonly host: string;
   readonly database: { readonly url?: string; readonly dataDir: string; readonly poolSize: number };
+  /** Bare OID; written urn:oid:… where a wire format wants that form. */
   readonly homeCommunityId: string;
   readonly repositoryUniqueId: string;
   readonly demo: { readonly enabled: boolean; readonly patients: number };

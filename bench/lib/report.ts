@@ -1,0 +1,46 @@
+import type { Summary } from './stats.js';
+
+/** One measured figure; `ceiling` is what the engine does on the same connection without our code around it. */
+export interface Figure extends Summary {
+  readonly engine: string;
+  readonly operation: string;
+  readonly callers: number;
+  readonly ceiling?: { readonly operation: string; readonly opsPerSec: number };
+}
+
+const COLUMNS = ['engine', 'operation', 'count', 'ops/s', 'p50 ms', 'p99 ms', 'ceiling', 'ratio'] as const;
+
+const rate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+const ratioOf = (f: Figure) => (f.ceiling ? f.opsPerSec / f.ceiling.opsPerSec : undefined);
+
+function cells(f: Figure): string[] {
+  const ratio = ratioOf(f);
+  return [
+    f.engine,
+    f.callers > 1 ? `${f.operation}, ${f.callers} callers` : f.operation,
+    f.count.toLocaleString('en-US'),
+    rate(f.opsPerSec),
+    ms(f.p50Ms),
+    ms(f.p99Ms),
+    f.ceiling ? `${rate(f.ceiling.opsPerSec)} (${f.ceiling.operation})` : '-',
+    ratio === undefined ? '-' : ratio.toFixed(2),
+  ];
+}
+
+/** A Markdown table, readable as plain text too; numbers right-aligned. */
+export function table(figures: readonly Figure[]): string {
+  const rows = [[...COLUMNS], ...figures.map(cells)];
+  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const numeric = (c: number) => c >= 2;
+  const line = (r: readonly string[]) => `| ${r.map((v, c) => (numeric(c) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (numeric(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** One JSON object per line, for scripts that collect results; `context` is repeated on every line. */
+export function jsonLines(bench: string, figures: readonly Figure[], context: Record<string, unknown>): string {
+  return figures
+    .map((f) => JSON.stringify({ bench, ...context, ...f, ceiling: f.ceiling ?? null, ratio: ratioOf(f) ?? null }))
+    .join('\n');
+}

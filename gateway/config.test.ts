@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+import { DEMO_CLINIC } from '../fixtures/synthetic/generate.js';
+
+describe('configuration', () => {
+  it('has working defaults: port 8080, embedded database in ./data, demo data on', () => {
+    const c = loadConfig({}, '/srv/crossgate');
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      database: { dataDir: path.resolve('/srv/crossgate', 'data'), poolSize: 10 },
+      homeCommunityId: DEMO_CLINIC.homeCommunityId.replace('urn:oid:', ''),
+      demo: { enabled: true, patients: 100 },
+      logLevel: 'info',
+    });
+    expect(c.database.url).toBeUndefined();
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.database)).toBe(true);
+  });
+
+  it('reads every variable and turns demo data off by default on PostgreSQL', () => {
+    const c = loadConfig({
+      PORT: '9000', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u@db:5432/crossgate', CROSSGATE_DB_POOL_SIZE: '20',
+      CROSSGATE_HOME_COMMUNITY_ID: 'urn:oid:1.2.3.4', CROSSGATE_REPOSITORY_UNIQUE_ID: '1.2.3.5', CROSSGATE_SHUTDOWN_GRACE_MS: '500', LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({
+      port: 9000, host: '127.0.0.1', database: { url: 'postgres://u@db:5432/crossgate', poolSize: 20 },
+      homeCommunityId: '1.2.3.4', repositoryUniqueId: '1.2.3.5', demo: { enabled: false }, shutdownGraceMs: 500, logLevel: 'warn',
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://x/y', CROSSGATE_DEMO_DATA: 'on' }).demo.enabled).toBe(true);
+    expect(loadConfig({ CROSSGATE_DEMO_DATA: 'off' }).demo.enabled).toBe(false);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(8080);
+  });
+
+  it('refuses wrong values, naming every variable at fault', () => {
+    const attempt = () => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CROSSGATE_HOME_COMMUNITY_ID: 'abc', CROSSGATE_DEMO_DATA: 'maybe', LOG_LEVEL: 'loud' });
+    expect(attempt).toThrow(ConfigError);
+    try {
+      attempt();
+    } catch (error) {
+      expect((error as ConfigError).problems).toEqual([
+        'PORT: must be a whole number',
+        'DATABASE_URL: must be a postgres:// or postgresql:// URL',
+        'CROSSGATE_HOME_COMMUNITY_ID: must be an OID such as 1.2.3 (or urn:oid:1.2.3)',
+        'CROSSGATE_DEMO_DATA: must be auto, on or off',
+        'LOG_LEVEL: must be fatal, error, warn, info, debug, trace or silent',
+      ]);
+    }
+    expect(() => loadConfig({ PORT: '70000' })).toThrow(/PORT: must be at most 65535/);
+  });
+});
