@@ -13,6 +13,7 @@ describe('configuration', () => {
       homeCommunityId: DEMO_CLINIC.homeCommunityId.replace('urn:oid:', ''),
       demo: { enabled: true, patients: 100 },
       logLevel: 'info',
+      trustProxy: 'loopback',
     });
     expect(c.database.url).toBeUndefined();
     expect(Object.isFrozen(c)).toBe(true);
@@ -23,11 +24,14 @@ describe('configuration', () => {
     const c = loadConfig({
       PORT: '9000', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u@db:5432/crossgate', CROSSGATE_DB_POOL_SIZE: '20',
       CROSSGATE_HOME_COMMUNITY_ID: 'urn:oid:1.2.3.4', CROSSGATE_REPOSITORY_UNIQUE_ID: '1.2.3.5', CROSSGATE_SHUTDOWN_GRACE_MS: '500', LOG_LEVEL: 'warn',
+      CROSSGATE_TRUST_PROXY: '10.0.0.0/8, 172.16.0.0/12',
     });
     expect(c).toMatchObject({
       port: 9000, host: '127.0.0.1', database: { url: 'postgres://u@db:5432/crossgate', poolSize: 20 },
-      homeCommunityId: '1.2.3.4', repositoryUniqueId: '1.2.3.5', demo: { enabled: false }, shutdownGraceMs: 500, logLevel: 'warn',
+      homeCommunityId: '1.2.3.4', repositoryUniqueId: '1.2.3.5', demo: { enabled: false }, shutdownGraceMs: 500, logLevel: 'warn', trustProxy: '10.0.0.0/8, 172.16.0.0/12',
     });
+    expect(loadConfig({ CROSSGATE_TRUST_PROXY: 'none' }).trustProxy).toBe(false);
+    expect(() => loadConfig({ CROSSGATE_TRUST_PROXY: 'everyone' })).toThrow(/CROSSGATE_TRUST_PROXY/);
     expect(loadConfig({ DATABASE_URL: 'postgresql://x/y', CROSSGATE_DEMO_DATA: 'on' }).demo.enabled).toBe(true);
     expect(loadConfig({ CROSSGATE_DEMO_DATA: 'off' }).demo.enabled).toBe(false);
   });

@@ -38,6 +38,10 @@ const EnvSchema = z.object({
   CROSSGATE_DEMO_DATA: z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' }).default('auto'),
   CROSSGATE_DEMO_PATIENTS: int(1, 100_000).default(100),
   CROSSGATE_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
+  CROSSGATE_TRUST_PROXY: z
+    .string()
+    .regex(/^(loopback|linklocal|uniquelocal|none|[0-9a-fA-F.:/]+)(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*$/, 'must be none, loopback, linklocal, uniquelocal or a list of addresses/CIDRs')
+    .default('loopback'),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
@@ -52,6 +56,8 @@ export interface Config {
   readonly repositoryUniqueId: string;
   readonly demo: { readonly enabled: boolean; readonly patients: number };
   readonly shutdownGraceMs: number;
+  /** Which proxies' X-Forwarded-For is believed for the caller's address (express "trust proxy"); false for none. */
+  readonly trustProxy: string | false;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     repositoryUniqueId: e.CROSSGATE_REPOSITORY_UNIQUE_ID,
     demo: Object.freeze({ enabled: demoEnabled, patients: e.CROSSGATE_DEMO_PATIENTS }),
     shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
+    trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
   });
 }

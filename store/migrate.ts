@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -9,11 +10,11 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** The SQL files sit in the source tree, next to this module in source and two levels above it in dist/. */
+/** The SQL files sit in the source tree: beside this module when it runs from source, else beside dist/. */
 function migrationsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const fromSource = path.join(here, 'migrations');
-  return here.split(path.sep).includes('dist') ? path.join(here, '..', '..', 'store', 'migrations') : fromSource;
+  const beside = path.join(here, 'migrations');
+  return existsSync(beside) ? beside : path.join(here, '..', '..', 'store', 'migrations');
 }
 
 export async function loadMigrations(dir = migrationsDir()): Promise<Migration[]> {

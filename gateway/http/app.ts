@@ -29,7 +29,7 @@ const READY_TIMEOUT_MS = 2000;
 export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], state: AppState = { draining: false }) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(requestContext(deps.logger, deps.metrics));
   app.use((_req, res, next) => {
     // While draining, a kept-alive connection is closed after its current response instead of taking more.
