@@ -1,4 +1,4 @@
-/** ESM TypeScript through swc: type checking is `npm run typecheck`, run before jest by `npm test`. */
+/** ESM TypeScript through ts-jest, transpiling only (isolatedModules): `npm test` type checks with tsc first. */
 export default {
   testEnvironment: 'node',
   roots: ['<rootDir>'],
@@ -6,8 +6,6 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: {
-    '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
-  },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 60000,
 };

@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { OID, timestampToIso, type Database, type Queryable } from './database.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 const parsers = {
   [OID.int8]: (t: string) => Number(t),
@@ -16,8 +17,15 @@ export interface PgliteOptions {
 
 /** PostgreSQL compiled to WebAssembly, in-process: the embedded default. One connection, so queries queue. */
 export async function openPglite(options: PgliteOptions = {}): Promise<Database> {
-  const db = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers });
-  await db.exec("SET TimeZone = 'UTC'");
+  const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), parsers });
+    await db.exec("SET TimeZone = 'UTC'");
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const run = async <R extends object>(target: Pick<PGlite, 'query'>, sql: string, params?: readonly unknown[]) =>
     (await target.query<R>(sql, params as unknown[] | undefined)).rows;
 
@@ -30,6 +38,12 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         const tx: Queryable = { query: (sql, params) => run(t, sql, params), exec: async (sql) => void (await t.exec(sql)) };
         return fn(tx);
       }),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

@@ -39,7 +39,7 @@ export function table(figures: readonly Figure[]): string {
 }
 
 /** One JSON object per line, for scripts that collect results; `context` is repeated on every line. */
-export function jsonLines(bench: string, figures: readonly Figure[], context: Record<string, unknown>): string {
+export function jsonLines(bench: string, figures: readonly Figure[], context: object): string {
   return figures
     .map((f) => JSON.stringify({ bench, ...context, ...f, ceiling: f.ceiling ?? null, ratio: ratioOf(f) ?? null }))
     .join('\n');
