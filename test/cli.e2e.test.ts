@@ -60,6 +60,9 @@ describe(`the crossgate command on ${engineUnderTest}`, () => {
     const freshEnv = fresh.options.databaseUrl ? { DATABASE_URL: fresh.options.databaseUrl } : {};
     try {
       const started = await startCli({ ...freshEnv, PORT: '0', HOST: '127.0.0.1', CROSSGATE_DEMO_DATA: 'on', CROSSGATE_DEMO_PATIENTS: '12' }, dir);
+      const summary = (await (await fetch(`${started.url}/`)).json()) as { records: { patients: number; observations: number } };
+      expect(summary.records.patients).toBe(12);
+      expect(summary.records.observations).toBeGreaterThan(0);
       started.child.kill('SIGTERM');
       expect(await started.exited).toBe(0);
       const seeded = started.logs.map((l) => JSON.parse(l) as { msg: string; created?: number }).find((l) => l.msg === 'empty database: demo data seeded');

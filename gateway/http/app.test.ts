@@ -48,6 +48,17 @@ describe(`gateway HTTP basics on ${engineUnderTest}`, () => {
     await request(app).get('/readyz').expect(200, { status: 'ready', database: engineUnderTest });
   });
 
+  it('summarises what the database holds, as counts only', async () => {
+    const res = await request(app).get('/').expect(200);
+    expect(res.body).toMatchObject({
+      service: 'crossgate',
+      database: engineUnderTest,
+      homeCommunityId: expect.stringMatching(/^urn:oid:2\.25\.\d+$/),
+      records: { patients: 0, observations: 0, documents: 0 },
+      activeProgrammeEnrolments: { DM2: 0, COPD: 0, CVRM: 0 },
+    });
+  });
+
   it('fails readiness while draining and asks kept-alive clients to reconnect elsewhere', async () => {
     state.draining = true;
     try {

@@ -37,6 +37,18 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
     next();
   });
 
+  // What a newcomer checks first: which database this is and how much is in it. Counts only, never records.
+  app.get('/', async (_req, res) => {
+    const [records, programmes] = await Promise.all([deps.store.counts(), deps.store.carePrograms.countByProgram()]);
+    res.json({
+      service: 'crossgate',
+      database: deps.store.engine,
+      homeCommunityId: `urn:oid:${deps.config.homeCommunityId}`,
+      records,
+      activeProgrammeEnrolments: programmes,
+    });
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
