@@ -18,7 +18,26 @@ async function claimIdentifiers(q: Queryable, table: string, owner: string, owne
   }
 }
 
+/** Reads shared by both parties: by id, and by any identifier through the party's identifier table. */
+function partyReads<T>(scope: Scope, table: 'organizations' | 'practitioners', parse: (resource: unknown) => T) {
+  const idTable = table === 'organizations' ? 'organization_identifiers' : 'practitioner_identifiers';
+  const owner = table === 'organizations' ? 'organization_id' : 'practitioner_id';
+  const one = async (sql: string, params: unknown[]): Promise<T | undefined> => {
+    const rows = await scope.q.query<{ resource: unknown }>(sql, params);
+    return rows[0] ? parse(rows[0].resource) : undefined;
+  };
+  return {
+    get: (id: string) => one(`SELECT resource FROM ${table} WHERE id = $1`, [id]),
+    findByIdentifier(system: string, value: string): Promise<T | undefined> {
+      const i = Identifier.parse({ system, value });
+      return one(`SELECT t.resource FROM ${table} t JOIN ${idTable} i ON i.${owner} = t.id WHERE i.system = $1 AND i.value = $2`, [i.system, i.value]);
+    },
+    one,
+  };
+}
+
 export function organizationRepository(scope: Scope) {
+  const reads = partyReads(scope, 'organizations', (r) => Organization.parse(r));
   return {
     /** Stores an organization, or replaces it when the id exists; its identifiers may not name another one. */
     async save(input: OrganizationInput): Promise<Organization> {
@@ -38,23 +57,12 @@ export function organizationRepository(scope: Scope) {
       }
       return org;
     },
-    async get(id: string): Promise<Organization | undefined> {
-      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations WHERE id = $1', [id]);
-      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
-    },
-    async findByIdentifier(system: string, value: string): Promise<Organization | undefined> {
-      const i = Identifier.parse({ system, value });
-      const rows = await scope.q.query<{ resource: unknown }>(
-        `SELECT o.resource FROM organizations o JOIN organization_identifiers i ON i.organization_id = o.id WHERE i.system = $1 AND i.value = $2`,
-        [i.system, i.value],
-      );
-      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
-    },
+    get: reads.get,
+    findByIdentifier: reads.findByIdentifier,
     /** By home community id, in either spelling (urn:oid:1.2.3 or 1.2.3). */
-    async findByHomeCommunityId(hcid: string): Promise<Organization | undefined> {
+    findByHomeCommunityId(hcid: string): Promise<Organization | undefined> {
       const normal = hcid.startsWith('urn:oid:') ? hcid : `urn:oid:${hcid}`;
-      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations WHERE home_community_id = $1', [normal]);
-      return rows[0] ? Organization.parse(rows[0].resource) : undefined;
+      return reads.one('SELECT resource FROM organizations WHERE home_community_id = $1', [normal]);
     },
     async list(limit = 100): Promise<Organization[]> {
       const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM organizations ORDER BY name, id LIMIT $1', [limit]);
@@ -64,6 +72,7 @@ export function organizationRepository(scope: Scope) {
 }
 
 export function practitionerRepository(scope: Scope) {
+  const reads = partyReads(scope, 'practitioners', (r) => Practitioner.parse(r));
   return {
     async save(input: PractitionerInput): Promise<Practitioner> {
       const practitioner = Practitioner.parse(input);
@@ -76,18 +85,8 @@ export function practitionerRepository(scope: Scope) {
       });
       return practitioner;
     },
-    async get(id: string): Promise<Practitioner | undefined> {
-      const rows = await scope.q.query<{ resource: unknown }>('SELECT resource FROM practitioners WHERE id = $1', [id]);
-      return rows[0] ? Practitioner.parse(rows[0].resource) : undefined;
-    },
-    async findByIdentifier(system: string, value: string): Promise<Practitioner | undefined> {
-      const i = Identifier.parse({ system, value });
-      const rows = await scope.q.query<{ resource: unknown }>(
-        `SELECT p.resource FROM practitioners p JOIN practitioner_identifiers i ON i.practitioner_id = p.id WHERE i.system = $1 AND i.value = $2`,
-        [i.system, i.value],
-      );
-      return rows[0] ? Practitioner.parse(rows[0].resource) : undefined;
-    },
+    get: reads.get,
+    findByIdentifier: reads.findByIdentifier,
   };
 }
 
