@@ -38,6 +38,23 @@ describe(`store contract on ${engineUnderTest}`, () => {
       }
     });
 
+    it('applies each migration once when several processes start together', async () => {
+      const fresh = await (await import('../test/support/database.js')).createTestDatabase();
+      // On PostgreSQL these are separate connection pools, as separate gateway processes have; PGlite has one.
+      const first = await openDatabase(fresh.options);
+      const second = fresh.options.databaseUrl ? await openDatabase(fresh.options) : first;
+      try {
+        const results = await Promise.all([migrate(first), migrate(second), migrate(first)]);
+        expect(results.flat().sort()).toEqual((await loadMigrations()).map((m) => m.version));
+        const recorded = await first.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
+        expect(recorded[0]!.n).toBe((await loadMigrations()).length);
+      } finally {
+        if (second !== first) await second.close();
+        await first.close();
+        await fresh.drop();
+      }
+    });
+
     it('rolls back a failing migration whole, recording nothing', async () => {
       const fresh = await (await import('../test/support/database.js')).createTestDatabase();
       const db = await openDatabase(fresh.options);
