@@ -13,3 +13,4 @@ export * from './care-program.js';
 export * from './diagnostic-report.js';
 export * from './document.js';
 export * from './inbound-message.js';
+export * from './accounts.js';

@@ -8,3 +8,7 @@ export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics } from '
 export type { ObservationQuery } from './clinical.js';
 export type { DocumentQuery } from './documents.js';
 export type { Receipt } from './inbound.js';
+export type { AccountSecrets, NewUser } from './users.js';
+export { emailKey } from './users.js';
+export type { SessionView } from './sessions.js';
+export type { CredentialMatch } from './connections.js';

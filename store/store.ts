@@ -5,6 +5,9 @@ import { organizationRepository, practitionerRepository } from './directory.js';
 import { careProgramRepository, conditionRepository, observationRepository, reportRepository } from './clinical.js';
 import { documentRepository } from './documents.js';
 import { inboundRepository } from './inbound.js';
+import { userRepository } from './users.js';
+import { sessionRepository } from './sessions.js';
+import { connectionRepository } from './connections.js';
 
 export interface StoreCounts {
   patients: number;
@@ -29,6 +32,9 @@ function repositories(scope: Scope) {
     reports: reportRepository(scope),
     documents: documentRepository(scope),
     inbound: inboundRepository(scope),
+    users: userRepository(scope),
+    sessions: sessionRepository(scope),
+    connections: connectionRepository(scope),
   };
 }
 
