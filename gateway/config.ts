@@ -42,6 +42,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(loopback|linklocal|uniquelocal|none|[0-9a-fA-F.:/]+)(,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+))*$/, 'must be none, loopback, linklocal, uniquelocal or a list of addresses/CIDRs')
     .default('loopback'),
+  CROSSGATE_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_=-]{43,}$/, 'must be at least 32 random bytes, base64 encoded (e.g. openssl rand -base64 32)')
+    .optional(),
+  CROSSGATE_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  CROSSGATE_SESSION_MAX_HOURS: int(1, 24 * 7).default(12),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
@@ -59,6 +65,9 @@ export interface Config {
   /** Which proxies' X-Forwarded-For is believed for the caller's address (express "trust proxy"); false for none. */
   readonly trustProxy: string | false;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Signs cookies; shared by every gateway process. Unset, a key is made once and kept in the data directory. */
+  readonly secretKey?: Buffer;
+  readonly sessions: { readonly idleSeconds: number; readonly absoluteSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -93,5 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
+    ...(e.CROSSGATE_SECRET_KEY ? { secretKey: Buffer.from(e.CROSSGATE_SECRET_KEY, 'base64') } : {}),
+    sessions: Object.freeze({ idleSeconds: e.CROSSGATE_SESSION_IDLE_MINUTES * 60, absoluteSeconds: e.CROSSGATE_SESSION_MAX_HOURS * 3600 }),
   });
 }

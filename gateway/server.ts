@@ -6,6 +6,8 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createApp, type AppState, type Surface } from './http/app.js';
 import { seedSynthetic } from './demo-data.js';
+import { logSecurityEvents } from './auth/security-events.js';
+import { loadOrCreateSecretKey } from './secret-key.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -34,8 +36,14 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     throw error;
   }
 
+  let secretKey = config.secretKey;
+  if (!secretKey) {
+    const made = loadOrCreateSecretKey(config.database.dataDir);
+    secretKey = made.key;
+    if (config.database.url) logger.warn('CROSSGATE_SECRET_KEY is not set: using a key from the data directory, which other gateway processes do not share');
+  }
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics() }, surfaces, state);
+  const app = createApp({ config, store, logger, metrics: createMetrics(), events: logSecurityEvents(logger), secretKey }, surfaces, state);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   }).catch(async (error: unknown) => {

@@ -144,7 +144,7 @@ export function userRepository(scope: Scope) {
     },
     /** An enrolment in progress: the secret is kept, not yet required, until a first code confirms it. */
     async setPendingTotp(id: string, secret: string): Promise<void> {
-      await required(`UPDATE users SET totp_secret = $2, totp_enabled_at = NULL, updated_at = now() WHERE id = $1 RETURNING id`, [id, secret]);
+      await required(`UPDATE users SET totp_secret = $2, totp_enabled_at = NULL, totp_last_step = NULL, updated_at = now() WHERE id = $1 RETURNING id`, [id, secret]);
     },
     async enableTotp(id: string, recoveryCodeHashes: readonly string[]): Promise<void> {
       await required(
@@ -164,6 +164,11 @@ export function userRepository(scope: Scope) {
         await tx.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [id]);
         await tx.query('UPDATE trusted_devices SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [id]);
       });
+    },
+    /** Accepts a TOTP time step only if it is later than the last one accepted (each code works once). */
+    async acceptTotpStep(id: string, step: number): Promise<boolean> {
+      const rows = await q.query('UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id', [id, step]);
+      return rows.length === 1;
     },
     /** Marks recovery code `index` used, once: a second use of the same code finds it spent and returns false. */
     async spendRecoveryCode(id: string, index: number): Promise<boolean> {

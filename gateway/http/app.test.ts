@@ -2,8 +2,7 @@ import express, { Router } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openTestStore, engineUnderTest, type TestStore } from '../../test/support/database.js';
-import { capturingLogger, testConfig } from '../../test/support/gateway.js';
-import { createMetrics } from '../metrics.js';
+import { testDeps } from '../../test/support/gateway.js';
 import { createApp, type AppState, type Surface } from './app.js';
 
 const PATIENT_NAME = 'Johanna van der Berg';
@@ -36,9 +35,9 @@ const state: AppState = { draining: false };
 
 beforeAll(async () => {
   t = await openTestStore();
-  const captured = capturingLogger();
-  lines = captured.lines;
-  app = createApp({ config: testConfig(), store: t.store, logger: captured.logger, metrics: createMetrics() }, [faultySurface], state);
+  const deps = testDeps(t.store);
+  lines = deps.lines;
+  app = createApp(deps, [faultySurface], state);
 });
 afterAll(async () => t.close());
 
@@ -112,8 +111,7 @@ describe(`gateway HTTP basics on ${engineUnderTest}`, () => {
 describe('readiness without a database', () => {
   it('answers 503 when the store cannot be reached', async () => {
     const other = await openTestStore();
-    const { logger } = capturingLogger('silent');
-    const orphan = createApp({ config: testConfig(), store: other.store, logger, metrics: createMetrics() });
+    const orphan = createApp(testDeps(other.store));
     await other.close();
     await request(orphan).get('/readyz').expect(503, { status: 'unavailable', reason: 'database unreachable' });
   });

@@ -1,15 +1,25 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import { authenticate } from '../auth/authenticate.js';
+import type { SecurityEventSink } from '../auth/security-events.js';
+import { signInRoutes } from '../auth/sign-in.js';
+import { peopleRoutes } from '../admin/people.js';
+import { partnerRoutes } from '../admin/partners.js';
+import { openApiDocument } from '../admin/openapi.js';
 import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { requestContext } from './request-context.js';
+import { declareRoutes, HttpError, type DeclaredRoute, type RouteSpec } from './routes.js';
 
 export interface GatewayDeps {
   readonly config: Config;
   readonly store: RootStore;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  readonly events: SecurityEventSink;
+  /** Signs cookies (trusted devices). */
+  readonly secretKey: Buffer;
 }
 
 /** A group of routes (FHIR, IHE, inbound, admin, …) mounted under one path prefix with the shared dependencies. */
@@ -37,39 +47,18 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
     next();
   });
 
-  // What a newcomer checks first: which database this is and how much is in it. Counts only, never records.
-  app.get('/', async (_req, res) => {
-    const [records, programmes] = await Promise.all([deps.store.counts(), deps.store.carePrograms.countByProgram()]);
-    res.json({
-      service: 'crossgate',
-      database: deps.store.engine,
-      homeCommunityId: `urn:oid:${deps.config.homeCommunityId}`,
-      records,
-      activeProgrammeEnrolments: programmes,
-    });
-  });
+  app.use(authenticate(deps.store, deps.events, deps.config.sessions));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  app.get('/readyz', async (req, res) => {
-    if (state.draining) {
-      res.status(503).json({ status: 'draining' });
-      return;
-    }
-    try {
-      await withTimeout(deps.store.ping(), READY_TIMEOUT_MS);
-      res.json({ status: 'ready', database: deps.store.engine });
-    } catch (error) {
-      req.log.warn({ err: error }, 'readiness check failed: database unreachable');
-      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
-    }
-  });
-
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  const routes: DeclaredRoute[] = [];
+  app.locals.routes = routes;
+  app.use(declareRoutes('', coreRoutes(deps, state), routes));
+  app.use('/auth', declareRoutes('/auth', signInRoutes({ store: deps.store, events: deps.events, secretKey: deps.secretKey, policy: deps.config.sessions }), routes));
+  const openApi: RouteSpec = {
+    method: 'get', path: '/openapi.json', access: { public: true }, summary: 'This API, described in OpenAPI 3.1',
+    handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth'])),
+  };
+  const admin = { store: deps.store, events: deps.events };
+  app.use('/admin', declareRoutes('/admin', [...peopleRoutes(admin), ...partnerRoutes(admin), openApi], routes));
 
   for (const surface of surfaces) app.use(surface.mountPath, surface.router(deps));
 
@@ -78,6 +67,14 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   });
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    if (error instanceof HttpError) {
+      res.set(error.headers).status(error.status).json({
+        error: error.message,
+        ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+        requestId: req.requestId,
+      });
+      return;
+    }
     const status = (error as { status?: unknown }).status;
     const expose = (error as { expose?: unknown }).expose === true;
     if (typeof status === 'number' && status >= 400 && status < 500 && expose) {
@@ -94,6 +91,42 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   };
   app.use(onError);
   return app;
+}
+
+function coreRoutes(deps: GatewayDeps, state: AppState): RouteSpec[] {
+  return [
+    {
+      // What a newcomer checks first: which database this is and how much is in it. Counts only, never records.
+      method: 'get', path: '/', access: { public: true }, summary: 'Service summary: database engine and record counts',
+      async handler(_req, res) {
+        const [records, programmes] = await Promise.all([deps.store.counts(), deps.store.carePrograms.countByProgram()]);
+        res.json({ service: 'crossgate', database: deps.store.engine, homeCommunityId: `urn:oid:${deps.config.homeCommunityId}`, records, activeProgrammeEnrolments: programmes });
+      },
+    },
+    { method: 'get', path: '/healthz', access: { public: true }, summary: 'Liveness', handler: (_req, res) => void res.json({ status: 'ok' }) },
+    {
+      method: 'get', path: '/readyz', access: { public: true }, summary: 'Readiness: the database answers and the process is not draining',
+      async handler(req, res) {
+        if (state.draining) {
+          res.status(503).json({ status: 'draining' });
+          return;
+        }
+        try {
+          await withTimeout(deps.store.ping(), READY_TIMEOUT_MS);
+          res.json({ status: 'ready', database: deps.store.engine });
+        } catch (error) {
+          req.log.warn({ err: error }, 'readiness check failed: database unreachable');
+          res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+        }
+      },
+    },
+    {
+      method: 'get', path: '/metrics', access: { public: true }, summary: 'Prometheus metrics',
+      async handler(_req, res) {
+        res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+      },
+    },
+  ];
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -13,6 +13,8 @@ CREATE TABLE users (
   password_hash   text,
   totp_secret     text,
   totp_enabled_at timestamptz,
+  -- The last TOTP time step accepted: a code is good once, so an observed code cannot be replayed.
+  totp_last_step  bigint,
   recovery_codes  jsonb NOT NULL DEFAULT '[]',
   failed_logins   integer NOT NULL DEFAULT 0,
   locked_until    timestamptz,

@@ -1,6 +1,11 @@
 import type { Config } from '../../gateway/config.js';
 import { loadConfig } from '../../gateway/config.js';
+import { randomBytes } from 'node:crypto';
 import { createLogger, type Logger } from '../../gateway/logger.js';
+import { createMetrics } from '../../gateway/metrics.js';
+import type { GatewayDeps } from '../../gateway/http/app.js';
+import type { SecurityEvent } from '../../gateway/auth/security-events.js';
+import type { RootStore } from '../../store/index.js';
 
 /** A logger whose every line is kept, so tests can read what the gateway logged. */
 export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
@@ -10,4 +15,15 @@ export function capturingLogger(level = 'info'): { logger: Logger; lines: string
 
 export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
   return loadConfig({ PORT: '0', HOST: '127.0.0.1', CROSSGATE_DEMO_DATA: 'off', ...overrides });
+}
+
+/** Everything createApp needs, with the security events kept for the test to read. */
+export function testDeps(store: RootStore, overrides: NodeJS.ProcessEnv = {}): GatewayDeps & { lines: string[]; securityEvents: SecurityEvent[] } {
+  const { logger, lines } = capturingLogger();
+  const securityEvents: SecurityEvent[] = [];
+  return {
+    config: testConfig(overrides), store, logger, metrics: createMetrics(), secretKey: randomBytes(32),
+    events: { record: async (e) => void securityEvents.push(e) },
+    lines, securityEvents,
+  };
 }

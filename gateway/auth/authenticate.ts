@@ -1,0 +1,95 @@
+import type { TLSSocket } from 'node:tls';
+import type { NextFunction, Request, Response } from 'express';
+import type { RootStore } from '../../store/index.js';
+import { HttpError } from '../http/routes.js';
+import { ANONYMOUS, type Principal } from './principal.js';
+import { clearCookie, readCookies, SESSION_COOKIE } from './cookies.js';
+import { safeEqual, sha256 } from './secrets.js';
+import type { SecurityEventSink } from './security-events.js';
+
+export interface SessionPolicy {
+  readonly idleSeconds: number;
+  readonly absoluteSeconds: number;
+}
+
+/** Partner tokens read `cgt_<credential id>_<secret>`: the id names the credential, so a wrong secret is counted against it. */
+const TOKEN = /^cgt_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const TOUCH_AFTER_MS = 60_000;
+
+export const tokenCredentialId = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
+/**
+ * Establishes who is calling, for every request, from the database each time: a deactivated person's session,
+ * or a revoked credential, stops working on the very next request in every gateway process.
+ */
+export function authenticate(store: RootStore, events: SecurityEventSink, policy: SessionPolicy) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    req.principal = ANONYMOUS;
+    const authorization = req.get('authorization');
+    if (authorization) {
+      req.principal = await partnerByToken(store, events, req, authorization);
+      return next();
+    }
+    const certificate = peerCertificateFingerprint(req);
+    if (certificate) {
+      const match = await store.connections.findCredential('certificate', certificate);
+      if (match?.usable) {
+        req.principal = { type: 'connection', connection: match.connection, credentialId: match.credential.id };
+        return next();
+      }
+    }
+    const token = readCookies(req)[SESSION_COOKIE];
+    if (token) {
+      const principal = await personBySession(store, policy, token);
+      if (principal) req.principal = principal;
+      else clearCookie(req, res, SESSION_COOKIE);
+    }
+    next();
+  };
+}
+
+async function personBySession(store: RootStore, policy: SessionPolicy, token: string): Promise<Principal | undefined> {
+  const idHash = sha256(token);
+  const session = await store.sessions.get(idHash);
+  if (!session || session.ended || !session.current || session.account.status !== 'active') return undefined;
+  const now = Date.now();
+  const idle = now - Date.parse(session.lastSeenAt) > policy.idleSeconds * 1000;
+  const old = now - Date.parse(session.createdAt) > policy.absoluteSeconds * 1000;
+  if (idle || old) {
+    await store.sessions.end(idHash);
+    return undefined;
+  }
+  if (now - Date.parse(session.lastSeenAt) > TOUCH_AFTER_MS) await store.sessions.touch(idHash);
+  const a = session.account;
+  return {
+    type: 'user', userId: a.id, email: a.email, kind: a.kind, roles: a.roles, ...(a.patientId ? { patientId: a.patientId } : {}),
+    stage: session.stage, sessionIdHash: idHash, csrfToken: session.csrfToken,
+  };
+}
+
+async function partnerByToken(store: RootStore, events: SecurityEventSink, req: Request, authorization: string): Promise<Principal> {
+  const reject = async (connectionId?: string, reason = 'invalid token') => {
+    if (connectionId) await store.connections.recordFailedAuth(connectionId);
+    await events.record({
+      type: 'partner-auth-failed', outcome: 'failure', ...(connectionId ? { subject: { connectionId } } : {}),
+      detail: { reason }, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
+    });
+    return new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' });
+  };
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+  const parts = m ? TOKEN.exec(m[1]!) : null;
+  if (!parts) throw await reject(undefined, 'malformed token');
+  const match = await store.connections.findCredential('token', tokenCredentialId(parts[1]!));
+  if (!match) throw await reject(undefined, 'unknown credential');
+  if (!match.secretHash || !safeEqual(sha256(parts[2]!), match.secretHash)) throw await reject(match.connection.id, 'wrong secret');
+  if (!match.usable) throw await reject(match.connection.id, 'credential revoked or expired');
+  return { type: 'connection', connection: match.connection, credentialId: match.credential.id };
+}
+
+/** The SHA-256 fingerprint (hex, lower case) of a client certificate the TLS layer verified, if any. */
+function peerCertificateFingerprint(req: Request): string | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.authorized || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const cert = socket.getPeerCertificate();
+  return cert?.fingerprint256 ? cert.fingerprint256.replace(/:/g, '').toLowerCase() : undefined;
+}
