@@ -7,6 +7,7 @@ import { seedSynthetic } from '../demo-data.js';
 import { migrate, openDatabase } from '../../store/index.js';
 import { openStore } from '../../store/open.js';
 import { DEFAULT_SYNTHETIC } from '../../fixtures/synthetic/generate.js';
+import { createAdmin } from './users.js';
 
 const positiveInt = (max: number) => (value: string) => {
   const n = Number(value);
@@ -92,6 +93,35 @@ program
       process.stdout.write(
         `seeded ${result.created} patients (${result.existing} already present), ${result.observations} observations, ` +
           `${result.documents} documents in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+const users = program.command('users').description('manage accounts from the command line');
+users
+  .command('create-admin')
+  .description('create an administrator (the first one of a new installation); prints the password and the 2FA enrolment URI')
+  .requiredOption('--email <address>', 'e-mail address to sign in with')
+  .option('--name <name>', 'display name', 'Administrator')
+  .option('--password-stdin', 'read the password from standard input instead of generating one')
+  .action(async (options: { email: string; name: string; passwordStdin?: boolean }) => {
+    const c = config();
+    let password: string | undefined;
+    if (options.passwordStdin) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    }
+    const store = await openStore(storeOptions(c));
+    try {
+      const admin = await createAdmin(store, options.email, options.name, password);
+      process.stdout.write(
+        `administrator ${admin.email} created\n` +
+          (password ? '' : `password: ${admin.password}\n`) +
+          `two-factor enrolment (scan as a QR code, or enter in an authenticator app):\n${admin.otpauthUri}\n` +
+          'sign in with POST /auth/login, then confirm with the first code at POST /auth/2fa/verify\n',
       );
     } finally {
       await store.close();

@@ -83,9 +83,13 @@ function checkCsrf(req: Request): void {
   if (body && '_csrf' in body) delete body._csrf;
 }
 
+/** Routers made here; a test checks the app mounts no other routes. */
+export const declaredRouters = new WeakSet<object>();
+
 /** Mounts declared routes on a router, each behind its access check and, when it has one, its body schema. */
 export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], registry: DeclaredRoute[]): Router {
   const router = Router();
+  declaredRouters.add(router);
   const parsers = [express.json({ limit: '256kb' }), express.urlencoded({ extended: false, limit: '64kb' })];
   for (const spec of specs) {
     registry.push({ method: spec.method, path: `${mountPath}${spec.path}`, access: spec.access, summary: spec.summary, ...(spec.body ? { body: spec.body } : {}) });
@@ -93,7 +97,8 @@ export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], re
       const refused = refusal(spec.access, req.principal);
       if (refused === 401) throw new HttpError(401, 'sign in first', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
       if (refused === 403) throw new HttpError(403, 'not allowed for your role or connection');
-      checkCsrf(req);
+      // Public routes act on no session's authority, so they need no CSRF token (sign-in works while signed in).
+      if (!('public' in spec.access)) checkCsrf(req);
       if (spec.body) {
         const parsed = spec.body.safeParse(req.body ?? {});
         if (!parsed.success) {
