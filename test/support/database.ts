@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, type RootStore, type StoreOptions } from '../../store/index.js';
+import { createStore, migrate, openDatabase, type Database, type RootStore, type StoreOptions } from '../../store/index.js';
 
 /**
  * The engine every store test runs on: PostgreSQL when DATABASE_URL is set (each test file gets a fresh
@@ -37,15 +37,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export interface TestStore {
   readonly store: RootStore;
   readonly database: TestDatabase;
+  /** The store's own connection, for tests that must set up what no API does (e.g. age a session). */
+  readonly db: Database;
   close(): Promise<void>;
 }
 
 export async function openTestStore(): Promise<TestStore> {
   const database = await createTestDatabase();
-  const store = await openStore(database.options);
+  const db = await openDatabase(database.options);
+  await migrate(db);
+  const store = createStore(db);
   return {
     store,
     database,
+    db,
     async close() {
       await store.close();
       await database.drop();
