@@ -100,8 +100,20 @@ export function userRepository(scope: Scope) {
       const rows = await q.query<{ n: number }>(`SELECT count(*) AS n FROM users WHERE status = 'active' AND 'admin' = ANY(roles)`);
       return rows[0]!.n;
     },
+    /**
+     * New roles take effect through a new sign-in: the person's sessions end, so a role that needs a second
+     * factor is never held in a session that did not give one.
+     */
     async setRoles(id: string, roles: readonly Role[]): Promise<Account> {
-      return account(await required(`UPDATE users SET roles = $2, updated_at = now() WHERE id = $1 AND kind = 'staff' RETURNING ${COLUMNS}`, [id, [...new Set(roles)]]));
+      return scope.atomic(async (tx) => {
+        const row = (await tx.query<Row>(
+          `UPDATE users SET roles = $2, security_epoch = security_epoch + 1, updated_at = now() WHERE id = $1 AND kind = 'staff' RETURNING ${COLUMNS}`,
+          [id, [...new Set(roles)]],
+        ))[0];
+        if (!row) throw new StoreError('not-found', 'account not found');
+        await tx.query('UPDATE sessions SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [id]);
+        return account(row);
+      });
     },
     /** Activates an invited account with its first password. */
     async activate(id: string, passwordHash: string): Promise<Account> {

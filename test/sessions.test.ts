@@ -60,6 +60,30 @@ describe(`sessions on ${engineUnderTest}`, () => {
     expect(again.body).toMatchObject({ stage: 'password', twoFactor: 'enrolment-required' });
   });
 
+  it('changes a password only with the current one and a strong new one, ending the other sessions', async () => {
+    const admin = await createAdmin(t.store, 'changer@clinic.example', 'Changer Person');
+    const boss = await sessionFor(t.store, { roles: ['admin'] });
+    await request(app).post(`/admin/users/${admin.id}/roles`).expect(404);
+    await request(app).put(`/admin/users/${admin.id}/roles`).set('Cookie', boss.cookie).set('X-CSRF-Token', boss.csrf).send({ roles: ['member'] }).expect(200);
+    const first = request.agent(app);
+    const l1 = await first.post('/auth/login').send({ email: admin.email, password: admin.password }).expect(200);
+    expect(l1.body.stage).toBe('password');
+    await first.post('/auth/2fa/verify').set('X-CSRF-Token', l1.body.csrfToken).send({ code: generateSync({ secret: new URL(admin.otpauthUri).searchParams.get('secret')! }) }).expect(200);
+    const second = request.agent(app);
+    const l2 = await second.post('/auth/login').send({ email: admin.email, password: admin.password }).expect(200);
+    expect(l2.body).toMatchObject({ stage: 'password', twoFactor: 'code-required' });
+    const secret = new URL(admin.otpauthUri).searchParams.get('secret')!;
+    await second.post('/auth/2fa/verify').set('X-CSRF-Token', l2.body.csrfToken)
+      .send({ code: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) }).expect(200);
+    const csrf = (await second.get('/auth/me').expect(200)).body.csrfToken as string;
+    await second.post('/auth/password').set('X-CSRF-Token', csrf).send({ currentPassword: 'not it', newPassword: 'a much better passphrase' }).expect(401);
+    const weak = await second.post('/auth/password').set('X-CSRF-Token', csrf).send({ currentPassword: admin.password, newPassword: 'changer-2026' }).expect(400);
+    expect(weak.body.issues).toEqual([{ path: 'newPassword', message: 'must not contain your name or e-mail address' }]);
+    await second.post('/auth/password').set('X-CSRF-Token', csrf).send({ currentPassword: admin.password, newPassword: 'a much better passphrase' }).expect(200);
+    await second.get('/auth/me').expect(200);
+    await first.get('/auth/me').expect(401);
+  });
+
   it('changes roles and reactivates through the admin API', async () => {
     const boss = await sessionFor(t.store, { roles: ['admin'] });
     const member = await sessionFor(t.store, { roles: ['member'] });
@@ -67,6 +91,8 @@ describe(`sessions on ${engineUnderTest}`, () => {
     await request(app).get('/admin/users').set('Cookie', member.cookie).expect(403);
     const promoted = await as(request(app).put(`/admin/users/${member.userId}/roles`)).send({ roles: ['provider', 'member'] }).expect(200);
     expect(promoted.body.roles).toEqual(['member', 'provider']);
+    // The promotion ended the member's session: the next sign-in holds the new roles (and asks a second factor where needed).
+    await request(app).get('/auth/me').set('Cookie', member.cookie).expect(401);
     await as(request(app).post(`/admin/users/${member.userId}/deactivate`)).expect(200);
     await request(app).get('/auth/me').set('Cookie', member.cookie).expect(401);
     await as(request(app).post(`/admin/users/${member.userId}/reactivate`)).expect(200);
