@@ -42,16 +42,7 @@ function secrets(r: Row): AccountSecrets {
 /** E-mail addresses are unique whatever their case or surrounding blanks. */
 export const emailKey = (email: string) => email.trim().toLowerCase();
 
-export interface NewUser {
-  readonly id: string;
-  readonly email: string;
-  readonly displayName: string;
-  readonly kind: UserKind;
-  readonly roles: readonly Role[];
-  readonly patientId?: string;
-  readonly status: UserStatus;
-  readonly passwordHash?: string;
-}
+export type NewUser = Pick<Account, 'id' | 'email' | 'displayName' | 'kind' | 'roles' | 'patientId' | 'status'> & { readonly passwordHash?: string };
 
 export function userRepository(scope: Scope) {
   const { q } = scope;
