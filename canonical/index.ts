@@ -14,3 +14,4 @@ export * from './diagnostic-report.js';
 export * from './document.js';
 export * from './inbound-message.js';
 export * from './accounts.js';
+export * from './audit.js';

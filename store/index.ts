@@ -12,3 +12,4 @@ export type { AccountSecrets, NewUser } from './users.js';
 export { emailKey } from './users.js';
 export type { SessionView } from './sessions.js';
 export type { CredentialMatch } from './connections.js';
+export type { AuditRow, AuditColumns, AuditFilter, Checkpoint, PendingAudit } from './audit.js';

@@ -8,6 +8,7 @@ import { inboundRepository } from './inbound.js';
 import { userRepository } from './users.js';
 import { sessionRepository } from './sessions.js';
 import { connectionRepository } from './connections.js';
+import { auditRepository } from './audit.js';
 
 export interface StoreCounts {
   patients: number;
@@ -35,6 +36,7 @@ function repositories(scope: Scope) {
     users: userRepository(scope),
     sessions: sessionRepository(scope),
     connections: connectionRepository(scope),
+    audit: auditRepository(scope),
   };
 }
 

@@ -1,0 +1,151 @@
+import type { Scope } from './scope.js';
+
+/** The search columns copied beside each record's body (verify checks them against the body). */
+export interface AuditColumns {
+  readonly transaction: string;
+  readonly action: string;
+  readonly outcome: string;
+  readonly purpose: string | null;
+  readonly decision: string | null;
+  readonly actorType: string;
+  readonly userId: string | null;
+  readonly organizationId: string | null;
+  readonly connectionId: string | null;
+  readonly patientIds: readonly string[];
+  readonly requestId: string | null;
+}
+
+export interface AuditRow extends AuditColumns {
+  readonly seq: number;
+  readonly recordedAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly body: string;
+}
+
+export interface AuditFilter {
+  readonly patientId?: string;
+  readonly organizationId?: string;
+  readonly userId?: string;
+  readonly purpose?: string;
+  readonly decision?: string;
+  readonly transaction?: string;
+  readonly outcome?: string;
+  readonly from?: string;
+  readonly to?: string;
+  /** Newest first: records with seq below this. */
+  readonly beforeSeq?: number;
+  readonly limit?: number;
+}
+
+export interface Checkpoint {
+  readonly seq: number;
+  readonly hash: string;
+  readonly signedAt: string;
+  readonly keyId: string;
+  readonly signature: string;
+}
+
+type Row = {
+  seq: number; recorded_at: string; prev_hash: string; hash: string; body: string; transaction: string; action: string;
+  outcome: string; purpose: string | null; decision: string | null; actor_type: string; user_id: string | null;
+  organization_id: string | null; connection_id: string | null; patient_ids: string[]; request_id: string | null;
+};
+
+const COLUMNS = `seq, recorded_at, prev_hash, hash, body, transaction, action, outcome, purpose, decision, actor_type,
+  user_id, organization_id, connection_id, patient_ids, request_id`;
+
+const fromRow = (r: Row): AuditRow => ({
+  seq: r.seq, recordedAt: r.recorded_at, prevHash: r.prev_hash, hash: r.hash, body: r.body, transaction: r.transaction,
+  action: r.action, outcome: r.outcome, purpose: r.purpose, decision: r.decision, actorType: r.actor_type, userId: r.user_id,
+  organizationId: r.organization_id, connectionId: r.connection_id, patientIds: r.patient_ids, requestId: r.request_id,
+});
+
+/** What the caller hands in: the body and its columns; seq, time and hashes are assigned under the chain lock. */
+export interface PendingAudit extends AuditColumns {
+  readonly body: string;
+}
+
+export function auditRepository(scope: Scope) {
+  const { q } = scope;
+  return {
+    /**
+     * Appends records to the one chain. The chain head row is locked for the transaction, so appends from any
+     * number of processes take their turn and the chain stays one line; `link` computes each hash under the lock.
+     */
+    async appendChained(
+      pending: readonly PendingAudit[],
+      link: (prevHash: string, seq: number, recordedAt: string, body: string) => string,
+    ): Promise<AuditRow[]> {
+      if (pending.length === 0) return [];
+      return scope.atomic(async (tx) => {
+        const head = (await tx.query<{ seq: number; hash: string; now: string }>('SELECT seq, hash, now() AS now FROM audit_chain_head WHERE id = 1 FOR UPDATE'))[0]!;
+        let prevHash = head.hash;
+        let seq = head.seq;
+        const rows: AuditRow[] = pending.map((p) => {
+          seq += 1;
+          const hash = link(prevHash, seq, head.now, p.body);
+          const row: AuditRow = { ...p, seq, recordedAt: head.now, prevHash, hash };
+          prevHash = hash;
+          return row;
+        });
+        await tx.query(
+          `INSERT INTO audit_records (${COLUMNS})
+           SELECT x.seq, x.recorded_at, x.prev_hash, x.hash, x.body, x.transaction, x.action, x.outcome, x.purpose, x.decision, x.actor_type,
+                  x.user_id, x.organization_id, x.connection_id, ARRAY(SELECT jsonb_array_elements_text(x.patient_ids))::uuid[], x.request_id
+           FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, recorded_at timestamptz, prev_hash text, hash text, body text, transaction text,
+             action text, outcome text, purpose text, decision text, actor_type text, user_id uuid, organization_id uuid, connection_id uuid,
+             patient_ids jsonb, request_id text)`,
+          [JSON.stringify(rows.map((r) => ({
+            seq: r.seq, recorded_at: r.recordedAt, prev_hash: r.prevHash, hash: r.hash, body: r.body, transaction: r.transaction,
+            action: r.action, outcome: r.outcome, purpose: r.purpose, decision: r.decision, actor_type: r.actorType, user_id: r.userId,
+            organization_id: r.organizationId, connection_id: r.connectionId, patient_ids: r.patientIds, request_id: r.requestId,
+          })))],
+        );
+        await tx.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
+        return rows;
+      });
+    },
+    async head(): Promise<{ seq: number; hash: string }> {
+      return (await q.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_chain_head WHERE id = 1'))[0]!;
+    },
+    /** Records in chain order from `afterSeq` on, for verification and export. */
+    async range(afterSeq: number, limit: number, toSeq?: number): Promise<AuditRow[]> {
+      const rows = await q.query<Row>(
+        `SELECT ${COLUMNS} FROM audit_records WHERE seq > $1 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $2`,
+        [afterSeq, limit, toSeq ?? null],
+      );
+      return rows.map(fromRow);
+    },
+    async get(seq: number): Promise<AuditRow | undefined> {
+      const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM audit_records WHERE seq = $1`, [seq]);
+      return rows[0] ? fromRow(rows[0]) : undefined;
+    },
+    async search(f: AuditFilter): Promise<AuditRow[]> {
+      const rows = await q.query<Row>(
+        `SELECT ${COLUMNS} FROM audit_records
+         WHERE ($1::uuid IS NULL OR patient_ids @> ARRAY[$1::uuid]) AND ($2::uuid IS NULL OR organization_id = $2)
+           AND ($3::uuid IS NULL OR user_id = $3) AND ($4::text IS NULL OR purpose = $4) AND ($5::text IS NULL OR decision = $5)
+           AND ($6::text IS NULL OR transaction = $6) AND ($7::text IS NULL OR outcome = $7)
+           AND ($8::timestamptz IS NULL OR recorded_at >= $8) AND ($9::timestamptz IS NULL OR recorded_at < $9)
+           AND ($10::bigint IS NULL OR seq < $10)
+         ORDER BY seq DESC LIMIT $11`,
+        [f.patientId ?? null, f.organizationId ?? null, f.userId ?? null, f.purpose ?? null, f.decision ?? null, f.transaction ?? null,
+          f.outcome ?? null, f.from ?? null, f.to ?? null, f.beforeSeq ?? null, Math.min(f.limit ?? 100, 1000)],
+      );
+      return rows.map(fromRow);
+    },
+    async addCheckpoint(c: Checkpoint): Promise<void> {
+      await q.query('INSERT INTO audit_checkpoints (seq, hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (seq) DO NOTHING',
+        [c.seq, c.hash, c.signedAt, c.keyId, c.signature]);
+    },
+    async checkpoints(): Promise<Checkpoint[]> {
+      const rows = await q.query<{ seq: number; hash: string; signed_at: string; key_id: string; signature: string }>(
+        'SELECT seq, hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq',
+      );
+      return rows.map((r) => ({ seq: r.seq, hash: r.hash, signedAt: r.signed_at, keyId: r.key_id, signature: r.signature }));
+    },
+  };
+}
+
+export type AuditRepository = ReturnType<typeof auditRepository>;
