@@ -48,6 +48,12 @@ const EnvSchema = z.object({
     .optional(),
   CROSSGATE_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
   CROSSGATE_SESSION_MAX_HOURS: int(1, 24 * 7).default(12),
+  CROSSGATE_AUDIT_SIGNING_KEY: z
+    .string()
+    .regex(/-----BEGIN PRIVATE KEY-----/, 'must be an Ed25519 private key in PKCS#8 PEM (openssl genpkey -algorithm ed25519)')
+    .optional(),
+  CROSSGATE_AUDIT_CHECKPOINT_MINUTES: int(1, 7 * 24 * 60).default(60),
+  CROSSGATE_AUDIT_RETENTION_YEARS: int(5, 20).default(6),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
@@ -68,6 +74,13 @@ export interface Config {
   /** Signs cookies; shared by every gateway process. Unset, a key is made once and kept in the data directory. */
   readonly secretKey?: Buffer;
   readonly sessions: { readonly idleSeconds: number; readonly absoluteSeconds: number };
+  readonly audit: {
+    /** Signs checkpoints of the chain head. Unset, a key is made once and kept in the data directory. */
+    readonly signingKeyPem?: string;
+    readonly checkpointMinutes: number;
+    /** Nothing in the trail is deleted before this many years (NL: at least 5; HIPAA documentation: 6). */
+    readonly retentionYears: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     ...(e.CROSSGATE_SECRET_KEY ? { secretKey: Buffer.from(e.CROSSGATE_SECRET_KEY, 'base64') } : {}),
+    audit: Object.freeze({
+      ...(e.CROSSGATE_AUDIT_SIGNING_KEY ? { signingKeyPem: e.CROSSGATE_AUDIT_SIGNING_KEY.replace(/\\n/g, '\n') } : {}),
+      checkpointMinutes: e.CROSSGATE_AUDIT_CHECKPOINT_MINUTES,
+      retentionYears: e.CROSSGATE_AUDIT_RETENTION_YEARS,
+    }),
     sessions: Object.freeze({ idleSeconds: e.CROSSGATE_SESSION_IDLE_MINUTES * 60, absoluteSeconds: e.CROSSGATE_SESSION_MAX_HOURS * 3600 }),
   });
 }

@@ -6,8 +6,9 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createApp, type AppState, type Surface } from './http/app.js';
 import { seedSynthetic } from './demo-data.js';
-import { logSecurityEvents } from './auth/security-events.js';
-import { loadOrCreateSecretKey } from './secret-key.js';
+import { auditSigningKeyPem, cookieKey } from './keys.js';
+import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
+import { auditSecurityEvents } from './auth/security-events.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -36,14 +37,19 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     throw error;
   }
 
-  let secretKey = config.secretKey;
-  if (!secretKey) {
-    const made = loadOrCreateSecretKey(config.database.dataDir);
-    secretKey = made.key;
-    if (config.database.url) logger.warn('CROSSGATE_SECRET_KEY is not set: using a key from the data directory, which other gateway processes do not share');
+  const { key: secretKey, fromDataDir } = cookieKey(config);
+  const signing = auditSigningKeyPem(config);
+  if (config.database.url && (fromDataDir || signing.fromDataDir)) {
+    logger.warn('CROSSGATE_SECRET_KEY or CROSSGATE_AUDIT_SIGNING_KEY is not set: using keys from the data directory, which other gateway processes do not share');
   }
+  const auditKey = loadSigningKey(signing.pem);
+  const audit = createAuditAppender(store);
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics(), events: logSecurityEvents(logger), secretKey }, surfaces, state);
+  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey }, surfaces, state);
+  const checkpoints = setInterval(() => {
+    signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
+  }, config.audit.checkpointMinutes * 60_000);
+  checkpoints.unref();
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   }).catch(async (error: unknown) => {
@@ -58,6 +64,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   const stop = () =>
     (stopping ??= (async () => {
       state.draining = true;
+      clearInterval(checkpoints);
       logger.info({ graceMs: config.shutdownGraceMs }, 'shutting down: finishing in-flight requests');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -64,6 +64,9 @@ describe(`signing in on ${engineUnderTest}`, () => {
     expect(afterLogout.body.stage).toBe('password');
     await agent.post('/auth/2fa/verify').set('X-CSRF-Token', afterLogout.body.csrfToken).send({ recoveryCode: verified.body.recoveryCodes[3] }).expect(401);
     await agent.post('/auth/2fa/verify').set('X-CSRF-Token', afterLogout.body.csrfToken).send({ code: nextCode(secret) }).expect(200);
+    const trail = await t.store.audit.search({ userId: admin.id, transaction: 'sign-in' });
+    expect(trail.map((r) => r.action)).toEqual(expect.arrayContaining(['sign-in', 'two-factor-verified', 'recovery-code-used', 'sign-out']));
+    expect(trail.every((r) => r.requestId !== null)).toBe(true);
     const types = deps.securityEvents.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['sign-in', 'two-factor-failed', 'two-factor-enrolled', 'two-factor-verified', 'recovery-code-used', 'sign-out']));
   });

@@ -1,4 +1,5 @@
-import type { Logger } from '../logger.js';
+import type { AuditRecordInput, AuditTransaction } from '../../canonical/index.js';
+import type { AuditAppender } from '../../audit/index.js';
 
 /**
  * Security events that must reach the audit trail: sign-ins, failures, 2FA, role and credential changes.
@@ -29,10 +30,37 @@ export interface SecurityEventSink {
   record(event: SecurityEvent): Promise<void>;
 }
 
-export function logSecurityEvents(logger: Logger): SecurityEventSink {
+const SIGN_IN: readonly SecurityEventType[] = [
+  'sign-in', 'sign-in-failed', 'account-locked', 'sign-out', 'two-factor-verified', 'two-factor-failed', 'recovery-code-used',
+];
+
+function transactionOf(type: SecurityEventType): AuditTransaction {
+  if (SIGN_IN.includes(type)) return 'sign-in';
+  return type === 'partner-auth-failed' ? 'security' : 'admin-change';
+}
+
+export function auditRecordOf(event: SecurityEvent): AuditRecordInput {
+  const actorUser = event.actor?.userId;
+  const actorConnection = event.actor?.connectionId;
+  const subject = Object.fromEntries(Object.entries(event.subject ?? {}).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const detail = event.detail ? Object.fromEntries(Object.entries(event.detail).map(([k, v]) => [k, Array.isArray(v) ? [...v] : v])) : undefined;
+  return {
+    transaction: transactionOf(event.type),
+    action: event.type,
+    outcome: event.outcome,
+    actor: actorUser ? { type: 'user', userId: actorUser } : actorConnection ? { type: 'partner', connectionId: actorConnection } : { type: 'anonymous' },
+    ...(Object.keys(subject).length > 0 ? { subject } : {}),
+    ...(detail ? { detail: detail as NonNullable<AuditRecordInput['detail']> } : {}),
+    ...(event.requestId ? { requestId: event.requestId } : {}),
+    ...(event.sourceAddress ? { sourceAddress: event.sourceAddress } : {}),
+  };
+}
+
+/** Security events into the tamper-evident trail; the caller waits until the record is committed. */
+export function auditSecurityEvents(audit: AuditAppender): SecurityEventSink {
   return {
     async record(event) {
-      logger.info({ securityEvent: event }, 'security event');
+      await audit.append(auditRecordOf(event));
     },
   };
 }

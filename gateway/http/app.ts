@@ -1,10 +1,13 @@
+import type { KeyObject } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import type { AuditAppender } from '../../audit/index.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { SecurityEventSink } from '../auth/security-events.js';
 import { signInRoutes } from '../auth/sign-in.js';
 import { peopleRoutes } from '../admin/people.js';
 import { partnerRoutes } from '../admin/partners.js';
 import { openApiDocument } from '../admin/openapi.js';
+import { complianceRoutes } from '../compliance/routes.js';
 import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -20,6 +23,9 @@ export interface GatewayDeps {
   readonly events: SecurityEventSink;
   /** Signs cookies (trusted devices). */
   readonly secretKey: Buffer;
+  readonly audit: AuditAppender;
+  /** Signs audit checkpoints; its public half verifies them. */
+  readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
 }
 
 /** A group of routes (FHIR, IHE, inbound, admin, …) mounted under one path prefix with the shared dependencies. */
@@ -55,10 +61,11 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   app.use('/auth', declareRoutes('/auth', signInRoutes({ store: deps.store, events: deps.events, secretKey: deps.secretKey, policy: deps.config.sessions }), routes));
   const openApi: RouteSpec = {
     method: 'get', path: '/openapi.json', access: { public: true }, summary: 'This API, described in OpenAPI 3.1',
-    handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth'])),
+    handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth', '/audit'])),
   };
   const admin = { store: deps.store, events: deps.events };
   app.use('/admin', declareRoutes('/admin', [...peopleRoutes(admin), ...partnerRoutes(admin), openApi], routes));
+  app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey }), routes));
 
   for (const surface of surfaces) app.use(surface.mountPath, surface.router(deps));
 

@@ -6,6 +6,8 @@ import { createMetrics } from '../../gateway/metrics.js';
 import type { GatewayDeps } from '../../gateway/http/app.js';
 import type { SecurityEvent } from '../../gateway/auth/security-events.js';
 import type { RootStore } from '../../store/index.js';
+import { createAuditAppender, loadSigningKey, newSigningKey } from '../../audit/index.js';
+import { auditRecordOf } from '../../gateway/auth/security-events.js';
 
 /** A logger whose every line is kept, so tests can read what the gateway logged. */
 export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
@@ -21,9 +23,16 @@ export function testConfig(overrides: NodeJS.ProcessEnv = {}): Config {
 export function testDeps(store: RootStore, overrides: NodeJS.ProcessEnv = {}): GatewayDeps & { lines: string[]; securityEvents: SecurityEvent[] } {
   const { logger, lines } = capturingLogger();
   const securityEvents: SecurityEvent[] = [];
+  const audit = createAuditAppender(store);
   return {
-    config: testConfig(overrides), store, logger, metrics: createMetrics(), secretKey: randomBytes(32),
-    events: { record: async (e) => void securityEvents.push(e) },
+    config: testConfig(overrides), store, logger, metrics: createMetrics(), secretKey: randomBytes(32), audit, auditKey: loadSigningKey(newSigningKey()),
+    // The events go to the real trail, and are kept for the test to read.
+    events: {
+      record: async (e) => {
+        securityEvents.push(e);
+        await audit.append(auditRecordOf(e));
+      },
+    },
     lines, securityEvents,
   };
 }

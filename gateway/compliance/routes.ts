@@ -1,0 +1,172 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { AuditOutcome, AuditTransaction } from '../../canonical/index.js';
+import { columnsOf, recordOf, rowProblem, signCheckpoint, verifyChain, linkHash, type AuditAppender } from '../../audit/index.js';
+import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
+import { HttpError, type RouteSpec } from '../http/routes.js';
+import type { KeyObject } from 'node:crypto';
+
+/**
+ * What compliance officers (and admins) read: search, one record with its chain proof, CSV export, signed
+ * checkpoints and verification. Every use of these routes is itself written to the trail.
+ */
+export interface ComplianceContext {
+  readonly store: RootStore;
+  readonly audit: AuditAppender;
+  readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
+}
+
+const READERS = { roles: ['compliance', 'admin'] } as const;
+const EXPORT_PAGE = 2000;
+const EXPORT_MAX = 1_000_000;
+
+const Search = z.object({
+  patient: z.uuid().optional(),
+  organization: z.uuid().optional(),
+  user: z.uuid().optional(),
+  purpose: z.string().max(100).optional(),
+  decision: z.enum(['permit', 'deny', 'filtered', 'not-applicable']).optional(),
+  transaction: AuditTransaction.optional(),
+  outcome: AuditOutcome.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+}).strict();
+
+function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
+  const parsed = schema.safeParse(req.query);
+  if (!parsed.success) throw new HttpError(400, 'invalid query', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+  return parsed.data;
+}
+
+const view = (row: AuditRow) => ({ ...recordOf(row) });
+
+const csvCell = (v: unknown) => {
+  const text = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(';') : String(v);
+  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+const CSV_COLUMNS = [
+  'seq', 'recordedAt', 'transaction', 'action', 'outcome', 'actorType', 'userId', 'organizationId', 'connectionId', 'actorName', 'actorRole',
+  'purposeAsReceived', 'purposeMatched', 'decision', 'decisionReason', 'policyVersion', 'patientIds', 'returned', 'requestId', 'sourceAddress', 'hash',
+] as const;
+
+function csvLine(row: AuditRow): string {
+  const c = recordOf(row).content;
+  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+    seq: row.seq, recordedAt: row.recordedAt, transaction: c.transaction, action: c.action, outcome: c.outcome, actorType: c.actor.type,
+    userId: c.actor.userId, organizationId: c.actor.organizationId, connectionId: c.actor.connectionId, actorName: c.actor.name, actorRole: c.actor.role,
+    purposeAsReceived: c.purpose?.asReceived, purposeMatched: c.purpose?.matched, decision: c.decision?.result, decisionReason: c.decision?.reason,
+    policyVersion: c.decision?.policyVersion, patientIds: c.patientIds, returned: c.returned, requestId: c.requestId, sourceAddress: c.sourceAddress, hash: row.hash,
+  };
+  return `${CSV_COLUMNS.map((k) => csvCell(values[k])).join(',')}\r\n`;
+}
+
+export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
+  const { store, audit } = ctx;
+  const noteAccess = (req: Request, action: string, detail: Record<string, string | number>) =>
+    audit.append({
+      transaction: 'audit-access', action, outcome: 'success',
+      actor: req.principal.type === 'user' ? { type: 'user', userId: req.principal.userId } : { type: 'anonymous' },
+      detail, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
+    });
+
+  const filterOf = (q: z.infer<typeof Search>): AuditFilter => ({
+    ...(q.patient ? { patientId: q.patient } : {}), ...(q.organization ? { organizationId: q.organization } : {}),
+    ...(q.user ? { userId: q.user } : {}), ...(q.purpose ? { purpose: q.purpose } : {}), ...(q.decision ? { decision: q.decision } : {}),
+    ...(q.transaction ? { transaction: q.transaction } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}),
+  });
+
+  return [
+    {
+      method: 'get', path: '/records', access: READERS,
+      summary: 'Search the trail by patient, organization, person, purpose, decision, transaction, outcome and time; newest first, paged',
+      async handler(req, res) {
+        const q = parseQuery(Search, req);
+        const rows = await store.audit.search({ ...filterOf(q), ...(q.before ? { beforeSeq: q.before } : {}), limit: q.limit + 1 });
+        const page = rows.slice(0, q.limit);
+        const next = rows.length > q.limit ? page[page.length - 1]!.seq : undefined;
+        await noteAccess(req, 'search', Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])));
+        res.json({ records: page.map(view), ...(next ? { next: `${req.baseUrl}/records?${new URLSearchParams({ ...(req.query as Record<string, string>), before: String(next) }).toString()}` } : {}) });
+      },
+    },
+    {
+      method: 'get', path: '/records/:seq', access: READERS,
+      summary: 'One record in full, with its chain proof: its link recomputed, its neighbours, and the checkpoint that covers it',
+      async handler(req, res) {
+        const seq = z.coerce.number().int().positive().safeParse(req.params.seq);
+        if (!seq.success) throw new HttpError(400, 'seq must be a positive whole number');
+        const row = await store.audit.get(seq.data);
+        if (!row) throw new HttpError(404, 'no audit record with this number');
+        const previous = row.seq > 1 ? await store.audit.get(row.seq - 1) : undefined;
+        const [next] = await store.audit.range(row.seq, 1);
+        const checkpoint = (await store.audit.checkpoints()).find((c) => c.seq >= row.seq);
+        const problem = rowProblem(row, row.seq, previous?.hash ?? '0'.repeat(64));
+        await noteAccess(req, 'read', { seq: row.seq });
+        res.json({
+          record: view(row),
+          proof: {
+            recomputedHash: linkHash(row.prevHash, row.seq, row.recordedAt, row.body),
+            linkVerifies: problem === undefined,
+            ...(problem ? { problem } : {}),
+            previousHash: previous?.hash ?? null,
+            nextRecord: next ? { seq: next.seq, prevHash: next.prevHash } : null,
+            checkpoint: checkpoint ?? null,
+            columns: columnsOf(recordOf(row).content),
+          },
+        });
+      },
+    },
+    {
+      method: 'get', path: '/export.csv', access: READERS, summary: 'Export records of a time range (or all) as CSV, in chain order',
+      async handler(req: Request, res: Response) {
+        const q = parseQuery(Search.pick({ from: true, to: true }), req);
+        await noteAccess(req, 'export-csv', { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
+        res.type('text/csv; charset=utf-8').attachment('crossgate-audit.csv');
+        res.write(`${CSV_COLUMNS.join(',')}\r\n`);
+        let after = 0;
+        for (let written = 0; written < EXPORT_MAX;) {
+          const rows = await store.audit.range(after, EXPORT_PAGE);
+          if (rows.length === 0) break;
+          for (const row of rows) {
+            if ((q.from && row.recordedAt < new Date(q.from).toISOString()) || (q.to && row.recordedAt >= new Date(q.to).toISOString())) continue;
+            res.write(csvLine(row));
+            written += 1;
+          }
+          after = rows[rows.length - 1]!.seq;
+        }
+        res.end();
+      },
+    },
+    {
+      method: 'get', path: '/checkpoints', access: READERS, summary: 'The signed checkpoints and the public key that verifies them',
+      async handler(req, res) {
+        await noteAccess(req, 'checkpoints', {});
+        res.json({
+          publicKey: ctx.auditKey.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          keyId: ctx.auditKey.keyId,
+          checkpoints: await store.audit.checkpoints(),
+        });
+      },
+    },
+    {
+      method: 'post', path: '/checkpoints', access: READERS, summary: 'Sign the chain head now',
+      async handler(req, res) {
+        await noteAccess(req, 'checkpoint', {});
+        const checkpoint = await signCheckpoint(store, ctx.auditKey, new Date());
+        res.status(201).json(checkpoint ?? null);
+      },
+    },
+    {
+      method: 'get', path: '/verify', access: READERS, summary: 'Verify the whole chain and its checkpoints; names the first record that does not verify',
+      async handler(req, res) {
+        await noteAccess(req, 'verify', {});
+        const started = Date.now();
+        const result = await verifyChain(store, ctx.auditKey.publicKey);
+        res.json({ ...result, ms: Date.now() - started });
+      },
+    },
+  ];
+}
