@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, engineUnderTest, type TestDatabase } from './support/database.js';
 import { requireBuiltCli, runCli, startCli } from './support/cli.js';
-import { loadMigrations, openStore } from '../store/index.js';
+import { loadMigrations, openDatabase, openStore } from '../store/index.js';
+import { createAuditAppender } from '../audit/index.js';
 
 let database: TestDatabase;
 let workDir: string;
@@ -77,6 +78,39 @@ describe(`the crossgate command on ${engineUnderTest}`, () => {
     } finally {
       await fresh.drop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('verifies the audit trail, signs a checkpoint, and names a record changed behind its back', async () => {
+    const empty = await runCli(['audit', 'verify'], env, workDir);
+    expect(empty).toMatchObject({ code: 0 });
+    expect(empty.stdout).toMatch(/^verified \d+ records \(head \d+\) and 0 signed checkpoints in [\d.]+ s \(\d+ records\/s\)\n$/);
+    const store = await openStore(database.options.databaseUrl ? database.options : { dataDir: path.join(workDir, 'data') });
+    try {
+      const appender = createAuditAppender(store);
+      for (let i = 0; i < 5; i++) await appender.append({ transaction: 'security', action: `cli-${i}`, outcome: 'success', actor: { type: 'system' } });
+    } finally {
+      await store.close();
+    }
+    const signed = await runCli(['audit', 'checkpoint'], env, workDir);
+    expect(signed.code).toBe(0);
+    expect(JSON.parse(signed.stdout)).toMatchObject({ checkpoint: { seq: expect.any(Number) }, publicKey: expect.stringContaining('BEGIN PUBLIC KEY') });
+    expect((await runCli(['audit', 'verify'], env, workDir)).stdout).toMatch(/and 1 signed checkpoints/);
+
+    const tamper = await openDatabase(database.options.databaseUrl ? database.options : { dataDir: path.join(workDir, 'data') });
+    try {
+      await tamper.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query(`UPDATE audit_records SET body = replace(body, 'cli-2', 'cli-X') WHERE body LIKE '%cli-2%'`);
+      });
+      const seq = (await tamper.query<{ seq: number }>(`SELECT seq FROM audit_records WHERE body LIKE '%cli-X%'`))[0]!.seq;
+      await tamper.close();
+      const broken = await runCli(['audit', 'verify'], env, workDir);
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toBe(`NOT VERIFIED: record ${seq}: hash does not match the record content (${seq - 1} records before it verified)\n`);
+    } catch (error) {
+      await tamper.close().catch(() => undefined);
+      throw error;
     }
   });
 

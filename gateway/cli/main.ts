@@ -8,6 +8,8 @@ import { migrate, openDatabase } from '../../store/index.js';
 import { openStore } from '../../store/open.js';
 import { DEFAULT_SYNTHETIC } from '../../fixtures/synthetic/generate.js';
 import { createAdmin } from './users.js';
+import { loadSigningKey, signCheckpoint, verifyChain } from '../../audit/index.js';
+import { auditSigningKeyPem } from '../keys.js';
 
 const positiveInt = (max: number) => (value: string) => {
   const n = Number(value);
@@ -123,6 +125,44 @@ users
           `two-factor enrolment (scan as a QR code, or enter in an authenticator app):\n${admin.otpauthUri}\n` +
           'sign in with POST /auth/login, then confirm with the first code at POST /auth/2fa/verify\n',
       );
+    } finally {
+      await store.close();
+    }
+  });
+
+const audit = program.command('audit').description('the tamper-evident audit trail');
+audit
+  .command('verify')
+  .description('walk the whole chain, recompute every link and check the signed checkpoints; exit 1 naming the first record that does not verify')
+  .action(async () => {
+    const c = config();
+    const store = await openStore(storeOptions(c));
+    try {
+      const key = loadSigningKey(auditSigningKeyPem(c).pem);
+      const started = process.hrtime.bigint();
+      const result = await verifyChain(store, key.publicKey);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const rate = Math.round(result.checked / Math.max(seconds, 1e-9));
+      if (result.ok) {
+        process.stdout.write(`verified ${result.checked} records (head ${result.headSeq}) and ${result.checkpointsChecked} signed checkpoints in ${seconds.toFixed(2)} s (${rate} records/s)\n`);
+      } else {
+        process.stdout.write(`NOT VERIFIED: record ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.checked} records before it verified)\n`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+audit
+  .command('checkpoint')
+  .description('sign the chain head now and print the checkpoint with the public key that verifies it')
+  .action(async () => {
+    const c = config();
+    const store = await openStore(storeOptions(c));
+    try {
+      const key = loadSigningKey(auditSigningKeyPem(c).pem);
+      const checkpoint = await signCheckpoint(store, key, new Date());
+      process.stdout.write(`${JSON.stringify({ checkpoint: checkpoint ?? null, keyId: key.keyId, publicKey: key.publicKey.export({ type: 'spki', format: 'pem' }).toString() }, null, 2)}\n`);
     } finally {
       await store.close();
     }
