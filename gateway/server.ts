@@ -27,7 +27,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   });
 
   try {
-    if (config.demo.enabled && (await store.counts()).patients === 0) {
+    if (config.demo.enabled && (await store.patients.isEmpty())) {
       const started = Date.now();
       const seeded = await seedSynthetic(store, config.demo.patients);
       logger.info({ ...seeded, ms: Date.now() - started }, 'empty database: demo data seeded');

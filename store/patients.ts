@@ -204,12 +204,13 @@ export function patientRepository(scope: Scope) {
 
     /** Active patients known by this family key (own or partner name), optionally with this birth date. */
     async findByFamilyKey(key: string, birthDate?: string, limit = 50): Promise<PatientRecord[]> {
-      const rows = await q.query<{ patient_id: string }>(
-        `SELECT DISTINCT k.patient_id FROM patient_name_keys k JOIN patients p ON p.id = k.patient_id AND p.status = 'active'
-         WHERE k.family_key = $1 AND ($2::text IS NULL OR k.birth_date = $2) ORDER BY k.patient_id LIMIT $3`,
+      const rows = await q.query<PatientRow>(
+        `${SELECT_PATIENT} WHERE p.status = 'active' AND p.id IN (
+           SELECT k.patient_id FROM patient_name_keys k WHERE k.family_key = $1 AND ($2::text IS NULL OR k.birth_date = $2))
+         ORDER BY p.id LIMIT $3`,
         [key, birthDate ?? null, limit],
       );
-      return getMany(rows.map((r) => r.patient_id));
+      return rows.map(fromRow);
     },
 
     async findByBirthDate(birthDate: string, limit = 200): Promise<PatientRecord[]> {
@@ -288,6 +289,11 @@ export function patientRepository(scope: Scope) {
         [patientId],
       );
       return rows.map((r) => ({ id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, reason: r.reason, mergedBy: r.merged_by, mergedAt: r.merged_at, moved: r.moved }));
+    },
+
+    /** True when no patient is stored (a cheap check, unlike counting). */
+    async isEmpty(): Promise<boolean> {
+      return (await q.query('SELECT 1 FROM patients LIMIT 1')).length === 0;
     },
 
     /** Active patients in id order, for exports and batch jobs. */

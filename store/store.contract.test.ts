@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodeSystems, IdentifierSystems, type Patient } from '../canonical/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aDocument, anObservation, aPatient, uniqueBsn } from '../test/support/factories.js';
-import { loadMigrations, migrate, StoreError, type RootStore } from './index.js';
+import { createStore, loadMigrations, migrate, StoreError, type RootStore } from './index.js';
 import { openDatabase } from './open.js';
 
 let t: TestStore;
@@ -26,6 +26,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
         const all = await loadMigrations();
         expect(await migrate(db)).toEqual(all.map((m) => m.version));
         expect(await migrate(db)).toEqual([]);
+        expect(await createStore(db).patients.isEmpty()).toBe(true);
         const tables = await db.query<{ table_name: string }>(
           `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
         );
@@ -399,6 +400,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
       await expect(store.ping()).resolves.toBeUndefined();
       const counts = await store.counts();
       expect(counts.patients).toBeGreaterThan(10);
+      expect(await store.patients.isEmpty()).toBe(false);
       expect(store.engine).toBe(engineUnderTest);
     });
   });

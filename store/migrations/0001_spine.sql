@@ -110,7 +110,8 @@ CREATE TABLE observations (
   created_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX observations_patient_code_time ON observations (patient_id, code, effective_at DESC);
-CREATE INDEX observations_patient_time ON observations (patient_id, effective_at DESC);
+-- Matches the page order (newest first, untimed last, id to break ties), so keyset pages read only their rows.
+CREATE INDEX observations_patient_time ON observations (patient_id, effective_at DESC NULLS LAST, id DESC);
 CREATE INDEX observations_report ON observations (report_id) WHERE report_id IS NOT NULL;
 CREATE INDEX observations_message ON observations (message_id) WHERE message_id IS NOT NULL;
 
@@ -124,6 +125,7 @@ CREATE TABLE conditions (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX conditions_patient ON conditions (patient_id, code);
+CREATE INDEX conditions_patient_onset ON conditions (patient_id, onset_at DESC NULLS LAST, id DESC);
 
 CREATE TABLE care_program_enrolments (
   id         uuid PRIMARY KEY,
@@ -146,7 +148,7 @@ CREATE TABLE diagnostic_reports (
   resource     jsonb NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX diagnostic_reports_patient_time ON diagnostic_reports (patient_id, effective_at DESC);
+CREATE INDEX diagnostic_reports_patient_time ON diagnostic_reports (patient_id, effective_at DESC NULLS LAST, id DESC);
 
 CREATE TABLE documents (
   id                     uuid PRIMARY KEY,
