@@ -20,7 +20,7 @@ import { openDatabase, type StoreOptions } from '../store/open.js';
 import { createStore, type RootStore } from '../store/store.js';
 import { jsonLines, table, type Figure } from './lib/report.js';
 import { scratchPglite, scratchPostgres } from './lib/scratch.js';
-import { summarize, timeCalls, type Timing } from './lib/stats.js';
+import { summarize, timeCalls, timeInTurns, type Timing } from './lib/stats.js';
 
 const DEFAULT_OBSERVATIONS: Record<Engine, number> = { postgres: 5_000_000, pglite: 1_000_000 };
 const PATIENT_BATCH = 1000;
@@ -28,7 +28,7 @@ const OBSERVATION_BATCH = 4000;
 const DOCUMENTS = 5000;
 const INBOUND_MESSAGES = 10_000;
 const CONCURRENT_CALLERS = 8;
-/** Calls made before each timed run, so JIT compilation and first-touch page reads are not in the figures. */
+/** Calls made before each timed run (with keys of their own), so JIT compilation and cold catalog caches are not in the figures. */
 const WARMUP = 200;
 const OBSERVATION_SEED = 4501;
 const LOOKUP_SEED = 4502;
@@ -201,8 +201,9 @@ async function loadPatients(store: RootStore, count: number) {
     }
     const started = performance.now();
     await store.patients.insertMany(batch);
-    batchMs.push(performance.now() - started);
-    timedMs += batchMs.at(-1)!;
+    const ms = performance.now() - started;
+    batchMs.push(ms);
+    timedMs += ms;
     report(patients.length, timedMs);
   }
   const figure = batchFigure(store.engine, `patients insertMany (batches of ${PATIENT_BATCH})`, count, batchMs);
@@ -218,18 +219,20 @@ async function loadObservations(store: RootStore, patients: readonly PatientKey[
     for (let j = from; j < Math.min(from + OBSERVATION_BATCH, count); j++) batch.push(benchObservation(j, patients));
     const started = performance.now();
     await store.observations.insertMany(batch);
-    batchMs.push(performance.now() - started);
-    timedMs += batchMs.at(-1)!;
+    const ms = performance.now() - started;
+    batchMs.push(ms);
+    timedMs += ms;
     report(from + batch.length, timedMs);
   }
   return batchFigure(store.engine, `observations insertMany (batches of ${OBSERVATION_BATCH})`, count, batchMs);
 }
 
-async function timedFigure(engine: Engine, operation: string, count: number, callers: number, call: (i: number) => Promise<unknown>): Promise<Figure> {
-  return { engine, operation, callers, ...summarize(count, await timeCalls(count, callers, call)) };
+/** `count` calls one after another, each timed. */
+async function sequentialFigure(engine: Engine, operation: string, count: number, call: (i: number) => Promise<unknown>): Promise<Figure> {
+  return { engine, operation, callers: 1, ...summarize(count, await timeCalls(count, 1, call)) };
 }
 
-/** `count` keys drawn from their own seeded stream, so every figure and every run asks for the same keys. */
+/** `count` keys from a seeded stream of their own: each figure has its keys, and every run asks for the same ones. */
 function draw<T>(count: number, stream: number[], pick: (rng: Random) => T): T[] {
   const rng = new Random(LOOKUP_SEED, ...stream);
   return Array.from({ length: count }, () => pick(rng));
@@ -239,46 +242,84 @@ function mustFind(found: boolean, what: string): void {
   if (!found) throw new Error(`benchmark lookup found nothing: ${what}`);
 }
 
+interface Lookup {
+  readonly operation: string;
+  readonly call: (i: number) => Promise<unknown>;
+  /** The operation whose rate bounds this one's. */
+  readonly ceiling?: string;
+}
+
 async function lookups(db: Database, store: RootStore, loaded: Loaded, count: number, callers: number): Promise<Figure[]> {
-  const engine = store.engine;
-  const measure = async <K>(operation: string, stream: number, pick: (rng: Random) => K, call: (key: K) => Promise<unknown>, ceiling?: Figure) => {
-    const keys = draw(count, [callers, stream], pick);
-    await timeCalls(Math.min(WARMUP, count), callers, (i) => call(keys[i]!));
-    const figure = await timedFigure(engine, operation, count, callers, (i) => call(keys[i]!));
-    const result: Figure = ceiling ? { ...figure, ceiling: { operation: ceiling.operation, opsPerSec: ceiling.opsPerSec } } : figure;
-    log(engine, `${operation}, ${callers} caller(s): ${thousands(result.opsPerSec)}/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms`);
-    return result;
+  const warmup = Math.min(WARMUP, count);
+  // Keys 0 … count-1 are measured and the rest only warm up, so the warm-up does not pre-load measured rows.
+  const keyed = <K>(stream: number, pick: (rng: Random) => K, call: (key: K) => Promise<unknown>) => {
+    const keys = draw(count + warmup, [callers, stream], pick);
+    return (i: number) => call(keys[i]!);
   };
   const identifier = (rng: Random) => rng.pick(rng.pick(loaded.patients).identifiers);
+  const roundTrip = 'SELECT 1';
+  const bare = 'patient by identifier, bare SQL';
 
-  const roundTrip = await measure('SELECT 1', 0, () => undefined, () => db.query('SELECT 1'));
-  const bare = await measure('patient by identifier, bare SQL', 1, identifier, async (key) => {
-    mustFind((await db.query(PATIENT_BY_IDENTIFIER_SQL, [key.system, key.value])).length === 1, `bare identifier ${key.value}`);
+  const all: Lookup[] = [
+    { operation: roundTrip, call: () => db.query('SELECT 1') },
+    {
+      operation: bare,
+      call: keyed(1, identifier, async (key) => {
+        mustFind((await db.query(PATIENT_BY_IDENTIFIER_SQL, [key.system, key.value])).length === 1, `bare identifier ${key.value}`);
+      }),
+    },
+    {
+      operation: 'patient by identifier',
+      ceiling: bare,
+      call: keyed(2, identifier, async (key) => {
+        mustFind((await store.patients.findByIdentifier(key.system, key.value)) !== undefined, `identifier ${key.value}`);
+      }),
+    },
+    {
+      operation: 'patients by family key + birth date',
+      ceiling: roundTrip,
+      call: keyed(3, (rng) => rng.pick(loaded.patients), async (p) => {
+        const found = await store.patients.findByFamilyKey(p.familyKey, p.birthDate);
+        mustFind(found.some((r) => r.patient.id === p.id), `family key ${p.familyKey}`);
+      }),
+    },
+    {
+      operation: 'observations by patient + code + 2-year window',
+      ceiling: roundTrip,
+      call: keyed(4, (rng) => {
+        const o = observationParts(rng.int(0, loaded.observations - 1), loaded.patients);
+        const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+        return { id: o.id, patientId: o.patientId, codes: [`${CodeSystems.nhgTabel45.uri}|${o.spec.nhg}`], from: day(o.effectiveMs - 365 * DAY_MS), to: day(o.effectiveMs + 366 * DAY_MS) };
+      }, async (key) => {
+        const page = await store.observations.list(key.patientId, { codes: key.codes, from: key.from, to: key.to, limit: 50 });
+        mustFind(page.items.some((o) => o.id === key.id), `observation ${key.id}`);
+      }),
+    },
+    {
+      operation: 'documents by patient',
+      ceiling: roundTrip,
+      call: keyed(5, (rng) => rng.pick(loaded.documentPatientIds), async (patientId) => {
+        mustFind((await store.documents.list(patientId)).length > 0, `documents of ${patientId}`);
+      }),
+    },
+    {
+      operation: 'inbound by sender + message id (duplicate receive)',
+      ceiling: roundTrip,
+      call: keyed(6, (rng) => rng.pick(loaded.inbound), async (message) => {
+        mustFind((await store.inbound.receive(message)).duplicate, `inbound ${message.messageId}`);
+      }),
+    },
+  ];
+
+  for (const lookup of all) await timeCalls(warmup, callers, (i) => lookup.call(count + i));
+  const timings = await timeInTurns(count, callers, all.map((l) => l.call));
+  const rates = new Map(all.map((l, k) => [l.operation, summarize(count, timings[k]!)]));
+  return all.map((l) => {
+    const summary = rates.get(l.operation)!;
+    const ceiling = l.ceiling ? { operation: l.ceiling, opsPerSec: rates.get(l.ceiling)!.opsPerSec } : undefined;
+    log(store.engine, `${l.operation}, ${callers} caller(s): ${thousands(summary.opsPerSec)}/s, p50 ${summary.p50Ms.toFixed(2)} ms, p99 ${summary.p99Ms.toFixed(2)} ms`);
+    return { engine: store.engine, operation: l.operation, callers, ...summary, ...(ceiling ? { ceiling } : {}) };
   });
-  const figures = [roundTrip, bare];
-  figures.push(await measure('patient by identifier', 2, identifier, async (key) => {
-    mustFind((await store.patients.findByIdentifier(key.system, key.value)) !== undefined, `identifier ${key.value}`);
-  }, bare));
-  figures.push(await measure('patients by family key + birth date', 3, (rng) => rng.pick(loaded.patients), async (p) => {
-    const found = await store.patients.findByFamilyKey(p.familyKey, p.birthDate);
-    mustFind(found.some((r) => r.patient.id === p.id), `family key ${p.familyKey}`);
-  }, roundTrip));
-  figures.push(await measure('observations by patient + code + 2-year window', 4, (rng) => {
-    const o = observationParts(rng.int(0, loaded.observations - 1), loaded.patients);
-    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    const window = { from: day(o.effectiveMs - 365 * DAY_MS), to: day(o.effectiveMs + 366 * DAY_MS) };
-    return { id: o.id, patientId: o.patientId, codes: [`${CodeSystems.nhgTabel45.uri}|${o.spec.nhg}`], ...window };
-  }, async (key) => {
-    const page = await store.observations.list(key.patientId, { codes: key.codes, from: key.from, to: key.to, limit: 50 });
-    mustFind(page.items.some((o) => o.id === key.id), `observation ${key.id}`);
-  }, roundTrip));
-  figures.push(await measure('documents by patient', 5, (rng) => rng.pick(loaded.documentPatientIds), async (patientId) => {
-    mustFind((await store.documents.list(patientId)).length > 0, `documents of ${patientId}`);
-  }, roundTrip));
-  figures.push(await measure('inbound by sender + message id (duplicate receive)', 6, (rng) => rng.pick(loaded.inbound), async (message) => {
-    mustFind((await store.inbound.receive(message)).duplicate, `inbound ${message.messageId}`);
-  }, roundTrip));
-  return figures;
 }
 
 async function benchEngine(engine: Engine, options: Options): Promise<{ figures: Figure[]; scale: Scale }> {
@@ -300,14 +341,14 @@ async function benchEngine(engine: Engine, options: Options): Promise<{ figures:
 
       const documents = patientLoad.documents;
       log(engine, `documents: inserting ${documents.length}`);
-      figures.push(await timedFigure(engine, 'document insert (metadata + content)', documents.length, 1, (i) => store.documents.insert(documents[i]!.doc, documents[i]!.content)));
+      figures.push(await sequentialFigure(engine, 'document insert (metadata + content)', documents.length, (i) => store.documents.insert(documents[i]!.doc, documents[i]!.content)));
 
       const inbound = Array.from({ length: INBOUND_MESSAGES }, (_, k) => inboundMessage(k));
       log(engine, `inbound: receiving ${inbound.length}`);
-      figures.push(await timedFigure(engine, 'inbound receive (new message)', inbound.length, 1, (i) => store.inbound.receive(inbound[i]!)));
+      figures.push(await sequentialFigure(engine, 'inbound receive (new message)', inbound.length, (i) => store.inbound.receive(inbound[i]!)));
 
-      // In service autovacuum settles freshly loaded tables at some moment; settling them now makes the lookups
-      // measure that state rather than whichever part of it autovacuum had reached.
+      // Autovacuum settles (and analyzes) freshly loaded tables at some moment, or never where it is switched off;
+      // settling them now makes the lookups measure that state rather than whatever autovacuum had reached.
       log(engine, 'VACUUM ANALYZE');
       await db.exec('VACUUM ANALYZE');
 

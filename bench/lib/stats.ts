@@ -48,3 +48,21 @@ export async function timeCalls(count: number, callers: number, call: (i: number
   await Promise.all(Array.from({ length: callers }, loop));
   return { latenciesMs: latencies, wallMs: performance.now() - started };
 }
+
+/**
+ * Times several kinds of call, `count` of each, taking turns in `rounds` slices, so that a drift during the
+ * measurement (pages reaching the cache, a checkpoint, autovacuum) falls on every kind alike and their ratio holds.
+ */
+export async function timeInTurns(count: number, callers: number, calls: readonly ((i: number) => Promise<unknown>)[], rounds = 10): Promise<Timing[]> {
+  const parts = calls.map(() => ({ latenciesMs: [] as number[], wallMs: 0 }));
+  for (let r = 0; r < rounds; r++) {
+    const from = Math.floor((r * count) / rounds);
+    const to = Math.floor(((r + 1) * count) / rounds);
+    for (const [k, call] of calls.entries()) {
+      const slice = await timeCalls(to - from, callers, (i) => call(from + i));
+      parts[k]!.latenciesMs.push(...slice.latenciesMs);
+      parts[k]!.wallMs += slice.wallMs;
+    }
+  }
+  return parts;
+}
