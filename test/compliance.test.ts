@@ -6,6 +6,7 @@ import { testDeps } from './support/gateway.js';
 import { sessionFor, type TestSession } from './support/people.js';
 import { createApp } from '../gateway/http/app.js';
 import { checkpointMessage } from '../audit/index.js';
+import { fhirProblems } from './support/fhir-validators.js';
 
 let t: TestStore;
 let app: ReturnType<typeof createApp>;
@@ -67,6 +68,15 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     expect(lines[4]).toContain(',"=HYPERLINK(""x""), Dr. Comma",');
   });
 
+  it('exports a FHIR Bundle of AuditEvents, one per patient, that both independent validators accept', async () => {
+    const res = await get(`/audit/export.fhir?from=${encodeURIComponent('2000-01-01T00:00:00Z')}`).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    expect(res.body).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    const events = res.body.entry.map((e: { resource: { entity?: { what?: { reference?: string } }[] } }) => e.resource);
+    expect(events.filter((e: { entity?: { what?: { reference?: string } }[] }) => e.entity?.some((x) => x.what?.reference === `Patient/${patientA}`))).toHaveLength(13);
+    expect(fhirProblems(res.body)).toEqual([]);
+  });
+
   it('signs checkpoints that verify offline with the published key, and verifies the chain', async () => {
     const signed = await request(app).post('/audit/checkpoints').set('Cookie', officer.cookie).set('X-CSRF-Token', officer.csrf).expect(201);
     const listed = await get('/audit/checkpoints').expect(200);
@@ -78,6 +88,6 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
 
   it("audits the officer's own reading of the trail", async () => {
     const own = await t.store.audit.search({ userId: officer.userId, transaction: 'audit-access' });
-    expect(new Set(own.map((r) => r.action))).toEqual(new Set(['search', 'read', 'export-csv', 'checkpoint', 'checkpoints', 'verify']));
+    expect(new Set(own.map((r) => r.action))).toEqual(new Set(['search', 'read', 'export-csv', 'export-fhir', 'checkpoint', 'checkpoints', 'verify']));
   });
 });

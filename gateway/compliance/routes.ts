@@ -5,6 +5,7 @@ import { columnsOf, recordOf, rowProblem, signCheckpoint, verifyChain, linkHash,
 import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
 import type { KeyObject } from 'node:crypto';
+import { renderAuditBundle } from '../../mappers/fhir/audit-event.js';
 
 /**
  * What compliance officers (and admins) read: search, one record with its chain proof, CSV export, signed
@@ -14,11 +15,15 @@ export interface ComplianceContext {
   readonly store: RootStore;
   readonly audit: AuditAppender;
   readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
+  /** Bare OID, naming this gateway in exported AuditEvents. */
+  readonly homeCommunityId: string;
 }
 
 const READERS = { roles: ['compliance', 'admin'] } as const;
 const EXPORT_PAGE = 2000;
 const EXPORT_MAX = 1_000_000;
+/** A FHIR export is one JSON document held in memory: bounded, and paged by time range beyond that. */
+const FHIR_EXPORT_MAX = 10_000;
 
 const Search = z.object({
   patient: z.uuid().optional(),
@@ -138,6 +143,18 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
           after = rows[rows.length - 1]!.seq;
         }
         res.end();
+      },
+    },
+    {
+      method: 'get', path: '/export.fhir', access: READERS,
+      summary: 'Export records of a time range as a FHIR R4 Bundle of AuditEvents (IHE BALP shapes, one per patient)',
+      async handler(req, res) {
+        const q = parseQuery(Search.pick({ from: true, to: true }), req);
+        await noteAccess(req, 'export-fhir', { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
+        const rows = await store.audit.search({ ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), limit: FHIR_EXPORT_MAX + 1 });
+        if (rows.length > FHIR_EXPORT_MAX) throw new HttpError(413, `more than ${FHIR_EXPORT_MAX} records in this range: export a shorter one, or use export.csv`);
+        const records = rows.reverse().map(recordOf);
+        res.type('application/fhir+json').json(renderAuditBundle(records, { homeCommunityId: ctx.homeCommunityId, gatewayName: 'Crossgate' }, new Date().toISOString()));
       },
     },
     {
