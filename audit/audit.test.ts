@@ -67,7 +67,10 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     for (const row of rows) {
       const body = row.seq === 100 ? row.body.replace('Dr. Example 99', 'Dr. Nobody') : row.body;
       const hash = linkHash(prev, row.seq, row.recordedAt, body);
-      await asSuperuser('UPDATE audit_records SET body = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [row.seq, body, prev, hash]);
+      await asSuperuser(
+        'UPDATE audit_records SET body = $2, prev_hash = $3, hash = $4, actor_name = $5 WHERE seq = $1',
+        [row.seq, body, prev, hash, JSON.parse(body).actor.name],
+      );
       prev = hash;
     }
     await t.db.query('UPDATE audit_chain_head SET hash = $1', [prev]);

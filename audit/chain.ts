@@ -23,6 +23,7 @@ export function columnsOf(content: AuditRecordContent): AuditColumns {
     userId: content.actor.userId ?? null,
     organizationId: content.actor.organizationId ?? null,
     connectionId: content.actor.connectionId ?? null,
+    actorName: content.actor.name ?? null,
     patientIds: [...content.patientIds],
     requestId: content.requestId ?? null,
   };

@@ -11,6 +11,8 @@ export interface AuditColumns {
   readonly userId: string | null;
   readonly organizationId: string | null;
   readonly connectionId: string | null;
+  /** The person a partner's assertion names, as given. */
+  readonly actorName: string | null;
   readonly patientIds: readonly string[];
   readonly requestId: string | null;
 }
@@ -27,6 +29,8 @@ export interface AuditFilter {
   readonly patientId?: string;
   readonly organizationId?: string;
   readonly userId?: string;
+  /** A partner's person, by the name their assertion gave (case-insensitive, exact). */
+  readonly actorName?: string;
   readonly purpose?: string;
   readonly decision?: string;
   readonly transaction?: string;
@@ -49,16 +53,16 @@ export interface Checkpoint {
 type Row = {
   seq: number; recorded_at: string; prev_hash: string; hash: string; body: string; transaction: string; action: string;
   outcome: string; purpose: string | null; decision: string | null; actor_type: string; user_id: string | null;
-  organization_id: string | null; connection_id: string | null; patient_ids: string[]; request_id: string | null;
+  organization_id: string | null; connection_id: string | null; actor_name: string | null; patient_ids: string[]; request_id: string | null;
 };
 
 const COLUMNS = `seq, recorded_at, prev_hash, hash, body, transaction, action, outcome, purpose, decision, actor_type,
-  user_id, organization_id, connection_id, patient_ids, request_id`;
+  user_id, organization_id, connection_id, actor_name, patient_ids, request_id`;
 
 const fromRow = (r: Row): AuditRow => ({
   seq: r.seq, recordedAt: r.recorded_at, prevHash: r.prev_hash, hash: r.hash, body: r.body, transaction: r.transaction,
   action: r.action, outcome: r.outcome, purpose: r.purpose, decision: r.decision, actorType: r.actor_type, userId: r.user_id,
-  organizationId: r.organization_id, connectionId: r.connection_id, patientIds: r.patient_ids, requestId: r.request_id,
+  organizationId: r.organization_id, connectionId: r.connection_id, actorName: r.actor_name, patientIds: r.patient_ids, requestId: r.request_id,
 });
 
 /** What the caller hands in: the body and its columns; seq, time and hashes are assigned under the chain lock. */
@@ -92,14 +96,14 @@ export function auditRepository(scope: Scope) {
         await tx.query(
           `INSERT INTO audit_records (${COLUMNS})
            SELECT x.seq, x.recorded_at, x.prev_hash, x.hash, x.body, x.transaction, x.action, x.outcome, x.purpose, x.decision, x.actor_type,
-                  x.user_id, x.organization_id, x.connection_id, ARRAY(SELECT jsonb_array_elements_text(x.patient_ids))::uuid[], x.request_id
+                  x.user_id, x.organization_id, x.connection_id, x.actor_name, ARRAY(SELECT jsonb_array_elements_text(x.patient_ids))::uuid[], x.request_id
            FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, recorded_at timestamptz, prev_hash text, hash text, body text, transaction text,
              action text, outcome text, purpose text, decision text, actor_type text, user_id uuid, organization_id uuid, connection_id uuid,
-             patient_ids jsonb, request_id text)`,
+             actor_name text, patient_ids jsonb, request_id text)`,
           [JSON.stringify(rows.map((r) => ({
             seq: r.seq, recorded_at: r.recordedAt, prev_hash: r.prevHash, hash: r.hash, body: r.body, transaction: r.transaction,
             action: r.action, outcome: r.outcome, purpose: r.purpose, decision: r.decision, actor_type: r.actorType, user_id: r.userId,
-            organization_id: r.organizationId, connection_id: r.connectionId, patient_ids: r.patientIds, request_id: r.requestId,
+            organization_id: r.organizationId, connection_id: r.connectionId, actor_name: r.actorName, patient_ids: r.patientIds, request_id: r.requestId,
           })))],
         );
         await tx.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
@@ -128,10 +132,10 @@ export function auditRepository(scope: Scope) {
            AND ($3::uuid IS NULL OR user_id = $3) AND ($4::text IS NULL OR purpose = $4) AND ($5::text IS NULL OR decision = $5)
            AND ($6::text IS NULL OR transaction = $6) AND ($7::text IS NULL OR outcome = $7)
            AND ($8::timestamptz IS NULL OR recorded_at >= $8) AND ($9::timestamptz IS NULL OR recorded_at < $9)
-           AND ($10::bigint IS NULL OR seq < $10)
+           AND ($10::bigint IS NULL OR seq < $10) AND ($12::text IS NULL OR lower(actor_name) = lower($12))
          ORDER BY seq DESC LIMIT $11`,
         [f.patientId ?? null, f.organizationId ?? null, f.userId ?? null, f.purpose ?? null, f.decision ?? null, f.transaction ?? null,
-          f.outcome ?? null, f.from ?? null, f.to ?? null, f.beforeSeq ?? null, Math.min(f.limit ?? 100, 1000)],
+          f.outcome ?? null, f.from ?? null, f.to ?? null, f.beforeSeq ?? null, Math.min(f.limit ?? 100, 1001), f.actorName ?? null],
       );
       return rows.map(fromRow);
     },

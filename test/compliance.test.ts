@@ -47,6 +47,8 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     const denied = await get(`/audit/records?organization=${partner}&decision=deny`).expect(200);
     expect(denied.body.records).toHaveLength(5);
     expect(denied.body.records[0].content.decision).toEqual({ result: 'deny', reason: 'patient choice: Treatment not allowed', policyVersion: '7' });
+    const person = await get(`/audit/records?person=${encodeURIComponent('dr. 7')}`).expect(200);
+    expect(person.body.records.map((r: { content: { requestId: string } }) => r.content.requestId)).toEqual(['r-7']);
     const bad = await get('/audit/records?patient=nobody&decision=maybe').expect(400);
     expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['decision', 'patient']);
   });

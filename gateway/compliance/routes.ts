@@ -29,6 +29,7 @@ const Search = z.object({
   patient: z.uuid().optional(),
   organization: z.uuid().optional(),
   user: z.uuid().optional(),
+  person: z.string().min(1).max(300).optional(),
   purpose: z.string().max(100).optional(),
   decision: z.enum(['permit', 'deny', 'filtered', 'not-applicable']).optional(),
   transaction: AuditTransaction.optional(),
@@ -79,7 +80,7 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
 
   const filterOf = (q: z.infer<typeof Search>): AuditFilter => ({
     ...(q.patient ? { patientId: q.patient } : {}), ...(q.organization ? { organizationId: q.organization } : {}),
-    ...(q.user ? { userId: q.user } : {}), ...(q.purpose ? { purpose: q.purpose } : {}), ...(q.decision ? { decision: q.decision } : {}),
+    ...(q.user ? { userId: q.user } : {}), ...(q.person ? { actorName: q.person } : {}), ...(q.purpose ? { purpose: q.purpose } : {}), ...(q.decision ? { decision: q.decision } : {}),
     ...(q.transaction ? { transaction: q.transaction } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
     ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}),
   });
@@ -87,7 +88,7 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
   return [
     {
       method: 'get', path: '/records', access: READERS,
-      summary: 'Search the trail by patient, organization, person, purpose, decision, transaction, outcome and time; newest first, paged',
+      summary: 'Search the trail by patient, organization, our user or a partner\'s person, purpose, decision, transaction, outcome and time; newest first, paged',
       async handler(req, res) {
         const q = parseQuery(Search, req);
         const rows = await store.audit.search({ ...filterOf(q), ...(q.before ? { beforeSeq: q.before } : {}), limit: q.limit + 1 });

@@ -23,6 +23,7 @@ CREATE TABLE audit_records (
   user_id         uuid,
   organization_id uuid,
   connection_id   uuid,
+  actor_name      text,
   patient_ids     uuid[] NOT NULL DEFAULT '{}',
   request_id      text
 );
@@ -31,6 +32,7 @@ CREATE INDEX audit_records_patients ON audit_records USING gin (patient_ids);
 CREATE INDEX audit_records_organization ON audit_records (organization_id, seq) WHERE organization_id IS NOT NULL;
 CREATE INDEX audit_records_user ON audit_records (user_id, seq) WHERE user_id IS NOT NULL;
 CREATE INDEX audit_records_transaction ON audit_records (transaction, seq);
+CREATE INDEX audit_records_actor_name ON audit_records (lower(actor_name), seq) WHERE actor_name IS NOT NULL;
 
 -- Signed chain heads: proof, even against someone with database access, that nothing before them changed.
 CREATE TABLE audit_checkpoints (
