@@ -75,7 +75,10 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
     expect(res.body).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
     const events = res.body.entry.map((e: { resource: { entity?: { what?: { reference?: string } }[] } }) => e.resource);
-    expect(events.filter((e: { entity?: { what?: { reference?: string } }[] }) => e.entity?.some((x) => x.what?.reference === `Patient/${patientA}`))).toHaveLength(13);
+    const aboutA = events.filter((e: { entity?: { what?: { reference?: string } }[] }) => e.entity?.some((x) => x.what?.reference === `Patient/${patientA}`));
+    // 13 exchanges about patient A, each with its consent decision as an event of its own.
+    expect(aboutA).toHaveLength(26);
+    expect(aboutA.filter((e: { id: string }) => e.id.endsWith('-consent'))).toHaveLength(13);
     expect(fhirProblems(res.body)).toEqual([]);
   });
 

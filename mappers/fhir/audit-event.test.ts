@@ -22,7 +22,7 @@ const search = record(7, {
 describe('audit records as FHIR AuditEvents (BALP)', () => {
   it('makes one event per patient, with the requester, this gateway, the query and what was returned', () => {
     const events = renderAuditEvents(search, context);
-    expect(events.map((e) => e.id)).toEqual(['7-1', '7-2']);
+    expect(events.map((e) => e.id)).toEqual(['7-1', '7-2', '7-consent-1', '7-consent-2']);
     const [first] = events;
     expect(first).toMatchObject({
       resourceType: 'AuditEvent', action: 'E', outcome: '0', recorded: '2026-11-22T10:00:00.000Z',
@@ -38,6 +38,21 @@ describe('audit records as FHIR AuditEvents (BALP)', () => {
     expect(first!.outcomeDesc).toBe('Observation?patient; consent filtered: one of two patients denied by patient choice (policy version 12)');
   });
 
+  it('records the consent decision as its own event per patient: permit 0, deny 8, with the rule and policy version', () => {
+    const denied = record(11, { ...search.content, decision: { result: 'deny', reason: 'patient choice: Payment not allowed', policyVersion: '4' } });
+    const consent = renderAuditEvents(denied, context).filter((e) => e.id!.includes('consent'));
+    expect(consent).toHaveLength(2);
+    expect(consent[0]).toMatchObject({ type: { code: '110113' }, outcome: '8', outcomeDesc: 'consent deny: patient choice: Payment not allowed' });
+    expect(consent[0]!.entity!.map((e) => e.what)).toEqual([
+      { reference: `Patient/${search.content.patientIds[0]}` },
+      { identifier: { system: 'urn:crossgate:consent-policy-version', value: '4' } },
+      { identifier: { system: 'urn:crossgate:audit-chain', value: '11' } },
+    ]);
+    for (const e of consent) expect(fhirProblems(e)).toEqual([]);
+    const permitted = renderAuditEvents(record(12, { ...search.content, patientIds: [search.content.patientIds[0]!], decision: { result: 'permit', reason: 'clinic default' } }), context);
+    expect(permitted.find((e) => e.id === '12-consent')?.outcome).toBe('0');
+  });
+
   it.each(AuditTransaction.options)('renders a %s record that both independent validators accept', (transaction) => {
     const r = record(9, { transaction, action: transaction === 'sign-in' ? 'sign-out' : 'act', outcome: 'denied', actor: { type: 'user', userId: randomUUID() }, patientIds: [randomUUID()] });
     for (const event of renderAuditEvents(r, context)) expect(fhirProblems(event)).toEqual([]);
@@ -45,7 +60,7 @@ describe('audit records as FHIR AuditEvents (BALP)', () => {
 
   it('renders the BALP search event and the bundle so both validators accept them', () => {
     const bundle = renderAuditBundle([search, record(8, { transaction: 'sign-in', action: 'sign-in', outcome: 'success', actor: { type: 'user', userId: randomUUID() } })], context, '2026-11-22T11:00:00Z');
-    expect(bundle.entry).toHaveLength(3);
+    expect(bundle.entry).toHaveLength(5);
     expect(fhirProblems(bundle)).toEqual([]);
   });
 

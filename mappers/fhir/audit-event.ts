@@ -4,7 +4,7 @@ import type { AuditRecord, AuditTransaction } from '../../canonical/index.js';
 /**
  * Audit records as FHIR R4 AuditEvents shaped after IHE Basic Audit Log Patterns (consent-and-audit.md §5.1):
  * one AuditEvent per patient (a record about three patients becomes three events), the requester as the
- * requestor agent with its purpose of use, its organization as the userorg agent, this gateway as the other
+ * requestor agent with its purpose of use, a consent decision as an event of its own (BALP AuthZ-Consent), its organization as the userorg agent, this gateway as the other
  * agent and the observer, the query as a
  * query entity, and every returned resource or document as a data entity. Pure: no clock, no I/O.
  */
@@ -135,12 +135,45 @@ export function renderAuditEvents(record: AuditRecord, context: AuditEventContex
     },
   ];
   const patients = c.patientIds.length > 0 ? c.patientIds : [undefined];
-  return patients.map((patientId, i) => ({
+  const patientEntity = (patientId: string): AuditEventEntity => ({
+    type: { system: ENTITY_TYPE, code: '1', display: 'Person' }, role: { system: OBJECT_ROLE, code: '1', display: 'Patient' }, what: { reference: `Patient/${patientId}` },
+  });
+  const exchange = patients.map((patientId, i): AuditEvent => ({
     ...common,
     id: patients.length > 1 ? `${record.seq}-${i + 1}` : `${record.seq}`,
+    entity: [...(patientId ? [patientEntity(patientId)] : []), ...shared],
+  }));
+  return [...exchange, ...consentEvents(record, context, patients, patientEntity)];
+}
+
+const CONSENT_OUTCOME: Record<'permit' | 'filtered' | 'deny', AuditEvent['outcome']> = { permit: '0', filtered: '4', deny: '8' };
+
+/** BALP's consent decision (AuthZ-Consent): its own event per patient, permit 0, deny 8, with the rule that decided. */
+function consentEvents(
+  record: AuditRecord, context: AuditEventContext, patients: readonly (string | undefined)[], patientEntity: (id: string) => AuditEventEntity,
+): AuditEvent[] {
+  const d = record.content.decision;
+  if (!d || d.result === 'not-applicable') return [];
+  const outcome = CONSENT_OUTCOME[d.result];
+  return patients.map((patientId, i) => ({
+    resourceType: 'AuditEvent',
+    id: `${record.seq}-consent${patients.length > 1 ? `-${i + 1}` : ''}`,
+    type: { system: DCM, code: '110113', display: 'Security Alert' },
+    action: 'E',
+    recorded: record.recordedAt,
+    outcome,
+    outcomeDesc: `consent ${d.result}: ${d.reason}`,
+    agent: [requestor(record), gateway(context, { type: { code: '' }, action: 'E', disclosure: false })],
+    source: {
+      observer: { identifier: { system: 'urn:ietf:rfc:3986', value: `urn:oid:${context.homeCommunityId}` }, display: context.gatewayName },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
     entity: [
-      ...(patientId ? [{ type: { system: ENTITY_TYPE, code: '1', display: 'Person' }, role: { system: OBJECT_ROLE, code: '1', display: 'Patient' }, what: { reference: `Patient/${patientId}` } }] : []),
-      ...shared,
+      ...(patientId ? [patientEntity(patientId)] : []),
+      ...(d.policyVersion
+        ? [{ type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, what: { identifier: { system: 'urn:crossgate:consent-policy-version', value: d.policyVersion } }, description: 'consent policy version' }]
+        : []),
+      { type: { system: ENTITY_TYPE, code: '4', display: 'Other' }, what: { identifier: { system: 'urn:crossgate:audit-chain', value: `${record.seq}` } } },
     ],
   }));
 }
