@@ -36,6 +36,15 @@ describe('configuration', () => {
     expect(loadConfig({ CROSSGATE_DEMO_DATA: 'off' }).demo.enabled).toBe(false);
   });
 
+  it('keeps audit records at least five years, six by default, and takes only an Ed25519 PEM as the signing key', () => {
+    expect(loadConfig({}).audit).toEqual({ checkpointMinutes: 60, retentionYears: 6 });
+    expect(loadConfig({ CROSSGATE_AUDIT_RETENTION_YEARS: '20' }).audit.retentionYears).toBe(20);
+    expect(() => loadConfig({ CROSSGATE_AUDIT_RETENTION_YEARS: '4' })).toThrow(/CROSSGATE_AUDIT_RETENTION_YEARS: must be at least 5/);
+    expect(() => loadConfig({ CROSSGATE_AUDIT_SIGNING_KEY: 'secret' })).toThrow(/CROSSGATE_AUDIT_SIGNING_KEY: must be an Ed25519 private key/);
+    const pem = '-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIA==\\n-----END PRIVATE KEY-----';
+    expect(loadConfig({ CROSSGATE_AUDIT_SIGNING_KEY: pem }).audit.signingKeyPem).toBe(pem.replace(/\\n/g, '\n'));
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' }).port).toBe(8080);
   });

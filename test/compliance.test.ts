@@ -91,8 +91,15 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     expect(verified.body).toMatchObject({ ok: true, checkpointsChecked: 1 });
   });
 
+  it('states the retention policy: nothing may be deleted before the retention years have passed', async () => {
+    const res = await get('/audit/policy').expect(200);
+    expect(res.body).toMatchObject({ retentionYears: 6, checkpointMinutes: 60, oldestRecord: { seq: 1 } });
+    const oldest = new Date(res.body.oldestRecord.recordedAt);
+    expect(new Date(res.body.earliestDeletion).getUTCFullYear()).toBe(oldest.getUTCFullYear() + 6);
+  });
+
   it("audits the officer's own reading of the trail", async () => {
     const own = await t.store.audit.search({ userId: officer.userId, transaction: 'audit-access' });
-    expect(new Set(own.map((r) => r.action))).toEqual(new Set(['search', 'read', 'export-csv', 'export-fhir', 'checkpoint', 'checkpoints', 'verify']));
+    expect(new Set(own.map((r) => r.action))).toEqual(new Set(['search', 'read', 'export-csv', 'export-fhir', 'checkpoint', 'checkpoints', 'verify', 'policy']));
   });
 });

@@ -17,6 +17,8 @@ export interface ComplianceContext {
   readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
   /** Bare OID, naming this gateway in exported AuditEvents. */
   readonly homeCommunityId: string;
+  readonly retentionYears: number;
+  readonly checkpointMinutes: number;
 }
 
 const READERS = { roles: ['compliance', 'admin'] } as const;
@@ -175,6 +177,22 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
         await noteAccess(req, 'checkpoint', {});
         const checkpoint = await signCheckpoint(store, ctx.auditKey, new Date());
         res.status(201).json(checkpoint ?? null);
+      },
+    },
+    {
+      method: 'get', path: '/policy', access: READERS,
+      summary: 'How long records are kept, when the oldest may first be deleted, and how often checkpoints are signed',
+      async handler(req, res) {
+        await noteAccess(req, 'policy', {});
+        const [oldest] = await store.audit.range(0, 1);
+        const earliestDeletion = oldest ? new Date(oldest.recordedAt) : undefined;
+        earliestDeletion?.setUTCFullYear(earliestDeletion.getUTCFullYear() + ctx.retentionYears);
+        res.json({
+          retentionYears: ctx.retentionYears,
+          oldestRecord: oldest ? { seq: oldest.seq, recordedAt: oldest.recordedAt } : null,
+          earliestDeletion: earliestDeletion?.toISOString() ?? null,
+          checkpointMinutes: ctx.checkpointMinutes,
+        });
       },
     },
     {

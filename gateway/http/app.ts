@@ -65,7 +65,7 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   };
   const admin = { store: deps.store, events: deps.events };
   app.use('/admin', declareRoutes('/admin', [...peopleRoutes(admin), ...partnerRoutes(admin), openApi], routes));
-  app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey, homeCommunityId: deps.config.homeCommunityId }), routes));
+  app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey, homeCommunityId: deps.config.homeCommunityId, retentionYears: deps.config.audit.retentionYears, checkpointMinutes: deps.config.audit.checkpointMinutes }), routes));
 
   for (const surface of surfaces) app.use(surface.mountPath, surface.router(deps));
 
