@@ -6,6 +6,7 @@ import { startGateway } from '../server.js';
 import { seedSynthetic } from '../demo-data.js';
 import { migrate, openDatabase } from '../../store/index.js';
 import { openStore } from '../../store/open.js';
+import type { RootStore } from '../../store/index.js';
 import { DEFAULT_SYNTHETIC } from '../../fixtures/synthetic/generate.js';
 import { createAdmin } from './users.js';
 import { loadSigningKey, signCheckpoint, verifyChain } from '../../audit/index.js';
@@ -31,6 +32,17 @@ function config(): Config {
 
 function storeOptions(c: Config) {
   return c.database.url ? { databaseUrl: c.database.url } : { dataDir: c.database.dataDir };
+}
+
+/** Runs a command against the configured store, closed afterwards whatever happens. */
+async function withStore(fn: (store: RootStore, c: Config) => Promise<void>): Promise<void> {
+  const c = config();
+  const store = await openStore(storeOptions(c));
+  try {
+    await fn(store, c);
+  } finally {
+    await store.close();
+  }
 }
 
 const program = new Command()
@@ -79,9 +91,7 @@ program
   .option('--patients <n>', 'how many patients (patients already present are kept)', positiveInt(1_000_000), 100)
   .option('--seed <n>', 'generator seed: the same seed gives the same data', positiveInt(2 ** 31), DEFAULT_SYNTHETIC.seed)
   .action(async (options: { patients: number; seed: number }) => {
-    const c = config();
-    const store = await openStore(storeOptions(c));
-    try {
+    await withStore(async (store) => {
       const started = Date.now();
       let shown = -1;
       const result = await seedSynthetic(store, options.patients, { ...DEFAULT_SYNTHETIC, seed: options.seed }, (done, total) => {
@@ -96,9 +106,7 @@ program
         `seeded ${result.created} patients (${result.existing} already present), ${result.observations} observations, ` +
           `${result.documents} documents in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 const users = program.command('users').description('manage accounts from the command line');
@@ -109,15 +117,13 @@ users
   .option('--name <name>', 'display name', 'Administrator')
   .option('--password-stdin', 'read the password from standard input instead of generating one')
   .action(async (options: { email: string; name: string; passwordStdin?: boolean }) => {
-    const c = config();
     let password: string | undefined;
     if (options.passwordStdin) {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
     }
-    const store = await openStore(storeOptions(c));
-    try {
+    await withStore(async (store) => {
       const admin = await createAdmin(store, options.email, options.name, password);
       process.stdout.write(
         `administrator ${admin.email} created\n` +
@@ -125,9 +131,7 @@ users
           `two-factor enrolment (scan as a QR code, or enter in an authenticator app):\n${admin.otpauthUri}\n` +
           'sign in with POST /auth/login, then confirm with the first code at POST /auth/2fa/verify\n',
       );
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 const audit = program.command('audit').description('the tamper-evident audit trail');
@@ -135,9 +139,7 @@ audit
   .command('verify')
   .description('walk the whole chain, recompute every link and check the signed checkpoints; exit 1 naming the first record that does not verify')
   .action(async () => {
-    const c = config();
-    const store = await openStore(storeOptions(c));
-    try {
+    await withStore(async (store, c) => {
       const key = loadSigningKey(auditSigningKeyPem(c).pem);
       const started = process.hrtime.bigint();
       const result = await verifyChain(store, key.publicKey);
@@ -149,23 +151,17 @@ audit
         process.stdout.write(`NOT VERIFIED: record ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.checked} records before it verified)\n`);
         process.exitCode = 1;
       }
-    } finally {
-      await store.close();
-    }
+    });
   });
 audit
   .command('checkpoint')
   .description('sign the chain head now and print the checkpoint with the public key that verifies it')
   .action(async () => {
-    const c = config();
-    const store = await openStore(storeOptions(c));
-    try {
+    await withStore(async (store, c) => {
       const key = loadSigningKey(auditSigningKeyPem(c).pem);
       const checkpoint = await signCheckpoint(store, key, new Date());
       process.stdout.write(`${JSON.stringify({ checkpoint: checkpoint ?? null, keyId: key.keyId, publicKey: key.publicKey.export({ type: 'spki', format: 'pem' }).toString() }, null, 2)}\n`);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
