@@ -6,6 +6,8 @@ import { testDeps } from './support/gateway.js';
 import { createApp } from '../gateway/http/app.js';
 import { createAdmin } from '../gateway/cli/users.js';
 import { LOCK_AFTER_FAILURES } from '../gateway/auth/sign-in.js';
+import { hashPassword } from '../gateway/auth/passwords.js';
+import { randomUUID } from 'node:crypto';
 import { aPatient } from './support/factories.js';
 
 let t: TestStore;
@@ -120,6 +122,19 @@ describe(`signing in on ${engineUnderTest}`, () => {
     await p.get('/admin/users').expect(403);
     await agent.post(`/admin/patients/${patient.id}/account`).set('X-CSRF-Token', v.body.csrfToken)
       .send({ email: 'second@home.example', displayName: 'Again' }).expect(409);
+  });
+
+  it('hands out no session when the audit record of the sign-in cannot be written', async () => {
+    const member = await t.store.users.create({ id: randomUUID(), email: 'audited@clinic.example', displayName: 'Audited', kind: 'staff', roles: ['member'], status: 'active', passwordHash: await hashPassword('a long enough passphrase') });
+    await t.db.query('ALTER TABLE audit_records RENAME TO audit_records_away');
+    try {
+      const res = await request(app).post('/auth/login').send({ email: member.email, password: 'a long enough passphrase' }).expect(500);
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.body).toEqual({ error: 'internal error', requestId: res.headers['x-request-id'] });
+    } finally {
+      await t.db.query('ALTER TABLE audit_records_away RENAME TO audit_records');
+    }
+    await request(app).post('/auth/login').send({ email: member.email, password: 'a long enough passphrase' }).expect(200);
   });
 
   it('keeps the last administrator', async () => {

@@ -97,8 +97,9 @@ export function signInRoutes(ctx: SignInContext): RouteSpec[] {
         }
         await store.users.clearFailedLogins(secrets.account.id);
         const second = needsSecondFactor(secrets) && !(secrets.account.twoFactorEnabled && (await trustedDevice(req, secrets.account.id)));
-        const csrfToken = await startSession(req, res, secrets, second ? 'password' : 'complete');
+        // The audit record first: if it cannot be written, no session is handed out.
         await record(req, { type: 'sign-in', outcome: 'success', actor: { userId: secrets.account.id }, detail: { stage: second ? 'password' : 'complete' } });
+        const csrfToken = await startSession(req, res, secrets, second ? 'password' : 'complete');
         res.json({
           stage: second ? 'password' : 'complete',
           ...(second ? { twoFactor: secrets.totpSecret ? (secrets.account.twoFactorEnabled ? 'code-required' : 'confirm-enrolment') : 'enrolment-required' } : {}),
@@ -153,13 +154,13 @@ export function signInRoutes(ctx: SignInContext): RouteSpec[] {
           recoveryCodes = fresh.codes;
           await record(req, { type: 'two-factor-enrolled', outcome: 'success', actor: { userId: p.userId } });
         }
+        await record(req, { type: 'two-factor-verified', outcome: 'success', actor: { userId: p.userId } });
         // A new session id once the second factor is in, so a token seen before it is worth nothing after.
         await store.sessions.end(p.sessionIdHash);
         const csrfToken = await startSession(req, res, secrets, 'complete');
         const device = randomToken();
         await store.sessions.trustDevice(sha256(device), p.userId, secrets.securityEpoch);
         setCookie(req, res, DEVICE_COOKIE, sign(`${p.userId}.${device}`, ctx.secretKey), TRUSTED_DEVICE_IDLE_SECONDS);
-        await record(req, { type: 'two-factor-verified', outcome: 'success', actor: { userId: p.userId } });
         res.json({ stage: 'complete', csrfToken, ...(recoveryCodes ? { recoveryCodes } : {}) });
       },
     },
