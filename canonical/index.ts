@@ -15,3 +15,4 @@ export * from './document.js';
 export * from './inbound-message.js';
 export * from './accounts.js';
 export * from './audit.js';
+export * from './purpose.js';
