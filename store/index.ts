@@ -13,3 +13,5 @@ export { emailKey } from './users.js';
 export type { SessionView } from './sessions.js';
 export type { CredentialMatch } from './connections.js';
 export type { AuditRow, AuditColumns, AuditFilter, Checkpoint, PendingAudit } from './audit.js';
+export type { PolicyRecord, AccessRequest, ConsentFactsRow } from './consent.js';
+export { CONSENT_CHANNEL } from './consent.js';

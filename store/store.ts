@@ -9,6 +9,7 @@ import { userRepository } from './users.js';
 import { sessionRepository } from './sessions.js';
 import { connectionRepository } from './connections.js';
 import { auditRepository } from './audit.js';
+import { consentRepository } from './consent.js';
 
 export interface StoreCounts {
   patients: number;
@@ -37,6 +38,7 @@ function repositories(scope: Scope) {
     sessions: sessionRepository(scope),
     connections: connectionRepository(scope),
     audit: auditRepository(scope),
+    consent: consentRepository(scope),
   };
 }
 

@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { PURPOSES, type Purpose } from '../canonical/index.js';
+import { StoreError, isUniqueViolation } from './errors.js';
+import type { Scope } from './scope.js';
+
+export interface PolicyRecord {
+  readonly version: number;
+  /** null for a patient who withdrew their own choice (the defaults apply again). */
+  readonly purposes: readonly Purpose[] | null;
+  readonly setBy: string;
+  readonly setByKind?: 'staff' | 'patient';
+  readonly setAt: string;
+  readonly sourceAddress?: string;
+}
+
+export interface AccessRequest {
+  readonly id: string;
+  readonly patientId: string;
+  readonly organizationId: string;
+  readonly connectionId?: string;
+  readonly requesterPerson?: string;
+  readonly purpose: Purpose;
+  readonly surface: string;
+  readonly receivedAt: string;
+  readonly timesAsked: number;
+  readonly lastAskedAt: string;
+  readonly status: 'pending' | 'approved' | 'denied';
+  readonly decidedBy?: string;
+  readonly decidedAt?: string;
+  readonly approvalExpiresAt?: string;
+}
+
+/** What a decision about one patient and one organization needs, read in one round trip. */
+export interface ConsentFactsRow {
+  readonly clinicDefaults?: { version: number; purposes: Purpose[] };
+  readonly patientChoice?: { version: number; purposes: Purpose[] };
+  readonly approvals: { id: string; organizationId: string; purpose: Purpose; expiresAt: string }[];
+}
+
+const purposesOf = (values: readonly string[] | null): Purpose[] | null =>
+  values === null ? null : values.filter((v): v is Purpose => (PURPOSES as readonly string[]).includes(v));
+
+type PolicyRow = { version: number; purposes: string[] | null; set_by: string; set_by_kind?: 'staff' | 'patient'; set_at: string; source_address: string | null };
+const policy = (r: PolicyRow): PolicyRecord => ({
+  version: r.version, purposes: purposesOf(r.purposes), setBy: r.set_by, ...(r.set_by_kind ? { setByKind: r.set_by_kind } : {}),
+  setAt: r.set_at, ...(r.source_address ? { sourceAddress: r.source_address } : {}),
+});
+
+type RequestRow = {
+  id: string; patient_id: string; organization_id: string; connection_id: string | null; requester_person: string | null; purpose: Purpose;
+  surface: string; received_at: string; times_asked: number; last_asked_at: string; status: AccessRequest['status']; decided_by: string | null;
+  decided_at: string | null; approval_expires_at: string | null;
+};
+const REQUEST_COLUMNS = `id, patient_id, organization_id, connection_id, requester_person, purpose, surface, received_at, times_asked, last_asked_at,
+  status, decided_by, decided_at, approval_expires_at`;
+const request = (r: RequestRow): AccessRequest => ({
+  id: r.id, patientId: r.patient_id, organizationId: r.organization_id, ...(r.connection_id ? { connectionId: r.connection_id } : {}),
+  ...(r.requester_person ? { requesterPerson: r.requester_person } : {}), purpose: r.purpose, surface: r.surface, receivedAt: r.received_at,
+  timesAsked: r.times_asked, lastAskedAt: r.last_asked_at, status: r.status, ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
+  ...(r.decided_at ? { decidedAt: r.decided_at } : {}), ...(r.approval_expires_at ? { approvalExpiresAt: r.approval_expires_at } : {}),
+});
+
+/** Both engines deliver this channel's notifications after commit; every gateway process drops its cached policy on one. */
+export const CONSENT_CHANNEL = 'crossgate_consent';
+
+export function consentRepository(scope: Scope) {
+  const { q } = scope;
+  const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
+  return {
+    async currentDefaults(): Promise<PolicyRecord | undefined> {
+      const rows = await q.query<PolicyRow>('SELECT version, purposes, set_by, set_at, source_address FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1');
+      return rows[0] ? policy(rows[0]) : undefined;
+    },
+    async defaultsHistory(): Promise<PolicyRecord[]> {
+      const rows = await q.query<PolicyRow>('SELECT version, purposes, set_by, set_at, source_address FROM consent_clinic_defaults ORDER BY version DESC');
+      return rows.map(policy);
+    },
+    /** Adds the next version of the defaults; `expectedVersion` is the one the editor saw (0 for none yet). */
+    async setDefaults(expectedVersion: number, purposes: readonly Purpose[], setBy: string, sourceAddress?: string): Promise<PolicyRecord> {
+      return scope.atomic(async (tx) => {
+        const current = (await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM consent_clinic_defaults'))[0]!.v ?? 0;
+        if (current !== expectedVersion) throw conflict();
+        try {
+          const row = (await tx.query<PolicyRow>(
+            `INSERT INTO consent_clinic_defaults (version, purposes, set_by, source_address) VALUES ($1, $2, $3, $4)
+             RETURNING version, purposes, set_by, set_at, source_address`,
+            [expectedVersion + 1, [...new Set(purposes)], setBy, sourceAddress ?? null],
+          ))[0]!;
+          await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', '*')`);
+          return policy(row);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw conflict();
+          throw error;
+        }
+      });
+    },
+    async currentChoice(patientId: string): Promise<PolicyRecord | undefined> {
+      const rows = await q.query<PolicyRow>(
+        'SELECT version, purposes, set_by, set_by_kind, set_at, source_address FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC LIMIT 1',
+        [patientId],
+      );
+      return rows[0] ? policy(rows[0]) : undefined;
+    },
+    async choiceHistory(patientId: string): Promise<PolicyRecord[]> {
+      const rows = await q.query<PolicyRow>(
+        'SELECT version, purposes, set_by, set_by_kind, set_at, source_address FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC',
+        [patientId],
+      );
+      return rows.map(policy);
+    },
+    /** Adds the next version of a patient's choice (null purposes: withdraw it, the defaults apply again). */
+    async setChoice(
+      patientId: string, expectedVersion: number, purposes: readonly Purpose[] | null,
+      by: { setBy: string; kind: 'staff' | 'patient'; sourceAddress?: string },
+    ): Promise<PolicyRecord> {
+      return scope.atomic(async (tx) => {
+        const exists = await tx.query('SELECT 1 FROM patients WHERE id = $1 AND status = $2', [patientId, 'active']);
+        if (exists.length === 0) throw new StoreError('not-found', 'patient not found', { patientId });
+        const current = (await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM consent_patient_choices WHERE patient_id = $1', [patientId]))[0]!.v ?? 0;
+        if (current !== expectedVersion) throw conflict();
+        try {
+          const row = (await tx.query<PolicyRow>(
+            `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind, source_address) VALUES ($1, $2, $3, $4, $5, $6)
+             RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
+            [patientId, expectedVersion + 1, purposes === null ? null : [...new Set(purposes)], by.setBy, by.kind, by.sourceAddress ?? null],
+          ))[0]!;
+          await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [patientId]);
+          return policy(row);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw conflict();
+          throw error;
+        }
+      });
+    },
+    /** The facts a decision needs for one patient and organization, read together in one statement. */
+    async facts(patientId: string, organizationId: string): Promise<ConsentFactsRow> {
+      const row = (await q.query<{ d: { version: number; purposes: string[] } | null; c: { version: number; purposes: string[] | null } | null; a: { id: string; organizationId: string; purpose: Purpose; expiresAt: string }[] }>(
+        `SELECT
+           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1) AS d,
+           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC LIMIT 1) AS c,
+           COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
+                      'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+                     FROM access_requests WHERE patient_id = $1 AND organization_id = $2 AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS a`,
+        [patientId, organizationId],
+      ))[0]!;
+      const choice = row.c && row.c.purposes !== null ? { version: row.c.version, purposes: purposesOf(row.c.purposes)! } : undefined;
+      return {
+        ...(row.d ? { clinicDefaults: { version: row.d.version, purposes: purposesOf(row.d.purposes)! } } : {}),
+        ...(choice ? { patientChoice: choice } : {}),
+        approvals: row.a,
+      };
+    },
+    /** Holds a declined request for review; asking again while it is pending counts instead of adding one. */
+    async holdRequest(r: { patientId: string; organizationId: string; connectionId?: string; requesterPerson?: string; purpose: Purpose; surface: string }): Promise<AccessRequest> {
+      const rows = await q.query<RequestRow>(
+        `INSERT INTO access_requests (id, patient_id, organization_id, connection_id, requester_person, purpose, surface, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
+         ON CONFLICT (patient_id, organization_id, purpose) WHERE status = 'pending'
+         DO UPDATE SET times_asked = access_requests.times_asked + 1, last_asked_at = now(),
+           requester_person = COALESCE(EXCLUDED.requester_person, access_requests.requester_person)
+         RETURNING ${REQUEST_COLUMNS}`,
+        [randomUUID(), r.patientId, r.organizationId, r.connectionId ?? null, r.requesterPerson ?? null, r.purpose, r.surface],
+      );
+      return request(rows[0]!);
+    },
+    async listRequests(filter: { status?: AccessRequest['status']; patientId?: string; limit?: number } = {}): Promise<AccessRequest[]> {
+      const rows = await q.query<RequestRow>(
+        `SELECT ${REQUEST_COLUMNS} FROM access_requests WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR patient_id = $2)
+         ORDER BY last_asked_at DESC, id LIMIT $3`,
+        [filter.status ?? null, filter.patientId ?? null, Math.min(filter.limit ?? 100, 1000)],
+      );
+      return rows.map(request);
+    },
+    /** Approves (for `days`) or denies a pending request; deciding one twice is refused. */
+    async decideRequest(id: string, decision: { approve: true; days: number } | { approve: false }, decidedBy: string): Promise<AccessRequest> {
+      return scope.atomic(async (tx) => {
+        const rows = await tx.query<RequestRow>(
+          `UPDATE access_requests SET status = $2, decided_by = $3, decided_at = now(),
+             approval_expires_at = CASE WHEN $2 = 'approved' THEN now() + make_interval(days => $4) END
+           WHERE id = $1 AND status = 'pending' RETURNING ${REQUEST_COLUMNS}`,
+          [id, decision.approve ? 'approved' : 'denied', decidedBy, decision.approve ? decision.days : 0],
+        );
+        if (!rows[0]) {
+          const exists = await tx.query('SELECT 1 FROM access_requests WHERE id = $1', [id]);
+          throw exists.length > 0 ? new StoreError('invalid-state', 'this request was already decided') : new StoreError('not-found', 'access request not found');
+        }
+        await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [rows[0].patient_id]);
+        return request(rows[0]);
+      });
+    },
+  };
+}
+
+export type ConsentRepository = ReturnType<typeof consentRepository>;
