@@ -14,6 +14,12 @@ export interface Database extends Queryable {
   readonly engine: Engine;
   /** Runs fn in one transaction: committed when fn resolves, rolled back (nothing left behind) when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Receives NOTIFY payloads on a channel, after the notifying transaction commits. `onLost` is called when
+   * notifications may have been missed (the listening connection broke; it is re-established), so a cache
+   * built on them must be dropped.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onLost: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

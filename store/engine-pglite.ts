@@ -38,6 +38,11 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
         const tx: Queryable = { query: (sql, params) => run(t, sql, params), exec: async (sql) => void (await t.exec(sql)) };
         return fn(tx);
       }),
+    async listen(channel, onMessage) {
+      // In-process: nothing between the database and us can break, so nothing is ever lost.
+      const stop = await db.listen(channel, onMessage);
+      return () => stop();
+    },
     async close() {
       try {
         await db.close();

@@ -65,6 +65,31 @@ export function openPostgres(options: PostgresOptions): Database {
         if (!released) client.release();
       }
     },
+    async listen(channel, onMessage, onLost) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      let client: pg.Client | undefined;
+      let stopped = false;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? 'crossgate'}-listen` });
+        c.on('notification', (n) => {
+          if (n.channel === channel) onMessage(n.payload ?? '');
+        });
+        c.on('error', () => {
+          // The connection broke: notifications may be lost until we listen again.
+          onLost();
+          void c.end().catch(() => undefined);
+          if (!stopped) setTimeout(() => void connect().catch(() => onLost()), 500).unref();
+        });
+        await c.connect();
+        await c.query(`LISTEN ${channel}`);
+        client = c;
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        await client?.end();
+      };
+    },
     close: () => pool.end(),
   };
 }

@@ -55,6 +55,7 @@ export interface Store extends ReturnType<typeof repositories> {
 export interface RootStore extends Store {
   /** Throws when the database cannot answer (readiness). */
   ping(): Promise<void>;
+  listen: Database['listen'];
   close(): Promise<void>;
 }
 
@@ -92,6 +93,7 @@ export function createStore(db: Database): RootStore {
     async ping() {
       await db.query('SELECT 1');
     },
+    listen: (channel, onMessage, onLost) => db.listen(channel, onMessage, onLost),
     close: () => db.close(),
   };
 }

@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
+import { aPatient } from '../test/support/factories.js';
+import { matchPurpose, purposeCoding } from '../profiles/purposes.js';
+import { openStore, type RootStore } from '../store/index.js';
+import { createConsentService, type ConsentService } from './service.js';
+
+let t: TestStore;
+let other: RootStore;
+let here: ConsentService;
+let there: ConsentService;
+
+beforeAll(async () => {
+  t = await openTestStore();
+  // On PostgreSQL a second store is a second set of connections, as another gateway process has.
+  other = t.database.options.databaseUrl ? await openStore({ ...t.database.options, migrate: false }) : t.store;
+  here = await createConsentService(t.store);
+  there = await createConsentService(other);
+});
+afterAll(async () => {
+  await here.close();
+  await there.close();
+  if (other !== t.store) await other.close();
+  await t.close();
+});
+
+describe(`cached consent decisions on ${engineUnderTest}`, () => {
+  it('serves from the cache, and a committed revocation takes effect in the other process as its notification arrives', async () => {
+    const p = await t.store.patients.insert(aPatient());
+    const org = randomUUID();
+    await t.store.consent.setDefaults(0, ['Treatment'], 'admin');
+    const ask = () => ({ patientId: p.id, organizationId: org, purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
+    expect(await there.decide(ask())).toMatchObject({ result: 'permit', rule: 'clinic-default', policyVersion: 'clinic:1' });
+
+    const arrived = there.nextInvalidation(p.id);
+    await t.store.consent.setChoice(p.id, 0, ['Payment'], { setBy: 'portal', kind: 'patient' });
+    await arrived;
+    expect(await there.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice', policyVersion: 'patient:1' });
+
+    const all = there.nextInvalidation('*');
+    await t.store.consent.setDefaults(1, [], 'admin');
+    await all;
+    const q = await t.store.patients.insert(aPatient());
+    expect(await there.decide({ ...ask(), patientId: q.id })).toMatchObject({ result: 'deny', rule: 'clinic-default', policyVersion: 'clinic:2' });
+  });
+
+  it('decides from the latest committed choice when a read and an invalidation interleave', async () => {
+    const p = await t.store.patients.insert(aPatient());
+    await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'staff', kind: 'staff' });
+    const ask = { patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true };
+    const pending = here.decide(ask);
+    here.invalidate(p.id);
+    await pending;
+    const arrived = here.nextInvalidation(p.id);
+    await t.store.consent.setChoice(p.id, 1, [], { setBy: 'staff', kind: 'staff' });
+    await arrived;
+    expect(await here.decide(ask)).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+  });
+});

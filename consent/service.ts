@@ -1,0 +1,99 @@
+import type { RootStore } from '../store/index.js';
+import { CONSENT_CHANNEL } from '../store/index.js';
+import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, type PolicyVersion } from './decide.js';
+
+/**
+ * Decisions from a cached policy. The clinic defaults and each patient's choice and approvals are cached;
+ * every committed change is announced on a NOTIFY channel, and every process drops what it names (its own
+ * changes at once, others' as the notification arrives, typically within a millisecond of the commit). When
+ * the listening connection breaks, the whole cache is dropped and bypassed until it listens again, so a lost
+ * notification can never leave a permit in place.
+ */
+export interface ConsentService {
+  decide(request: ConsentRequest & { readonly connectionActive: boolean }): Promise<ConsentDecision>;
+  /** Drops the cache for one patient ('*': all); called on our own changes and on every notification. */
+  invalidate(scope: string): void;
+  /** Resolves when a notification naming `scope` has arrived (for measuring propagation). */
+  nextInvalidation(scope: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MAX_PATIENTS = 200_000;
+
+type PatientEntry = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
+
+export async function createConsentService(store: RootStore): Promise<ConsentService> {
+  let defaults: { value: PolicyVersion | undefined } | undefined;
+  const patients = new Map<string, PatientEntry>();
+  let trusted = true;
+  // Bumped by every invalidation: a read that started before one must not be cached after it.
+  let generation = 0;
+  const waiting = new Map<string, (() => void)[]>();
+
+  const invalidate = (scope: string) => {
+    generation += 1;
+    if (scope === '*') {
+      defaults = undefined;
+      patients.clear();
+    } else {
+      patients.delete(scope);
+    }
+    for (const key of [scope, '*']) {
+      const resolvers = waiting.get(key);
+      if (resolvers) {
+        waiting.delete(key);
+        resolvers.forEach((r) => r());
+      }
+    }
+  };
+
+  const stop = await store.listen(
+    CONSENT_CHANNEL,
+    (payload) => {
+      trusted = true;
+      invalidate(payload || '*');
+    },
+    () => {
+      trusted = false;
+      invalidate('*');
+    },
+  );
+
+  async function loadDefaults(): Promise<PolicyVersion | undefined> {
+    if (trusted && defaults) return defaults.value;
+    const seen = generation;
+    const current = await store.consent.currentDefaults();
+    const value = current ? { version: current.version, purposes: current.purposes ?? [] } : undefined;
+    if (trusted && seen === generation) defaults = { value };
+    return value;
+  }
+
+  async function loadPatient(patientId: string): Promise<PatientEntry> {
+    const cached = trusted ? patients.get(patientId) : undefined;
+    if (cached) return cached;
+    const seen = generation;
+    const entry = await store.consent.patientFacts(patientId);
+    if (trusted && seen === generation) {
+      if (patients.size >= MAX_PATIENTS) patients.delete(patients.keys().next().value!);
+      patients.set(patientId, entry);
+    }
+    return entry;
+  }
+
+  return {
+    async decide(request) {
+      const [clinicDefaults, patient] = await Promise.all([loadDefaults(), loadPatient(request.patientId)]);
+      return decide(request, {
+        connectionActive: request.connectionActive,
+        ...(clinicDefaults ? { clinicDefaults } : {}),
+        ...(patient.patientChoice ? { patientChoice: patient.patientChoice } : {}),
+        approvals: patient.approvals,
+      });
+    },
+    invalidate,
+    nextInvalidation(scope) {
+      return new Promise((resolve) => waiting.set(scope, [...(waiting.get(scope) ?? []), resolve]));
+    },
+    close: stop,
+  };
+}
