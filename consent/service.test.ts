@@ -15,8 +15,9 @@ beforeAll(async () => {
   t = await openTestStore();
   // On PostgreSQL a second store is a second set of connections, as another gateway process has.
   other = t.database.options.databaseUrl ? await openStore({ ...t.database.options, migrate: false }) : t.store;
-  here = await createConsentService(t.store);
-  there = await createConsentService(other);
+  here = createConsentService(t.store);
+  there = createConsentService(other);
+  await Promise.all([here.ready(), there.ready()]);
 });
 afterAll(async () => {
   await here.close();

@@ -13,6 +13,8 @@ export interface ConsentService {
   decide(request: ConsentRequest & { readonly connectionActive: boolean }): Promise<ConsentDecision>;
   /** Drops the cache for one patient ('*': all); called on our own changes and on every notification. */
   invalidate(scope: string): void;
+  /** Resolves once the listener is in place and decisions may be served from the cache. */
+  ready(): Promise<void>;
   /** Resolves when a notification naming `scope` has arrived (for measuring propagation). */
   nextInvalidation(scope: string): Promise<void>;
   close(): Promise<void>;
@@ -22,10 +24,11 @@ const MAX_PATIENTS = 200_000;
 
 type PatientEntry = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
 
-export async function createConsentService(store: RootStore): Promise<ConsentService> {
+export function createConsentService(store: RootStore): ConsentService {
   let defaults: { value: PolicyVersion | undefined } | undefined;
   const patients = new Map<string, PatientEntry>();
-  let trusted = true;
+  // Nothing is cached until the listener is in place: before that a change could go unnoticed.
+  let trusted = false;
   // Bumped by every invalidation: a read that started before one must not be cached after it.
   let generation = 0;
   const waiting = new Map<string, (() => void)[]>();
@@ -47,17 +50,23 @@ export async function createConsentService(store: RootStore): Promise<ConsentSer
     }
   };
 
-  const stop = await store.listen(
-    CONSENT_CHANNEL,
-    (payload) => {
+  const listening = store
+    .listen(
+      CONSENT_CHANNEL,
+      (payload) => {
+        // Any notification proves the listener is connected again (a re-established one announces '*').
+        trusted = true;
+        invalidate(payload || '*');
+      },
+      () => {
+        trusted = false;
+        invalidate('*');
+      },
+    )
+    .then((stop) => {
       trusted = true;
-      invalidate(payload || '*');
-    },
-    () => {
-      trusted = false;
-      invalidate('*');
-    },
-  );
+      return stop;
+    });
 
   async function loadDefaults(): Promise<PolicyVersion | undefined> {
     if (trusted && defaults) return defaults.value;
@@ -91,9 +100,14 @@ export async function createConsentService(store: RootStore): Promise<ConsentSer
       });
     },
     invalidate,
+    async ready() {
+      await listening;
+    },
     nextInvalidation(scope) {
       return new Promise((resolve) => waiting.set(scope, [...(waiting.get(scope) ?? []), resolve]));
     },
-    close: stop,
+    async close() {
+      await (await listening)();
+    },
   };
 }

@@ -9,6 +9,7 @@ import { seedSynthetic } from './demo-data.js';
 import { auditSigningKeyPem, cookieKey } from './keys.js';
 import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
 import { auditSecurityEvents } from './auth/security-events.js';
+import { createConsentService } from '../consent/service.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -44,8 +45,10 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   }
   const auditKey = loadSigningKey(signing.pem);
   const audit = createAuditAppender(store);
+  const consent = createConsentService(store);
+  await consent.ready();
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey }, surfaces, state);
+  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent }, surfaces, state);
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);
@@ -74,6 +77,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
       }, config.shutdownGraceMs);
       await closed;
       clearTimeout(force);
+      await consent.close();
       await store.close();
       logger.info('stopped');
     })());

@@ -36,6 +36,9 @@ export function openPostgres(options: PostgresOptions): Database {
   const run = async <R extends object>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]) =>
     (await client.query(sql, params as unknown[] | undefined)).rows as R[];
 
+  // Listening connections live outside the pool; closing the database ends them too.
+  const listeners = new Set<() => Promise<void>>();
+
   return {
     engine: 'postgres',
     query: (sql, params) => run(pool, sql, params),
@@ -69,7 +72,10 @@ export function openPostgres(options: PostgresOptions): Database {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
       let client: pg.Client | undefined;
       let stopped = false;
-      const connect = async (): Promise<void> => {
+      const retry = (): void => {
+        if (!stopped) setTimeout(() => void connect(true).catch(() => { onLost(); retry(); }), 500).unref();
+      };
+      const connect = async (again = false): Promise<void> => {
         const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? 'crossgate'}-listen` });
         c.on('notification', (n) => {
           if (n.channel === channel) onMessage(n.payload ?? '');
@@ -78,18 +84,26 @@ export function openPostgres(options: PostgresOptions): Database {
           // The connection broke: notifications may be lost until we listen again.
           onLost();
           void c.end().catch(() => undefined);
-          if (!stopped) setTimeout(() => void connect().catch(() => onLost()), 500).unref();
+          retry();
         });
         await c.connect();
         await c.query(`LISTEN ${channel}`);
         client = c;
+        // Listening again after a break: whatever was announced meanwhile is unknown, so announce everything.
+        if (again) onMessage('');
       };
       await connect();
-      return async () => {
+      const stop = async () => {
         stopped = true;
-        await client?.end();
+        listeners.delete(stop);
+        await client?.end().catch(() => undefined);
       };
+      listeners.add(stop);
+      return stop;
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await pool.end();
+    },
   };
 }

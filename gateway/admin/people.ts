@@ -36,7 +36,7 @@ export async function storeCall<T>(call: Promise<T>): Promise<T> {
     return await call;
   } catch (error) {
     if (error instanceof StoreError) {
-      const status = error.code === 'not-found' ? 404 : error.code === 'invalid-state' ? 409 : error.code === 'duplicate' || error.code === 'identifier-taken' ? 409 : 400;
+      const status = error.code === 'not-found' ? 404 : error.code === 'content-mismatch' ? 400 : 409;
       throw new HttpError(status, error.message);
     }
     throw error;

@@ -8,6 +8,9 @@ import { peopleRoutes } from '../admin/people.js';
 import { partnerRoutes } from '../admin/partners.js';
 import { openApiDocument } from '../admin/openapi.js';
 import { complianceRoutes } from '../compliance/routes.js';
+import { consentRoutes } from '../consent/routes.js';
+import { portalRoutes } from '../portal/routes.js';
+import type { ConsentService } from '../../consent/service.js';
 import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -26,6 +29,7 @@ export interface GatewayDeps {
   readonly audit: AuditAppender;
   /** Signs audit checkpoints; its public half verifies them. */
   readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
+  readonly consent: ConsentService;
 }
 
 /** A group of routes (FHIR, IHE, inbound, admin, …) mounted under one path prefix with the shared dependencies. */
@@ -61,10 +65,12 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   app.use('/auth', declareRoutes('/auth', signInRoutes({ store: deps.store, events: deps.events, secretKey: deps.secretKey, policy: deps.config.sessions }), routes));
   const openApi: RouteSpec = {
     method: 'get', path: '/openapi.json', access: { public: true }, summary: 'This API, described in OpenAPI 3.1',
-    handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth', '/audit'])),
+    handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth', '/audit', '/portal'])),
   };
   const admin = { store: deps.store, events: deps.events };
-  app.use('/admin', declareRoutes('/admin', [...peopleRoutes(admin), ...partnerRoutes(admin), openApi], routes));
+  const consent = { store: deps.store, audit: deps.audit, consent: deps.consent };
+  app.use('/admin', declareRoutes('/admin', [...peopleRoutes(admin), ...partnerRoutes(admin), ...consentRoutes(consent), openApi], routes));
+  app.use('/portal', declareRoutes('/portal', portalRoutes(consent), routes));
   app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey, homeCommunityId: deps.config.homeCommunityId, retentionYears: deps.config.audit.retentionYears, checkpointMinutes: deps.config.audit.checkpointMinutes }), routes));
 
   for (const surface of surfaces) app.use(surface.mountPath, surface.router(deps));

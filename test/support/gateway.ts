@@ -8,6 +8,7 @@ import type { SecurityEvent } from '../../gateway/auth/security-events.js';
 import type { RootStore } from '../../store/index.js';
 import { createAuditAppender, loadSigningKey, newSigningKey } from '../../audit/index.js';
 import { auditRecordOf } from '../../gateway/auth/security-events.js';
+import { createConsentService } from '../../consent/service.js';
 
 /** A logger whose every line is kept, so tests can read what the gateway logged. */
 export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
@@ -26,6 +27,7 @@ export function testDeps(store: RootStore, overrides: NodeJS.ProcessEnv = {}): G
   const audit = createAuditAppender(store);
   return {
     config: testConfig(overrides), store, logger, metrics: createMetrics(), secretKey: randomBytes(32), audit, auditKey: loadSigningKey(newSigningKey()),
+    consent: createConsentService(store),
     // The events go to the real trail, and are kept for the test to read.
     events: {
       record: async (e) => {

@@ -1,0 +1,62 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { HttpError, type RouteSpec } from '../http/routes.js';
+import { storeCall } from '../admin/people.js';
+import { ChoiceBody, effectivePolicy, type ConsentContext } from '../consent/routes.js';
+
+/** The patient portal: a signed-in patient reads and sets their own choices and sees who asked for their records. */
+const PATIENT = { patient: true } as const;
+const EXCHANGES = ['ITI-55', 'ITI-38', 'ITI-39', 'fhir-read', 'fhir-search', 'fhir-operation'];
+
+function ownPatient(req: Request): { patientId: string; userId: string } {
+  const p = req.principal;
+  if (p.type !== 'user' || !p.patientId) throw new HttpError(403, 'not allowed for your role or connection');
+  return { patientId: p.patientId, userId: p.userId };
+}
+
+export function portalRoutes(ctx: ConsentContext): RouteSpec[] {
+  const { store, audit, consent } = ctx;
+  return [
+    {
+      method: 'get', path: '/consent', access: PATIENT, summary: 'Your choices, the clinic defaults, and what applies to your records now',
+      async handler(req, res) {
+        res.json(await effectivePolicy(store, ownPatient(req).patientId));
+      },
+    },
+    {
+      method: 'put', path: '/consent', access: PATIENT, body: ChoiceBody,
+      summary: 'Choose the purposes your records may be shared for (null: follow the clinic defaults)',
+      async handler(req, res) {
+        const { patientId, userId } = ownPatient(req);
+        const body = req.body as z.infer<typeof ChoiceBody>;
+        const saved = await storeCall(store.consent.setChoice(patientId, body.expectedVersion, body.purposes, { setBy: userId, kind: 'patient', ...(req.ip ? { sourceAddress: req.ip } : {}) }));
+        consent.invalidate(patientId);
+        await audit.append({
+          transaction: 'admin-change', action: 'consent-choice-set-by-patient', outcome: 'success', actor: { type: 'user', userId }, patientIds: [patientId],
+          detail: { version: saved.version, purposes: saved.purposes ? [...saved.purposes] : ['(withdrawn)'] }, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
+        });
+        res.json(saved);
+      },
+    },
+    {
+      method: 'get', path: '/access-log', access: PATIENT, summary: 'Who asked for your records, for which purpose, and what was decided',
+      async handler(req, res) {
+        const { patientId } = ownPatient(req);
+        const rows = (await store.audit.search({ patientId, limit: 500 })).filter((r) => EXCHANGES.includes(r.transaction));
+        const names = new Map<string, string>();
+        for (const id of new Set(rows.map((r) => r.organizationId).filter((x): x is string => x !== null))) {
+          names.set(id, (await store.organizations.get(id))?.name ?? 'unknown organization');
+        }
+        res.json({
+          requests: rows.map((r) => ({
+            at: r.recordedAt,
+            organization: r.organizationId ? names.get(r.organizationId) : undefined,
+            purpose: r.purpose,
+            decision: r.decision,
+            via: r.transaction,
+          })),
+        });
+      },
+    },
+  ];
+}
