@@ -1,0 +1,39 @@
+import type { Consent, ConsentProvision } from 'fhir/r4.js';
+import type { Purpose } from '../../canonical/index.js';
+import { purposeCoding } from '../../profiles/purposes.js';
+
+/**
+ * A patient's effective purpose-of-use policy as a FHIR R4 Consent (IHE PCF shape, consent-and-audit.md §3):
+ * scope patient-privacy, category LOINC 59284-0, a root deny with permit provisions for the allowed purposes
+ * (opt-in; everything else is refused), and the policy it rests on. Pure.
+ */
+export interface EffectivePolicy {
+  readonly patientId: string;
+  readonly source: 'patient-choice' | 'clinic-default' | 'no-policy';
+  readonly purposes: readonly Purpose[];
+  readonly version: number;
+  /** When the deciding version was set. */
+  readonly dateTime?: string;
+  readonly organizationId?: string;
+}
+
+/** Where the policy version a Consent rests on can be named: our own policy URIs, one per source and version. */
+export function policyUri(source: EffectivePolicy['source'], version: number, patientId: string): string {
+  return source === 'patient-choice' ? `urn:crossgate:consent:patient:${patientId}:${version}` : `urn:crossgate:consent:${source}:${version}`;
+}
+
+export function renderConsent(policy: EffectivePolicy): Consent {
+  const permits: ConsentProvision[] = policy.purposes.length > 0 ? [{ type: 'permit', purpose: policy.purposes.map(purposeCoding) }] : [];
+  return {
+    resourceType: 'Consent',
+    id: `${policy.patientId}-${policy.source}-${policy.version}`,
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }] },
+    category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
+    patient: { reference: `Patient/${policy.patientId}` },
+    ...(policy.dateTime ? { dateTime: policy.dateTime } : {}),
+    ...(policy.organizationId ? { organization: [{ reference: `Organization/${policy.organizationId}` }] } : {}),
+    policy: [{ uri: policyUri(policy.source, policy.version, policy.patientId) }],
+    provision: { type: 'deny', ...(permits.length > 0 ? { provision: permits } : {}) },
+  };
+}
