@@ -46,6 +46,21 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
     expect(await there.decide({ ...ask(), patientId: q.id })).toMatchObject({ result: 'deny', rule: 'clinic-default', policyVersion: 'clinic:2' });
   });
 
+  it('holds a declined request for review, once, and holds nothing for a permit or an unknown purpose', async () => {
+    const p = await t.store.patients.insert(aPatient());
+    const org = await t.store.organizations.save({ id: randomUUID(), name: 'Requesting Org' });
+    await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'staff', kind: 'staff' });
+    const base = { patientId: p.id, organizationId: org.id, now: new Date(), connectionActive: true, surface: 'ITI-38', requesterPerson: 'Dr. Who' };
+    const first = await here.decideAndHold({ ...base, purpose: matchPurpose([purposeCoding('Payment')]) });
+    expect(first).toMatchObject({ result: 'deny', rule: 'patient-choice', heldRequestId: expect.any(String) });
+    const second = await here.decideAndHold({ ...base, purpose: matchPurpose([purposeCoding('Payment')]) });
+    expect(second.heldRequestId).toBe(first.heldRequestId);
+    expect(await here.decideAndHold({ ...base, purpose: matchPurpose([purposeCoding('Treatment')]) })).not.toHaveProperty('heldRequestId');
+    expect(await here.decideAndHold({ ...base, purpose: matchPurpose([{ system: 'urn:x', code: 'Y' }]) })).toMatchObject({ result: 'deny', rule: 'purpose-unknown' });
+    const held = await t.store.consent.listRequests({ patientId: p.id });
+    expect(held).toEqual([expect.objectContaining({ purpose: 'Payment', surface: 'ITI-38', requesterPerson: 'Dr. Who', timesAsked: 2, status: 'pending' })]);
+  });
+
   it('decides from the latest committed choice when a read and an invalidation interleave', async () => {
     const p = await t.store.patients.insert(aPatient());
     await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'staff', kind: 'staff' });

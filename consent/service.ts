@@ -9,8 +9,24 @@ import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, t
  * the listening connection breaks, the whole cache is dropped and bypassed until it listens again, so a lost
  * notification can never leave a permit in place.
  */
+/** An outbound request as a surface sees it: who asks, through which connection and surface. */
+export interface SurfaceRequest extends ConsentRequest {
+  readonly connectionActive: boolean;
+  readonly surface: string;
+  readonly connectionId?: string;
+  readonly requesterPerson?: string;
+}
+
+/** Policy rules whose denial a person can review: the purpose was understood, only not permitted. */
+const REVIEWABLE: readonly ConsentDecision['rule'][] = ['patient-choice', 'clinic-default', 'no-policy'];
+
 export interface ConsentService {
   decide(request: ConsentRequest & { readonly connectionActive: boolean }): Promise<ConsentDecision>;
+  /**
+   * Decides, and when a known purpose was not permitted, holds the request for an admin to review (asked
+   * again while pending, it is counted, not repeated). Every outbound surface decides through this.
+   */
+  decideAndHold(request: SurfaceRequest): Promise<ConsentDecision & { readonly heldRequestId?: string }>;
   /** Drops the cache for one patient ('*': all); called on our own changes and on every notification. */
   invalidate(scope: string): void;
   /** Resolves once the listener is in place and decisions may be served from the cache. */
@@ -89,7 +105,16 @@ export function createConsentService(store: RootStore): ConsentService {
     return entry;
   }
 
-  return {
+  const service: ConsentService = {
+    async decideAndHold(request) {
+      const decision = await service.decide(request);
+      if (decision.result === 'permit' || !REVIEWABLE.includes(decision.rule) || !decision.purpose) return decision;
+      const held = await store.consent.holdRequest({
+        patientId: request.patientId, organizationId: request.organizationId, purpose: decision.purpose, surface: request.surface,
+        ...(request.connectionId ? { connectionId: request.connectionId } : {}), ...(request.requesterPerson ? { requesterPerson: request.requesterPerson } : {}),
+      });
+      return { ...decision, heldRequestId: held.id };
+    },
     async decide(request) {
       const [clinicDefaults, patient] = await Promise.all([loadDefaults(), loadPatient(request.patientId)]);
       return decide(request, {
@@ -110,4 +135,5 @@ export function createConsentService(store: RootStore): ConsentService {
       await (await listening)();
     },
   };
+  return service;
 }
