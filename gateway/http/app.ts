@@ -8,7 +8,7 @@ import { peopleRoutes } from '../admin/people.js';
 import { partnerRoutes } from '../admin/partners.js';
 import { openApiDocument } from '../admin/openapi.js';
 import { complianceRoutes } from '../compliance/routes.js';
-import { consentRoutes } from '../consent/routes.js';
+import { consentRoutes } from '../admin/consent.js';
 import { portalRoutes } from '../portal/routes.js';
 import type { ConsentService } from '../../consent/service.js';
 import type { RootStore } from '../../store/index.js';

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { HttpError, type RouteSpec } from '../http/routes.js';
 import { storeCall } from '../admin/people.js';
-import { ChoiceBody, effectivePolicy, type ConsentContext } from '../consent/routes.js';
+import { ChoiceBody, effectivePolicy, type ConsentContext } from '../admin/consent.js';
 
 /** The patient portal: a signed-in patient reads and sets their own choices and sees who asked for their records. */
 const PATIENT = { patient: true } as const;

@@ -5,7 +5,7 @@ import type { AuditAppender } from '../../audit/index.js';
 import type { RootStore } from '../../store/index.js';
 import type { ConsentService } from '../../consent/service.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
-import { storeCall } from '../admin/people.js';
+import { storeCall } from './people.js';
 
 /** Staff surfaces of the consent policy: clinic defaults, a patient's choice, and requests held for review. */
 export interface ConsentContext {
