@@ -126,4 +126,4 @@ const engines = values.engine === 'both' ? (['pglite', 'postgres'] as const) : [
 const figures: Figure[] = [];
 for (const engine of engines) figures.push(...(await run(engine)));
 process.stdout.write(`${table(figures)}\n`);
-process.stdout.write(jsonLines('consent', figures, { patients: PATIENTS, decisions: DECISIONS, changes: CHANGES, date: new Date().toISOString() }));
+process.stdout.write(`${jsonLines('consent', figures, { patients: PATIENTS, decisions: DECISIONS, changes: CHANGES, date: new Date().toISOString() })}\n`);
