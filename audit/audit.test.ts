@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
-import { createAuditAppender, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
+import { canonicalJson, createAuditAppender, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
 
 let t: TestStore;
 let appender: AuditAppender;
@@ -36,6 +36,7 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     expect(records[0]!.content.actor.name).toBe('Dr. Example 0');
     const result = await verifyChain(t.store);
     expect(result).toEqual({ ok: true, checked: 300, headSeq: 300, checkpointsChecked: 0 });
+    expect(await verifyChain(t.store, undefined, { deep: true })).toEqual(result);
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
@@ -50,7 +51,8 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     expect(await verifyChain(t.store)).toMatchObject({ ok: false, firstBroken: { seq: 42, reason: 'hash does not match the record content' } });
     await asSuperuser('UPDATE audit_records SET body = $1 WHERE seq = 42', [original.body]);
     await asSuperuser("UPDATE audit_records SET decision = 'deny' WHERE seq = 17");
-    expect(await verifyChain(t.store)).toMatchObject({ ok: false, firstBroken: { seq: 17, reason: 'search column decision differs from the body' } });
+    expect(await verifyChain(t.store)).toMatchObject({ ok: false, firstBroken: { seq: 17, reason: 'hash does not match the record content' } });
+    expect(await verifyChain(t.store, undefined, { deep: true })).toMatchObject({ ok: false, firstBroken: { seq: 17, reason: 'hash does not match the record content' } });
     await asSuperuser("UPDATE audit_records SET decision = 'permit' WHERE seq = 17");
     expect((await verifyChain(t.store)).ok).toBe(true);
   });
@@ -66,10 +68,11 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     let prev = (await t.store.audit.get(99))!.hash;
     for (const row of rows) {
       const body = row.seq === 100 ? row.body.replace('Dr. Example 99', 'Dr. Nobody') : row.body;
-      const hash = linkHash(prev, row.seq, row.recordedAt, body);
+      const rewritten = { ...row, body, actorName: JSON.parse(body).actor.name as string };
+      const hash = linkHash(prev, row.seq, row.recordedAt, rewritten);
       await asSuperuser(
         'UPDATE audit_records SET body = $2, prev_hash = $3, hash = $4, actor_name = $5 WHERE seq = $1',
-        [row.seq, body, prev, hash, JSON.parse(body).actor.name],
+        [row.seq, body, prev, hash, rewritten.actorName],
       );
       prev = hash;
     }
@@ -77,6 +80,20 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     const result = await verifyChain(t.store, key.publicKey);
     expect(result.ok).toBe(false);
     expect(result.firstBroken).toEqual({ seq: 300, reason: expect.stringMatching(/^checkpoint 300 signed hash [0-9a-f]{12}… but the chain has/) });
+  });
+
+  it('finds, when asked to look deep, search columns that a faulty writer stored against its record', async () => {
+    const fresh = await openTestStore();
+    try {
+      const good = { body: canonicalJson({ transaction: 'security', action: 'x', outcome: 'success', actor: { type: 'system' }, patientIds: [], returned: [] }) };
+      const columns = { transaction: 'security', action: 'x', outcome: 'success', purpose: null, decision: null, actorType: 'system', userId: null,
+        organizationId: null, connectionId: null, actorName: null, patientIds: [] as string[], requestId: null };
+      await fresh.store.audit.appendChained([{ ...good, ...columns }, { ...good, ...columns, outcome: 'failure' }], linkHash);
+      expect((await verifyChain(fresh.store)).ok).toBe(true);
+      expect((await verifyChain(fresh.store, undefined, { deep: true })).firstBroken).toEqual({ seq: 2, reason: 'search column outcome differs from the body' });
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('refuses a checkpoint signed by another key, and a chain cut short after its checkpoint', async () => {

@@ -15,11 +15,16 @@ export interface VerifyResult {
 
 const PAGE = 5000;
 
-/** Why a row does not verify as the successor of `prevHash` at `expectedSeq`, or undefined when it does. */
-export function rowProblem(row: AuditRow, expectedSeq: number, prevHash: string): string | undefined {
+/**
+ * Why a row does not verify as the successor of `prevHash` at `expectedSeq`, or undefined when it does. The hash
+ * covers body and search columns, so this is complete for tampering; `deep` also re-derives the columns from the
+ * parsed body (what the appender did when it wrote them), at about a tenth of the speed.
+ */
+export function rowProblem(row: AuditRow, expectedSeq: number, prevHash: string, deep = false): string | undefined {
   if (row.seq !== expectedSeq) return `sequence gap: expected ${expectedSeq}, found ${row.seq}`;
   if (row.prevHash !== prevHash) return 'prev_hash does not match the hash of the record before it';
-  if (linkHash(row.prevHash, row.seq, row.recordedAt, row.body) !== row.hash) return 'hash does not match the record content';
+  if (linkHash(row.prevHash, row.seq, row.recordedAt, row) !== row.hash) return 'hash does not match the record content';
+  if (!deep) return undefined;
   let body: unknown;
   try {
     body = JSON.parse(row.body);
@@ -42,7 +47,7 @@ export function rowProblem(row: AuditRow, expectedSeq: number, prevHash: string)
  * (and its signature against the key). A database-level rewrite of the chain fails at the first checkpoint
  * after the change; a truncated tail fails against the latest checkpoint.
  */
-export async function verifyChain(store: Store, publicKey?: KeyObject): Promise<VerifyResult> {
+export async function verifyChain(store: Store, publicKey?: KeyObject, options: { deep?: boolean } = {}): Promise<VerifyResult> {
   const head = await store.audit.head();
   const checkpoints = await store.audit.checkpoints();
   const hashAt = new Map<number, string>();
@@ -54,7 +59,7 @@ export async function verifyChain(store: Store, publicKey?: KeyObject): Promise<
     const rows = await store.audit.range(expected - 1, PAGE);
     if (rows.length === 0) break;
     for (const row of rows) {
-      const problem = rowProblem(row, expected, prevHash);
+      const problem = rowProblem(row, expected, prevHash, options.deep ?? false);
       if (problem) return { ok: false, checked, headSeq: head.seq, checkpointsChecked: 0, firstBroken: { seq: row.seq, reason: problem } };
       if (wanted.has(row.seq)) hashAt.set(row.seq, row.hash);
       prevHash = row.hash;

@@ -79,7 +79,7 @@ export function auditRepository(scope: Scope) {
      */
     async appendChained(
       pending: readonly PendingAudit[],
-      link: (prevHash: string, seq: number, recordedAt: string, body: string) => string,
+      link: (prevHash: string, seq: number, recordedAt: string, entry: PendingAudit) => string,
     ): Promise<AuditRow[]> {
       if (pending.length === 0) return [];
       return scope.atomic(async (tx) => {
@@ -88,7 +88,7 @@ export function auditRepository(scope: Scope) {
         let seq = head.seq;
         const rows: AuditRow[] = pending.map((p) => {
           seq += 1;
-          const hash = link(prevHash, seq, head.now, p.body);
+          const hash = link(prevHash, seq, head.now, p);
           const row: AuditRow = { ...p, seq, recordedAt: head.now, prevHash, hash };
           prevHash = hash;
           return row;

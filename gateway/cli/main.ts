@@ -138,11 +138,12 @@ const audit = program.command('audit').description('the tamper-evident audit tra
 audit
   .command('verify')
   .description('walk the whole chain, recompute every link and check the signed checkpoints; exit 1 naming the first record that does not verify')
-  .action(async () => {
+  .option('--deep', 'also re-derive every search column from its record (slower)')
+  .action(async (options: { deep?: boolean }) => {
     await withStore(async (store, c) => {
       const key = loadSigningKey(auditSigningKeyPem(c).pem);
       const started = process.hrtime.bigint();
-      const result = await verifyChain(store, key.publicKey);
+      const result = await verifyChain(store, key.publicKey, { deep: options.deep ?? false });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rate = Math.round(result.checked / Math.max(seconds, 1e-9));
       if (result.ok) {

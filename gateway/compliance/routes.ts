@@ -111,12 +111,12 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
         const previous = row.seq > 1 ? await store.audit.get(row.seq - 1) : undefined;
         const [next] = await store.audit.range(row.seq, 1);
         const checkpoint = (await store.audit.checkpoints()).find((c) => c.seq >= row.seq);
-        const problem = rowProblem(row, row.seq, previous?.hash ?? '0'.repeat(64));
+        const problem = rowProblem(row, row.seq, previous?.hash ?? '0'.repeat(64), true);
         await noteAccess(req, 'read', { seq: row.seq });
         res.json({
           record: view(row),
           proof: {
-            recomputedHash: linkHash(row.prevHash, row.seq, row.recordedAt, row.body),
+            recomputedHash: linkHash(row.prevHash, row.seq, row.recordedAt, row),
             linkVerifies: problem === undefined,
             ...(problem ? { problem } : {}),
             previousHash: previous?.hash ?? null,
@@ -196,11 +196,11 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
       },
     },
     {
-      method: 'get', path: '/verify', access: READERS, summary: 'Verify the whole chain and its checkpoints; names the first record that does not verify',
+      method: 'get', path: '/verify', access: READERS, summary: 'Verify the whole chain and its checkpoints (deep=true also re-derives every search column from its record); names the first record that does not verify',
       async handler(req, res) {
         await noteAccess(req, 'verify', {});
         const started = Date.now();
-        const result = await verifyChain(store, ctx.auditKey.publicKey);
+        const result = await verifyChain(store, ctx.auditKey.publicKey, { deep: req.query.deep === 'true' });
         res.json({ ...result, ms: Date.now() - started });
       },
     },
