@@ -5,8 +5,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY canonical canonical
+COPY profiles profiles
+COPY mappers mappers
 COPY store store
 COPY identity identity
+COPY consent consent
+COPY audit audit
 COPY gateway gateway
 COPY fixtures fixtures
 RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev
