@@ -381,6 +381,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
       const read = await timedPages(store, readChain);
       if (read.result !== verifyRecords) throw new Error(`read ${read.result} records of ${verifyRecords}`);
       const readSummary = summarize(read.result, read.timing);
+      figures.push({ engine, operation: `read chain, audit.range (pages of ${thousands(VERIFY_PAGE)})`, callers: 1, ...readSummary });
       for (const deep of [false, true]) {
         const name = deep ? 'verifyChain, deep' : 'verifyChain';
         log(engine, name);
