@@ -56,7 +56,8 @@ export async function verifyChain(store: Store, publicKey?: KeyObject, options: 
   let expected = 1;
   let checked = 0;
   for (;;) {
-    const rows = await store.audit.range(expected - 1, PAGE);
+    // Only up to the head read above: records appended while verify runs are for the next verify.
+    const rows = await store.audit.range(expected - 1, PAGE, head.seq);
     if (rows.length === 0) break;
     for (const row of rows) {
       const problem = rowProblem(row, expected, prevHash, options.deep ?? false);
