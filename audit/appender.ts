@@ -1,6 +1,6 @@
-import { AuditRecordInput, type AuditRecord } from '../canonical/index.js';
+import { AuditRecordInput, type AuditRecord, type AuditRecordContent } from '../canonical/index.js';
 import type { PendingAudit, Store } from '../store/index.js';
-import { canonicalJson, columnsOf, linkHash, recordOf } from './chain.js';
+import { pendingOf } from './chain.js';
 
 /**
  * Appends audit records with group commit: callers that arrive while a batch is being written wait for the
@@ -14,6 +14,7 @@ export interface AuditAppender {
 const MAX_BATCH = 500;
 
 interface Waiting {
+  readonly content: AuditRecordContent;
   readonly pending: PendingAudit;
   resolve(record: AuditRecord): void;
   reject(error: unknown): void;
@@ -27,11 +28,17 @@ export function createAuditAppender(store: Store): AuditAppender {
     writing = true;
     try {
       while (queue.length > 0) {
+        // One turn of the event loop first, so that callers whose records were just committed (and who append
+        // again at once) join this batch instead of forming the next one on their own.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = queue.slice(0, MAX_BATCH);
         queue = queue.slice(batch.length);
         try {
-          const rows = await store.audit.appendChained(batch.map((w) => w.pending), linkHash);
-          rows.forEach((row, i) => batch[i]!.resolve(recordOf(row)));
+          const rows = await store.audit.appendChained(batch.map((w) => w.pending));
+          rows.forEach((row, i) => {
+            const w = batch[i]!;
+            w.resolve({ seq: row.seq, recordedAt: row.recordedAt, prevHash: row.prevHash, hash: row.hash, content: w.content });
+          });
         } catch (error) {
           batch.forEach((w) => w.reject(error));
         }
@@ -43,10 +50,13 @@ export function createAuditAppender(store: Store): AuditAppender {
 
   return {
     append(input) {
-      const content = AuditRecordInput.parse(input);
-      const pending: PendingAudit = { body: canonicalJson(content), ...columnsOf(content) };
       return new Promise<AuditRecord>((resolve, reject) => {
-        queue.push({ pending, resolve, reject });
+        const parsed = AuditRecordInput.safeParse(input);
+        if (!parsed.success) {
+          reject(parsed.error);
+          return;
+        }
+        queue.push({ content: parsed.data, pending: pendingOf(parsed.data), resolve, reject });
         if (!writing) void drain();
       });
     },

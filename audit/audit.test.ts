@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
-import { canonicalJson, createAuditAppender, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
+import { canonicalJson, createAuditAppender, entryDigest, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
 
 let t: TestStore;
 let appender: AuditAppender;
@@ -37,6 +37,13 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     const result = await verifyChain(t.store);
     expect(result).toEqual({ ok: true, checked: 300, headSeq: 300, checkpointsChecked: 0 });
     expect(await verifyChain(t.store, undefined, { deep: true })).toEqual(result);
+  });
+
+  it('rejects a malformed record with a promise rejection naming the field, and writes nothing', async () => {
+    const before = await t.store.audit.head();
+    const appended = appender.append({ ...event(0), outcome: 'maybe' } as never);
+    await expect(appended).rejects.toThrow(/outcome/);
+    expect(await t.store.audit.head()).toEqual(before);
   });
 
   it('verifies the chain up to its head while appends go on', async () => {
@@ -81,7 +88,7 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     for (const row of rows) {
       const body = row.seq === 100 ? row.body.replace('Dr. Example 99', 'Dr. Nobody') : row.body;
       const rewritten = { ...row, body, actorName: JSON.parse(body).actor.name as string };
-      const hash = linkHash(prev, row.seq, row.recordedAt, rewritten);
+      const hash = linkHash(prev, row.seq, row.recordedAt, entryDigest(rewritten));
       await asSuperuser(
         'UPDATE audit_records SET body = $2, prev_hash = $3, hash = $4, actor_name = $5 WHERE seq = $1',
         [row.seq, body, prev, hash, rewritten.actorName],
@@ -100,7 +107,8 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
       const good = { body: canonicalJson({ transaction: 'security', action: 'x', outcome: 'success', actor: { type: 'system' }, patientIds: [], returned: [] }) };
       const columns = { transaction: 'security', action: 'x', outcome: 'success', purpose: null, decision: null, actorType: 'system', userId: null,
         organizationId: null, connectionId: null, actorName: null, patientIds: [] as string[], requestId: null };
-      await fresh.store.audit.appendChained([{ ...good, ...columns }, { ...good, ...columns, outcome: 'failure' }], linkHash);
+      const entries = [{ ...good, ...columns }, { ...good, ...columns, outcome: 'failure' }];
+      await fresh.store.audit.appendChained(entries.map((e) => ({ ...e, digest: entryDigest(e) })));
       expect((await verifyChain(fresh.store)).ok).toBe(true);
       expect((await verifyChain(fresh.store, undefined, { deep: true })).firstBroken).toEqual({ seq: 2, reason: 'search column outcome differs from the body' });
     } finally {
@@ -149,8 +157,11 @@ describe(`concurrent appenders on ${engineUnderTest}`, () => {
           a.append({ transaction: 'security', action: `worker-${n}-${i}`, outcome: 'success', actor: { type: 'system' } })))));
       }
       expect(await verifyChain(fresh.store)).toEqual({ ok: true, checked: 4000, headSeq: 4000, checkpointsChecked: 0 });
-      const actions = new Set((await fresh.store.audit.range(0, 5000)).map((r) => JSON.parse(r.body).action as string));
-      expect(actions.size).toBe(4000);
+      const rows = await fresh.store.audit.range(0, 5000);
+      expect(new Set(rows.map((r) => JSON.parse(r.body).action as string)).size).toBe(4000);
+      // The time is taken once the chain is ours, so it never goes backwards along the chain.
+      const backwards = rows.filter((r, i) => i > 0 && r.recordedAt < rows[i - 1]!.recordedAt);
+      expect(backwards.map((r) => r.seq)).toEqual([]);
     } finally {
       await fresh.close();
     }

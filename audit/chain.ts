@@ -15,11 +15,26 @@ export function columnsText(c: AuditColumns): string {
 }
 
 /**
- * SHA-256 over the previous hash, the position, the time, the search columns and the canonical body: changing
- * any of them breaks the link.
+ * SHA-256 over the search columns and the canonical body: computed by the writer before it takes its turn on the
+ * chain, and again by verify from the stored row, so changing any column or the body changes it.
  */
-export function linkHash(prevHash: string, seq: number, recordedAt: string, entry: PendingAudit): string {
-  return createHash('sha256').update(`${prevHash}\n${seq}\n${recordedAt}\n${columnsText(entry)}\n${entry.body}`).digest('hex');
+export function entryDigest(entry: AuditColumns & { readonly body: string }): string {
+  return createHash('sha256').update(`${columnsText(entry)}\n${entry.body}`).digest('hex');
+}
+
+/**
+ * SHA-256 over the previous hash, the position, the time and the entry digest: the link the database computes
+ * under the chain lock (store/migrations/0005_audit_append.sql spells out the same formula) and verify recomputes.
+ * `recordedAt` is ISO 8601 in UTC to the millisecond.
+ */
+export function linkHash(prevHash: string, seq: number, recordedAt: string, digest: string): string {
+  return createHash('sha256').update(`${prevHash}\n${seq}\n${recordedAt}\n${digest}`).digest('hex');
+}
+
+/** The record as the appender hands it to the store. */
+export function pendingOf(content: AuditRecordContent): PendingAudit {
+  const entry = { body: canonicalJson(content), ...columnsOf(content) };
+  return { ...entry, digest: entryDigest(entry) };
 }
 
 /** The search columns a body implies; stored beside it and checked against it by verify. */

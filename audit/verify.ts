@@ -1,7 +1,7 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { AuditRecordInput } from '../canonical/index.js';
 import type { AuditRow, Checkpoint, Store } from '../store/index.js';
-import { canonicalJson, columnsOf, GENESIS_HASH, linkHash } from './chain.js';
+import { canonicalJson, columnsOf, entryDigest, GENESIS_HASH, linkHash } from './chain.js';
 import { checkpointMessage } from './checkpoint.js';
 
 export interface VerifyResult {
@@ -23,7 +23,7 @@ const PAGE = 5000;
 export function rowProblem(row: AuditRow, expectedSeq: number, prevHash: string, deep = false): string | undefined {
   if (row.seq !== expectedSeq) return `sequence gap: expected ${expectedSeq}, found ${row.seq}`;
   if (row.prevHash !== prevHash) return 'prev_hash does not match the hash of the record before it';
-  if (linkHash(row.prevHash, row.seq, row.recordedAt, row) !== row.hash) return 'hash does not match the record content';
+  if (linkHash(row.prevHash, row.seq, row.recordedAt, entryDigest(row)) !== row.hash) return 'hash does not match the record content';
   if (!deep) return undefined;
   let body: unknown;
   try {

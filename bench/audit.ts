@@ -15,12 +15,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { linkHash, verifyChain } from '../audit/index.js';
+import { verifyChain } from '../audit/index.js';
 import type { Database, Engine } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { openDatabase, type StoreOptions } from '../store/open.js';
 import { createStore, type RootStore, type Store } from '../store/store.js';
-import { auditEvent, CREATE_CEILING_TABLES, pendingOf, prepare, type FromWriter, type ToWriter, type WriterResult, type WriterTask } from './lib/audit-work.js';
+import { auditEvent, CREATE_CEILING_TABLES, pendingFor, prepare, type FromWriter, type ToWriter, type WriterResult, type WriterTask } from './lib/audit-work.js';
 import { jsonLines, table, type Figure } from './lib/report.js';
 import { scratchPglite, scratchPostgres } from './lib/scratch.js';
 import { summarize, type Timing } from './lib/stats.js';
@@ -264,8 +264,8 @@ async function fillChain(engine: Engine, store: Store, total: number): Promise<v
   const started = performance.now();
   let reported = started;
   while (head < total) {
-    const pending = Array.from({ length: Math.min(LOAD_BATCH, total - head) }, (_, k) => pendingOf(auditEvent(LOAD_STREAM, head + k)));
-    head = (await store.audit.appendChained(pending, linkHash)).at(-1)!.seq;
+    const pending = Array.from({ length: Math.min(LOAD_BATCH, total - head) }, (_, k) => pendingFor(auditEvent(LOAD_STREAM, head + k)));
+    head = (await store.audit.appendChained(pending)).at(-1)!.seq;
     if (performance.now() - reported > 5000 || head === total) {
       reported = performance.now();
       log(engine, `chain ${thousands(head)}/${thousands(total)} (${thousands((head - from) / ((reported - started) / 1000))}/s)`);
@@ -399,7 +399,7 @@ async function benchEngine(engine: Engine, options: Options): Promise<EngineResu
         notes.push(`${name}: ok, checked ${thousands(result.checked)} = records appended; ${(100 * verify.inRangeMs / verify.timing.wallMs).toFixed(0)}% of its time in audit.range, the rest checking`);
       }
 
-      const sample = Array.from({ length: 2000 }, (_, i) => pendingOf(auditEvent(LOAD_STREAM, i)).body.length);
+      const sample = Array.from({ length: 2000 }, (_, i) => pendingFor(auditEvent(LOAD_STREAM, i)).body.length);
       const context: Context = { appends: options.appends, sequentialAppends: sequential, verifyRecords, meanBodyBytes: Math.round(sample.reduce((a, b) => a + b, 0) / sample.length), recordedAtBackwards: backwards };
       return { figures, notes, context };
     } finally {

@@ -65,49 +65,36 @@ const fromRow = (r: Row): AuditRow => ({
   organizationId: r.organization_id, connectionId: r.connection_id, actorName: r.actor_name, patientIds: r.patient_ids, requestId: r.request_id,
 });
 
-/** What the caller hands in: the body and its columns; seq, time and hashes are assigned under the chain lock. */
+/**
+ * What the caller hands in: the body, its columns and the digest of both (audit/chain.ts entryDigest); seq, time
+ * and the link hash are assigned under the chain lock.
+ */
 export interface PendingAudit extends AuditColumns {
   readonly body: string;
+  readonly digest: string;
 }
 
 export function auditRepository(scope: Scope) {
   const { q } = scope;
   return {
     /**
-     * Appends records to the one chain. The chain head row is locked for the transaction, so appends from any
-     * number of processes take their turn and the chain stays one line; `link` computes each hash under the lock.
+     * Appends records to the one chain in one statement (audit_append, migration 0005): it locks the chain-head
+     * row, links each entry to the one before with the entry digest the caller computed, and the lock is held
+     * only until that statement commits, so appends from any number of processes take short turns in one line.
      */
-    async appendChained(
-      pending: readonly PendingAudit[],
-      link: (prevHash: string, seq: number, recordedAt: string, entry: PendingAudit) => string,
-    ): Promise<AuditRow[]> {
+    async appendChained(pending: readonly PendingAudit[]): Promise<AuditRow[]> {
       if (pending.length === 0) return [];
-      return scope.atomic(async (tx) => {
-        const head = (await tx.query<{ seq: number; hash: string; now: string }>('SELECT seq, hash, now() AS now FROM audit_chain_head WHERE id = 1 FOR UPDATE'))[0]!;
-        let prevHash = head.hash;
-        let seq = head.seq;
-        const rows: AuditRow[] = pending.map((p) => {
-          seq += 1;
-          const hash = link(prevHash, seq, head.now, p);
-          const row: AuditRow = { ...p, seq, recordedAt: head.now, prevHash, hash };
-          prevHash = hash;
-          return row;
-        });
-        await tx.query(
-          `INSERT INTO audit_records (${COLUMNS})
-           SELECT x.seq, x.recorded_at, x.prev_hash, x.hash, x.body, x.transaction, x.action, x.outcome, x.purpose, x.decision, x.actor_type,
-                  x.user_id, x.organization_id, x.connection_id, x.actor_name, ARRAY(SELECT jsonb_array_elements_text(x.patient_ids))::uuid[], x.request_id
-           FROM jsonb_to_recordset($1::jsonb) AS x(seq bigint, recorded_at timestamptz, prev_hash text, hash text, body text, transaction text,
-             action text, outcome text, purpose text, decision text, actor_type text, user_id uuid, organization_id uuid, connection_id uuid,
-             actor_name text, patient_ids jsonb, request_id text)`,
-          [JSON.stringify(rows.map((r) => ({
-            seq: r.seq, recorded_at: r.recordedAt, prev_hash: r.prevHash, hash: r.hash, body: r.body, transaction: r.transaction,
-            action: r.action, outcome: r.outcome, purpose: r.purpose, decision: r.decision, actor_type: r.actorType, user_id: r.userId,
-            organization_id: r.organizationId, connection_id: r.connectionId, actor_name: r.actorName, patient_ids: r.patientIds, request_id: r.requestId,
-          })))],
-        );
-        await tx.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prevHash]);
-        return rows;
+      const links = await q.query<{ link_seq: number; link_recorded_at: string; link_prev_hash: string; link_hash: string }>(
+        'SELECT link_seq, link_recorded_at, link_prev_hash, link_hash FROM audit_append($1::jsonb)',
+        [JSON.stringify(pending.map((p) => ({
+          digest: p.digest, body: p.body, transaction: p.transaction, action: p.action, outcome: p.outcome, purpose: p.purpose,
+          decision: p.decision, actor_type: p.actorType, user_id: p.userId, organization_id: p.organizationId,
+          connection_id: p.connectionId, actor_name: p.actorName, patient_ids: p.patientIds, request_id: p.requestId,
+        })))],
+      );
+      return links.map((l, i) => {
+        const { digest: _digest, ...entry } = pending[i]!;
+        return { ...entry, seq: l.link_seq, recordedAt: l.link_recorded_at, prevHash: l.link_prev_hash, hash: l.link_hash };
       });
     },
     async head(): Promise<{ seq: number; hash: string }> {

@@ -4,7 +4,7 @@
  * through the appender, and the two ceilings, bare batched INSERTs and single-row autocommit INSERTs.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, columnsOf, createAuditAppender } from '../../audit/index.js';
+import { createAuditAppender, pendingOf } from '../../audit/index.js';
 import { AuditRecordInput } from '../../canonical/index.js';
 import { Random } from '../../fixtures/synthetic/random.js';
 import type { PendingAudit, Queryable, Store } from '../../store/index.js';
@@ -29,7 +29,7 @@ const ROW_KEYS = [
 ] as const;
 const COLUMNS = ROW_KEYS.join(', ');
 
-/** The INSERT of store/audit.ts appendChained, word for word, into a ceiling table: the same rows, in one statement. */
+/** The appender's rows into a ceiling table, all of a batch in one set-based statement, with no chain to link or lock. */
 const batchedInsert = (table: string) => `INSERT INTO ${table} (${COLUMNS})
   SELECT x.seq, x.recorded_at, x.prev_hash, x.hash, x.body, x.transaction, x.action, x.outcome, x.purpose, x.decision, x.actor_type,
          x.user_id, x.organization_id, x.connection_id, x.actor_name, ARRAY(SELECT jsonb_array_elements_text(x.patient_ids))::uuid[], x.request_id
@@ -74,9 +74,8 @@ export function auditEvent(stream: number, i: number): AuditRecordInput {
 }
 
 /** What createAuditAppender().append makes of an input before it queues it (audit/appender.ts). */
-export function pendingOf(input: AuditRecordInput): PendingAudit {
-  const content = AuditRecordInput.parse(input);
-  return { body: canonicalJson(content), ...columnsOf(content) };
+export function pendingFor(input: AuditRecordInput): PendingAudit {
+  return pendingOf(AuditRecordInput.parse(input));
 }
 
 /** One writer's share of a measurement; `stream` picks its records, `warmup` of them go first, untimed. */
@@ -103,7 +102,7 @@ async function appendAll(store: Store, inputs: readonly AuditRecordInput[], inFl
   // commit gathered, which is the batch size the ceiling then uses.
   const counted: Store = {
     ...store,
-    audit: { ...store.audit, appendChained: (pending, link) => (batchSizes.push(pending.length), store.audit.appendChained(pending, link)) },
+    audit: { ...store.audit, appendChained: (pending) => (batchSizes.push(pending.length), store.audit.appendChained(pending)) },
   };
   const appender = createAuditAppender(counted);
   const timing = await timeCalls(inputs.length, inFlight, (i) => appender.append(inputs[i]!));
@@ -112,7 +111,7 @@ async function appendAll(store: Store, inputs: readonly AuditRecordInput[], inFl
 
 /** The ceiling tables' rows: the appender's rows without the chain, so without the lock that orders them. */
 function ceilingRow(input: AuditRecordInput, seq: number): Record<(typeof ROW_KEYS)[number], unknown> {
-  const p = pendingOf(input);
+  const p = pendingFor(input);
   return {
     seq, recorded_at: CEILING_RECORDED_AT, prev_hash: '0'.repeat(64), hash: createHash('sha256').update(p.body).digest('hex'), body: p.body,
     transaction: p.transaction, action: p.action, outcome: p.outcome, purpose: p.purpose, decision: p.decision, actor_type: p.actorType,

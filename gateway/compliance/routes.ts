@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AuditOutcome, AuditTransaction } from '../../canonical/index.js';
-import { columnsOf, recordOf, rowProblem, signCheckpoint, verifyChain, linkHash, type AuditAppender } from '../../audit/index.js';
+import { columnsOf, recordOf, rowProblem, signCheckpoint, verifyChain, linkHash, entryDigest, type AuditAppender } from '../../audit/index.js';
 import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
 import type { KeyObject } from 'node:crypto';
@@ -116,7 +116,8 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
         res.json({
           record: view(row),
           proof: {
-            recomputedHash: linkHash(row.prevHash, row.seq, row.recordedAt, row),
+            entryDigest: entryDigest(row),
+            recomputedHash: linkHash(row.prevHash, row.seq, row.recordedAt, entryDigest(row)),
             linkVerifies: problem === undefined,
             ...(problem ? { problem } : {}),
             previousHash: previous?.hash ?? null,
