@@ -58,6 +58,25 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     await t.db.query("UPDATE audit_chain_head SET seq = 300, hash = (SELECT hash FROM audit_records WHERE seq = 300)");
   });
 
+  it('computes in the database the same entry digest as the writer, whatever characters the columns hold', async () => {
+    const awkward = ['quote " backslash \\ slash /', 'tab\t newline\n return\r \u0001 \u001f \u007f', 'é ñ 中文 🩺 \u2028 \u2029', ' ', '{"json": [1]}'];
+    const fresh = await openTestStore();
+    try {
+      const a = createAuditAppender(fresh.store);
+      for (const [i, text] of awkward.entries()) {
+        await a.append({ transaction: 'security', action: text, outcome: 'success', actor: { type: 'partner', name: text, organizationId: randomUUID().toUpperCase() },
+          patientIds: i % 2 ? [] : [randomUUID(), randomUUID()], ...(i % 2 ? { requestId: text } : {}) });
+      }
+      const rows = await fresh.store.audit.range(0, 10);
+      const links = await fresh.store.audit.links(0, 10);
+      expect(links.map((l) => l.digest)).toEqual(rows.map((r) => entryDigest(r)));
+      expect(links.map((l) => l.recordedAt)).toEqual(rows.map((r) => r.recordedAt));
+      expect((await verifyChain(fresh.store)).ok).toBe(true);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE in the database itself', async () => {
     await expect(t.db.query("UPDATE audit_records SET outcome = 'failure' WHERE seq = 1")).rejects.toThrow(/append-only: UPDATE refused/);
     await expect(t.db.query('DELETE FROM audit_records WHERE seq = 1')).rejects.toThrow(/append-only: DELETE refused/);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { AuditRecordInput, type AuditRecord, type AuditRecordContent } from '../canonical/index.js';
 import type { AuditColumns, AuditRow, PendingAudit } from '../store/index.js';
 import { canonicalJson } from './canonical-json.js';
@@ -19,7 +19,7 @@ export function columnsText(c: AuditColumns): string {
  * chain, and again by verify from the stored row, so changing any column or the body changes it.
  */
 export function entryDigest(entry: AuditColumns & { readonly body: string }): string {
-  return createHash('sha256').update(`${columnsText(entry)}\n${entry.body}`).digest('hex');
+  return createHash('sha256').update(columnsText(entry)).update('\n').update(entry.body).digest('hex');
 }
 
 /**
@@ -28,7 +28,7 @@ export function entryDigest(entry: AuditColumns & { readonly body: string }): st
  * `recordedAt` is ISO 8601 in UTC to the millisecond.
  */
 export function linkHash(prevHash: string, seq: number, recordedAt: string, digest: string): string {
-  return createHash('sha256').update(`${prevHash}\n${seq}\n${recordedAt}\n${digest}`).digest('hex');
+  return hash('sha256', `${prevHash}\n${seq}\n${recordedAt}\n${digest}`, 'hex');
 }
 
 /** The record as the appender hands it to the store. */

@@ -25,6 +25,15 @@ export interface AuditRow extends AuditColumns {
   readonly body: string;
 }
 
+/** A record's place in the chain, with the digest of its content as the database computes it. */
+export interface AuditLink {
+  readonly seq: number;
+  readonly recordedAt: string;
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly digest: string;
+}
+
 export interface AuditFilter {
   readonly patientId?: string;
   readonly organizationId?: string;
@@ -76,6 +85,23 @@ export interface PendingAudit extends AuditColumns {
 
 export function auditRepository(scope: Scope) {
   const { q } = scope;
+
+  /**
+   * Seqs are dense, so the window (afterSeq, afterSeq + limit] holds a whole page: asking for that window keeps
+   * the plan an index range scan whatever the statistics say (on a chain not yet analysed, the open question gets
+   * a bitmap scan and a sort of every row to the end, ten times slower). Only a window that comes back short, at
+   * the end of the chain or at a gap, is asked again without its upper bound.
+   */
+  async function inChainOrder<R extends object>(columns: string, afterSeq: number, limit: number, toSeq?: number): Promise<R[]> {
+    const upper = Math.min(afterSeq + limit, toSeq ?? Number.MAX_SAFE_INTEGER);
+    const window = await q.query<R>(`SELECT ${columns} FROM audit_records WHERE seq > $1 AND seq <= $2 ORDER BY seq`, [afterSeq, upper]);
+    if (window.length === upper - afterSeq || upper === toSeq) return window;
+    return q.query<R>(
+      `SELECT ${columns} FROM audit_records WHERE seq > $1 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $2`,
+      [afterSeq, limit, toSeq ?? null],
+    );
+  }
+
   return {
     /**
      * Appends records to the one chain in one statement (audit_append, migration 0005): it locks the chain-head
@@ -100,13 +126,21 @@ export function auditRepository(scope: Scope) {
     async head(): Promise<{ seq: number; hash: string }> {
       return (await q.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_chain_head WHERE id = 1'))[0]!;
     },
-    /** Records in chain order from `afterSeq` on, for verification and export. */
+    /** Records in chain order from `afterSeq` on (up to `toSeq`), for verification and export. */
     async range(afterSeq: number, limit: number, toSeq?: number): Promise<AuditRow[]> {
-      const rows = await q.query<Row>(
-        `SELECT ${COLUMNS} FROM audit_records WHERE seq > $1 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $2`,
-        [afterSeq, limit, toSeq ?? null],
+      return (await inChainOrder<Row>(COLUMNS, afterSeq, limit, toSeq)).map(fromRow);
+    },
+    /**
+     * The links from `afterSeq` on: position, time, hashes, and the entry digest the database computes from the
+     * stored columns and body (audit_entry_digest, migration 0005). What a fast verify needs, at a sixth of the bytes.
+     */
+    async links(afterSeq: number, limit: number, toSeq?: number): Promise<AuditLink[]> {
+      const rows = await inChainOrder<{ seq: number; recorded_at: string; prev_hash: string; hash: string; digest: string }>(
+        `seq, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS recorded_at, prev_hash, hash,
+         audit_entry_digest(audit_records) AS digest`,
+        afterSeq, limit, toSeq,
       );
-      return rows.map(fromRow);
+      return rows.map((r) => ({ seq: r.seq, recordedAt: r.recorded_at, prevHash: r.prev_hash, hash: r.hash, digest: r.digest }));
     },
     async get(seq: number): Promise<AuditRow | undefined> {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM audit_records WHERE seq = $1`, [seq]);

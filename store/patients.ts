@@ -28,6 +28,15 @@ export interface DuplicateGroup {
   readonly patientIds: string[];
 }
 
+/** What a patient search may filter on; each given filter must hold. */
+export interface PatientFilter {
+  readonly ids?: readonly string[];
+  readonly familyKey?: string;
+  readonly given?: string;
+  readonly birthDate?: string;
+  readonly gender?: string;
+}
+
 export type Demographics = Pick<PatientInput, 'names' | 'birthDate' | 'gender' | 'deceased' | 'addresses' | 'telecom' | 'managingOrganizationId'>;
 
 /** The tables whose rows belong to a patient and follow the survivor in a merge. */
@@ -209,6 +218,29 @@ export function patientRepository(scope: Scope) {
            SELECT k.patient_id FROM patient_name_keys k WHERE k.family_key = $1 AND ($2::text IS NULL OR k.birth_date = $2))
          ORDER BY p.id LIMIT $3`,
         [key, birthDate ?? null, limit],
+      );
+      return rows.map(fromRow);
+    },
+
+    /**
+     * Active patients matching every given filter, in id order from `afterId` (keyset pages). `familyKey` is a
+     * prefix of the folded family name without its prefix words (canonical/names familyKey); `given` a lower-case
+     * prefix of a given name.
+     */
+    async search(f: PatientFilter, afterId: string | undefined, limit: number): Promise<PatientRecord[]> {
+      const upper = f.familyKey ? f.familyKey.slice(0, -1) + String.fromCharCode(f.familyKey.charCodeAt(f.familyKey.length - 1) + 1) : null;
+      const rows = await q.query<PatientRow>(
+        `${SELECT_PATIENT} WHERE p.status = 'active'
+           AND ($1::uuid[] IS NULL OR p.id = ANY($1::uuid[]))
+           AND ($2::text IS NULL OR p.id IN (SELECT k.patient_id FROM patient_name_keys k WHERE k.family_key >= $2 AND k.family_key < $3))
+           AND ($4::text IS NULL OR p.birth_date = $4)
+           AND ($5::text IS NULL OR p.gender = $5)
+           AND ($6::text IS NULL OR EXISTS (
+             SELECT 1 FROM jsonb_array_elements(p.resource->'names') n, jsonb_array_elements_text(COALESCE(n->'given', '[]'::jsonb)) g
+             WHERE lower(g) LIKE $6 || '%'))
+           AND ($7::uuid IS NULL OR p.id > $7)
+         ORDER BY p.id LIMIT $8`,
+        [f.ids ?? null, f.familyKey ?? null, upper, f.birthDate ?? null, f.gender ?? null, f.given?.replace(/[%_\\]/g, '') ?? null, afterId ?? null, limit],
       );
       return rows.map(fromRow);
     },

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AuditOutcome, AuditTransaction } from '../../canonical/index.js';
-import { columnsOf, recordOf, rowProblem, signCheckpoint, verifyChain, linkHash, entryDigest, type AuditAppender } from '../../audit/index.js';
+import { columnsOf, entryDigest, GENESIS_HASH, linkHash, recordOf, rowProblem, signCheckpoint, verifyChain, type AuditAppender } from '../../audit/index.js';
 import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
 import type { KeyObject } from 'node:crypto';
@@ -111,7 +111,7 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
         const previous = row.seq > 1 ? await store.audit.get(row.seq - 1) : undefined;
         const [next] = await store.audit.range(row.seq, 1);
         const checkpoint = (await store.audit.checkpoints()).find((c) => c.seq >= row.seq);
-        const problem = rowProblem(row, row.seq, previous?.hash ?? '0'.repeat(64), true);
+        const problem = rowProblem(row, row.seq, previous?.hash ?? GENESIS_HASH);
         await noteAccess(req, 'read', { seq: row.seq });
         res.json({
           record: view(row),

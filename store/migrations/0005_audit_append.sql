@@ -47,3 +47,20 @@ BEGIN
   RETURN QUERY SELECT first_seq + n, at_text, prevs[n], hashes[n] FROM generate_subscripts(hashes, 1) AS n ORDER BY n;
 END;
 $$;
+
+-- A record's search columns as text, exactly as audit/chain.ts columnsText writes them (JSON.stringify of the
+-- array: no spaces, the same escapes as PostgreSQL's JSON output, lower-case UUIDs), and the entry digest over
+-- them and the body. `audit verify` has the database compute the digests, so only 200 bytes a record cross the
+-- wire, and recomputes every link itself; `audit verify --deep` computes the digests itself too.
+CREATE FUNCTION audit_columns_text(r audit_records) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT '[' || concat_ws(',',
+    coalesce(to_json(r.transaction)::text, 'null'), coalesce(to_json(r.action)::text, 'null'), coalesce(to_json(r.outcome)::text, 'null'),
+    coalesce(to_json(r.purpose)::text, 'null'), coalesce(to_json(r.decision)::text, 'null'), coalesce(to_json(r.actor_type)::text, 'null'),
+    coalesce(to_json(r.user_id)::text, 'null'), coalesce(to_json(r.organization_id)::text, 'null'),
+    coalesce(to_json(r.connection_id)::text, 'null'), coalesce(to_json(r.actor_name)::text, 'null'),
+    coalesce(array_to_json(r.patient_ids)::text, 'null'), coalesce(to_json(r.request_id)::text, 'null')) || ']'
+$$;
+
+CREATE FUNCTION audit_entry_digest(r audit_records) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT encode(sha256(convert_to(audit_columns_text(r) || E'\n' || r.body, 'UTF8')), 'hex')
+$$;
