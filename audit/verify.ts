@@ -13,7 +13,7 @@ export interface VerifyResult {
   readonly firstBroken?: { readonly seq: number; readonly reason: string };
 }
 
-const PAGE = 5000;
+export const PAGE = 5000;
 /** Pages asked for ahead of the one being checked: on PostgreSQL the next pages' digests are computed meanwhile. */
 const AHEAD = 2;
 
@@ -21,7 +21,7 @@ const AHEAD = 2;
  * The chain's pages up to `toSeq`, read ahead. Seqs are dense, so page k is the window after k × PAGE; a chain
  * with a gap makes some page start or continue at an unexpected seq, which the check reports, and it stops.
  */
-async function* pagesOf<T>(read: (afterSeq: number, limit: number, toSeq: number) => Promise<T[]>, toSeq: number): AsyncGenerator<T[]> {
+export async function* chainPages<T>(read: (afterSeq: number, limit: number, toSeq: number) => Promise<T[]>, toSeq: number): AsyncGenerator<T[]> {
   const inFlight: Promise<T[]>[] = [];
   let after = 0;
   const ask = () => {
@@ -107,11 +107,11 @@ export async function verifyChain(store: Store, publicKey?: KeyObject, options: 
   };
   // Only up to the head read above: records appended while verify runs are for the next verify.
   if (options.deep) {
-    walk: for await (const rows of pagesOf(store.audit.range, head.seq)) {
+    walk: for await (const rows of chainPages(store.audit.range, head.seq)) {
       for (const row of rows) if (!step(row.seq, row.hash, rowProblem(row, expected, prevHash))) break walk;
     }
   } else {
-    walk: for await (const links of pagesOf(store.audit.links, head.seq)) {
+    walk: for await (const links of chainPages(store.audit.links, head.seq)) {
       for (const link of links) if (!step(link.seq, link.hash, linkProblem(link, expected, prevHash))) break walk;
     }
   }

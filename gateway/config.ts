@@ -54,6 +54,12 @@ const EnvSchema = z.object({
     .optional(),
   CROSSGATE_AUDIT_CHECKPOINT_MINUTES: int(1, 7 * 24 * 60).default(60),
   CROSSGATE_AUDIT_RETENTION_YEARS: int(5, 20).default(6),
+  CROSSGATE_PUBLIC_URL: z
+    .string()
+    .url('must be an absolute URL such as https://gateway.example.org')
+    .regex(/^https?:\/\/[^?#]*[^/?#]$/, 'must be http(s), without a trailing slash, query or fragment')
+    .optional(),
+  CROSSGATE_FHIR_TOKEN_MINUTES: int(1, 60).default(15),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
@@ -70,6 +76,13 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Which proxies' X-Forwarded-For is believed for the caller's address (express "trust proxy"); false for none. */
   readonly trustProxy: string | false;
+  /**
+   * The gateway's address as partners reach it: absolute links (FHIR paging, attachment URLs) and the token
+   * endpoint audience are built from this, never from a request's Host header.
+   */
+  readonly publicUrl: string;
+  /** Lifetime of a partner's FHIR access token (at most 60 minutes, UDAP B2B). */
+  readonly fhirTokenSeconds: number;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /** Signs cookies; shared by every gateway process. Unset, a key is made once and kept in the data directory. */
   readonly secretKey?: Buffer;
@@ -114,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     demo: Object.freeze({ enabled: demoEnabled, patients: e.CROSSGATE_DEMO_PATIENTS }),
     shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
+    publicUrl: e.CROSSGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    fhirTokenSeconds: e.CROSSGATE_FHIR_TOKEN_MINUTES * 60,
     logLevel: e.LOG_LEVEL,
     ...(e.CROSSGATE_SECRET_KEY ? { secretKey: Buffer.from(e.CROSSGATE_SECRET_KEY, 'base64') } : {}),
     audit: Object.freeze({

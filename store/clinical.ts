@@ -59,6 +59,7 @@ export function observationRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => observations.get(scope, id),
+    storedAt: (ids: readonly string[]) => observations.storedAt(scope, ids),
     getMany: (ids: readonly string[]) => observations.getMany(scope, ids),
     /** A patient's observations, newest first; `from`/`to` bound the effective time (inclusive, exclusive). */
     list(patientId: string, query: ObservationQuery = {}): Promise<Page<Observation>> {
@@ -96,6 +97,7 @@ export function conditionRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => conditions.get(scope, id),
+    storedAt: (ids: readonly string[]) => conditions.storedAt(scope, ids),
     list: (patientId: string, options?: ListOptions) => conditions.listByPatient(scope, patientId, options),
   };
 }
@@ -128,6 +130,7 @@ export function reportRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => reports.get(scope, id),
+    storedAt: (ids: readonly string[]) => reports.storedAt(scope, ids),
     list: (patientId: string, options?: ListOptions) => reports.listByPatient(scope, patientId, options),
   };
 }

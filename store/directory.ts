@@ -33,6 +33,12 @@ function partyReads<T>(scope: Scope, table: 'organizations' | 'practitioners', p
       return one(`SELECT t.resource FROM ${table} t JOIN ${idTable} i ON i.${owner} = t.id WHERE i.system = $1 AND i.value = $2`, [i.system, i.value]);
     },
     one,
+    /** The version and last change of each, for FHIR meta and ETags. */
+    async stamps(ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>> {
+      if (ids.length === 0) return new Map();
+      const rows = await scope.q.query<{ id: string; version: number; updated_at: string }>(`SELECT id, version, updated_at FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+      return new Map(rows.map((r) => [r.id, { version: r.version, updatedAt: r.updated_at }]));
+    },
   };
 }
 
@@ -46,7 +52,8 @@ export function organizationRepository(scope: Scope) {
         await scope.atomic(async (tx) => {
           await tx.query(
             `INSERT INTO organizations (id, name, home_community_id, resource) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, home_community_id = EXCLUDED.home_community_id, resource = EXCLUDED.resource`,
+             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, home_community_id = EXCLUDED.home_community_id, resource = EXCLUDED.resource,
+               version = organizations.version + 1, updated_at = now()`,
             [org.id, org.name, org.homeCommunityId ?? null, JSON.stringify(org)],
           );
           await claimIdentifiers(tx, 'organization_identifiers', 'organization_id', org.id, org.identifiers);
@@ -58,6 +65,7 @@ export function organizationRepository(scope: Scope) {
       return org;
     },
     get: reads.get,
+    stamps: reads.stamps,
     findByIdentifier: reads.findByIdentifier,
     /** By home community id, in either spelling (urn:oid:1.2.3 or 1.2.3). */
     findByHomeCommunityId(hcid: string): Promise<Organization | undefined> {
@@ -78,7 +86,8 @@ export function practitionerRepository(scope: Scope) {
       const practitioner = Practitioner.parse(input);
       await scope.atomic(async (tx) => {
         await tx.query(
-          `INSERT INTO practitioners (id, resource) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET resource = EXCLUDED.resource`,
+          `INSERT INTO practitioners (id, resource) VALUES ($1, $2)
+           ON CONFLICT (id) DO UPDATE SET resource = EXCLUDED.resource, version = practitioners.version + 1, updated_at = now()`,
           [practitioner.id, JSON.stringify(practitioner)],
         );
         await claimIdentifiers(tx, 'practitioner_identifiers', 'practitioner_id', practitioner.id, practitioner.identifiers);
@@ -86,6 +95,7 @@ export function practitionerRepository(scope: Scope) {
       return practitioner;
     },
     get: reads.get,
+    stamps: reads.stamps,
     findByIdentifier: reads.findByIdentifier,
   };
 }

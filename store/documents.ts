@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Document, startInstant, type DocumentInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
+import { storedAt } from './record-table.js';
 
 const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
@@ -65,6 +66,8 @@ export function documentRepository(scope: Scope) {
     async getByEntryUuid(entryUuid: string): Promise<Document | undefined> {
       return (await select('entry_uuid = $1', [entryUuid.toLowerCase()]))[0];
     },
+
+    storedAt: (ids: readonly string[]) => storedAt(scope, 'documents', ids),
 
     async getContent(id: string): Promise<Uint8Array | undefined> {
       const rows = await scope.q.query<{ content: Uint8Array }>('SELECT content FROM document_content WHERE document_id = $1', [id]);

@@ -158,6 +158,13 @@ export function patientRepository(scope: Scope) {
 
     getMany,
 
+    /** The version and last change of each patient, for FHIR meta and ETags. */
+    async stamps(ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>> {
+      if (ids.length === 0) return new Map();
+      const rows = await q.query<{ id: string; version: number; updated_at: string }>('SELECT id, version, updated_at FROM patients WHERE id = ANY($1::uuid[])', [ids]);
+      return new Map(rows.map((r) => [r.id, { version: r.version, updatedAt: r.updated_at }]));
+    },
+
     /** The patient an identifier is linked to (the survivor, after a merge moved the identifier). */
     async findByIdentifier(system: string, value: string): Promise<PatientRecord | undefined> {
       const ident = Identifier.parse({ system, value });

@@ -24,6 +24,13 @@ export interface Page<T> {
 }
 
 export const MAX_PAGE = 1000;
+
+/** `created_at` of the rows with these ids in a table whose name comes from our code, never from input. */
+export async function storedAt(scope: Scope, table: string, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await scope.q.query<{ id: string; created_at: string }>(`SELECT id, created_at FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+  return new Map(rows.map((r) => [r.id, r.created_at]));
+}
 const BATCH = 2000;
 
 export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>> {
@@ -79,6 +86,11 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
       [ids],
     );
     return rows.map((r) => this.schema.parse(r.resource));
+  }
+
+  /** When each record was stored: clinical records are never changed, so this is their one version's time. */
+  async storedAt(scope: Scope, ids: readonly string[]): Promise<Map<string, string>> {
+    return storedAt(scope, this.table, ids);
   }
 
   /**

@@ -10,6 +10,7 @@ import { sessionRepository } from './sessions.js';
 import { connectionRepository } from './connections.js';
 import { auditRepository } from './audit.js';
 import { consentRepository } from './consent.js';
+import { oauthRepository } from './oauth.js';
 
 export interface StoreCounts {
   patients: number;
@@ -39,6 +40,7 @@ function repositories(scope: Scope) {
     connections: connectionRepository(scope),
     audit: auditRepository(scope),
     consent: consentRepository(scope),
+    oauth: oauthRepository(scope),
   };
 }
 

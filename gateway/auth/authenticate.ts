@@ -1,7 +1,9 @@
 import type { TLSSocket } from 'node:tls';
 import type { NextFunction, Request, Response } from 'express';
 import type { RootStore } from '../../store/index.js';
+import { matchPurpose, parsePurposeString } from '../../profiles/purposes.js';
 import { HttpError } from '../http/routes.js';
+import { AccessTokenRejected, verifyAccessToken, type AccessTokenPayload, type AccessTokens } from './access-tokens.js';
 import { ANONYMOUS, type Principal } from './principal.js';
 import { clearCookie, readCookies, SESSION_COOKIE } from './cookies.js';
 import { safeEqual, sha256 } from './secrets.js';
@@ -14,6 +16,8 @@ export interface SessionPolicy {
 
 /** Partner tokens read `cgt_<credential id>_<secret>`: the id names the credential, so a wrong secret is counted against it. */
 const TOKEN = /^cgt_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+/** An access token from /oauth/token: a compact JWS, three base64url parts. */
+const ACCESS_TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const TOUCH_AFTER_MS = 60_000;
 
 export const tokenCredentialId = (hex: string) => `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
@@ -22,12 +26,12 @@ export const tokenCredentialId = (hex: string) => `${hex.slice(0, 8)}-${hex.slic
  * Establishes who is calling, for every request, from the database each time: a deactivated person's session,
  * or a revoked credential, stops working on the very next request in every gateway process.
  */
-export function authenticate(store: RootStore, events: SecurityEventSink, policy: SessionPolicy) {
+export function authenticate(store: RootStore, events: SecurityEventSink, policy: SessionPolicy, accessTokens: AccessTokens) {
   return async (req: Request, res: Response, next: NextFunction) => {
     req.principal = ANONYMOUS;
     const authorization = req.get('authorization');
     if (authorization) {
-      req.principal = await partnerByToken(store, events, req, authorization);
+      req.principal = await partnerByToken(store, events, accessTokens, req, authorization);
       return next();
     }
     const certificate = peerCertificateFingerprint(req);
@@ -67,8 +71,10 @@ async function personBySession(store: RootStore, policy: SessionPolicy, token: s
   };
 }
 
-async function partnerByToken(store: RootStore, events: SecurityEventSink, req: Request, authorization: string): Promise<Principal> {
-  const reject = async (connectionId?: string, reason = 'invalid token') => {
+type Reject = (connectionId?: string, reason?: string) => Promise<HttpError>;
+
+async function partnerByToken(store: RootStore, events: SecurityEventSink, accessTokens: AccessTokens, req: Request, authorization: string): Promise<Principal> {
+  const reject: Reject = async (connectionId, reason = 'invalid token') => {
     if (connectionId) await store.connections.recordFailedAuth(connectionId);
     await events.record({
       type: 'partner-auth-failed', outcome: 'failure', ...(connectionId ? { subject: { connectionId } } : {}),
@@ -77,6 +83,7 @@ async function partnerByToken(store: RootStore, events: SecurityEventSink, req: 
     return new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' });
   };
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+  if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(store, accessTokens, reject, m[1]!);
   const parts = m ? TOKEN.exec(m[1]!) : null;
   if (!parts) throw await reject(undefined, 'malformed token');
   const match = await store.connections.findCredential('token', tokenCredentialId(parts[1]!));
@@ -84,6 +91,35 @@ async function partnerByToken(store: RootStore, events: SecurityEventSink, req: 
   if (!match.secretHash || !safeEqual(sha256(parts[2]!), match.secretHash)) throw await reject(match.connection.id, 'wrong secret');
   if (!match.usable) throw await reject(match.connection.id, 'credential revoked or expired');
   return { type: 'connection', connection: match.connection, credentialId: match.credential.id };
+}
+
+/**
+ * A FHIR access token the gateway signed. The signature is checked in-process; then one indexed lookup of the
+ * credential (with its connection) makes a suspension or revocation end the token at once, in every process.
+ */
+async function partnerByAccessToken(store: RootStore, accessTokens: AccessTokens, reject: Reject, token: string): Promise<Principal> {
+  let claims: AccessTokenPayload;
+  try {
+    claims = await verifyAccessToken(accessTokens, token);
+  } catch (error) {
+    if (error instanceof AccessTokenRejected) throw await reject(error.connectionId, error.message);
+    throw error;
+  }
+  const granted = claims.crossgate;
+  const match = await store.connections.findCredential('jwk', granted.keyThumbprint);
+  if (!match || match.credential.id !== granted.credentialId || match.connection.id !== claims.sub) throw await reject(claims.sub, 'access token names a credential its connection does not hold');
+  if (!match.usable) throw await reject(claims.sub, 'credential revoked or expired');
+  if (match.connection.status !== 'active') throw await reject(claims.sub, `connection ${match.connection.status}`);
+  // Matched again from the codes as received, so a change to the purpose table since issue cannot widen a grant.
+  const purpose = matchPurpose(granted.purposeCodes.map(parsePurposeString));
+  if (purpose.outcome !== 'matched' || purpose.purpose !== granted.purpose) throw await reject(claims.sub, 'access token purpose no longer matches its codes');
+  return {
+    type: 'connection', connection: match.connection, credentialId: match.credential.id,
+    grant: {
+      purpose, purposeCodes: granted.purposeCodes, ...(granted.person ? { person: granted.person } : {}),
+      tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000).toISOString(),
+    },
+  };
 }
 
 /** The SHA-256 fingerprint (hex, lower case) of a client certificate the TLS layer verified, if any. */

@@ -1,4 +1,19 @@
-import type { Connection, Role, UserKind } from '../../canonical/index.js';
+import type { Connection, PurposeMatch, Role, UserKind } from '../../canonical/index.js';
+
+/**
+ * What a partner's access token was granted for (UDAP B2B): one purpose, and the person on whose behalf the
+ * partner acts when it named one. Taken from the token the gateway signed, never from a request header.
+ */
+export interface ConnectionGrant {
+  /** Always `matched`: a token is issued for exactly one purpose. */
+  readonly purpose: PurposeMatch;
+  /** The `purpose_of_use` strings as the partner sent them, for the audit record. */
+  readonly purposeCodes: readonly string[];
+  readonly person?: { readonly name?: string; readonly id?: string; readonly role?: string };
+  /** The access token's jti. */
+  readonly tokenId: string;
+  readonly expiresAt: string;
+}
 
 /** Who is calling, as authentication established it for this request. */
 export type Principal =
@@ -15,6 +30,12 @@ export type Principal =
       readonly sessionIdHash: string;
       readonly csrfToken: string;
     }
-  | { readonly type: 'connection'; readonly connection: Connection; readonly credentialId: string };
+  | {
+      readonly type: 'connection';
+      readonly connection: Connection;
+      readonly credentialId: string;
+      /** Present when the partner called with an access token from /oauth/token. */
+      readonly grant?: ConnectionGrant;
+    };
 
 export const ANONYMOUS: Principal = { type: 'anonymous' };

@@ -4,6 +4,8 @@ import type { AuditAppender } from '../../audit/index.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { SecurityEventSink } from '../auth/security-events.js';
 import { signInRoutes } from '../auth/sign-in.js';
+import { accessTokens } from '../auth/access-tokens.js';
+import { oauthRoutes } from '../auth/oauth.js';
 import { peopleRoutes } from '../admin/people.js';
 import { partnerRoutes } from '../admin/partners.js';
 import { openApiDocument } from '../admin/openapi.js';
@@ -15,6 +17,7 @@ import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { fhirSurface } from '../fhir/surface.js';
 import { requestContext } from './request-context.js';
 import { declareRoutes, HttpError, type DeclaredRoute, type RouteSpec } from './routes.js';
 
@@ -36,7 +39,8 @@ export interface GatewayDeps {
 export interface Surface {
   readonly name: string;
   readonly mountPath: string;
-  router(deps: GatewayDeps): Router;
+  /** Its routes, declared in `registry` (declareRoutes) so the access walk and the route listing see them. */
+  router(deps: GatewayDeps, registry: DeclaredRoute[]): Router;
 }
 
 export interface AppState {
@@ -57,12 +61,13 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
     next();
   });
 
-  app.use(authenticate(deps.store, deps.events, deps.config.sessions));
+  app.use(authenticate(deps.store, deps.events, deps.config.sessions, accessTokens(deps)));
 
   const routes: DeclaredRoute[] = [];
   app.locals.routes = routes;
   app.use(declareRoutes('', coreRoutes(deps, state), routes));
   app.use('/auth', declareRoutes('/auth', signInRoutes({ store: deps.store, events: deps.events, secretKey: deps.secretKey, policy: deps.config.sessions }), routes));
+  app.use(declareRoutes('', oauthRoutes(deps), routes));
   const openApi: RouteSpec = {
     method: 'get', path: '/openapi.json', access: { public: true }, summary: 'This API, described in OpenAPI 3.1',
     handler: (_req, res) => void res.json(openApiDocument(routes, ['/admin', '/auth', '/audit', '/portal'])),
@@ -73,7 +78,7 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   app.use('/portal', declareRoutes('/portal', portalRoutes(consent), routes));
   app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey, homeCommunityId: deps.config.homeCommunityId, retentionYears: deps.config.audit.retentionYears, checkpointMinutes: deps.config.audit.checkpointMinutes }), routes));
 
-  for (const surface of surfaces) app.use(surface.mountPath, surface.router(deps));
+  for (const surface of [fhirSurface(), ...surfaces]) app.use(surface.mountPath, surface.router(deps, routes));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not found', requestId: req.requestId });

@@ -17,7 +17,9 @@ export type Access =
   /** A partner connection of one of these kinds, active. */
   | { readonly connections: readonly ConnectionKind[] }
   /** Any signed-in person: fully, or also halfway (password given, second factor still to come). */
-  | { readonly signedIn: 'complete' | 'any-stage' };
+  | { readonly signedIn: 'complete' | 'any-stage' }
+  /** Whoever one of these admits (e.g. partner connections of some kinds, or staff of some roles). */
+  | { readonly anyOf: readonly Exclude<Access, { anyOf: unknown }>[] };
 
 export interface RouteSpec {
   readonly method: 'get' | 'post' | 'put' | 'delete';
@@ -49,6 +51,11 @@ declare module 'express-serve-static-core' {
 /** Decides a declared access against the caller; returns the HTTP status to refuse with, or undefined to allow. */
 export function refusal(access: Access, p: Principal): 401 | 403 | undefined {
   if ('public' in access) return undefined;
+  if ('anyOf' in access) {
+    const answers = access.anyOf.map((a) => refusal(a, p));
+    if (answers.includes(undefined)) return undefined;
+    return p.type === 'anonymous' || answers.every((a) => a === 401) ? 401 : 403;
+  }
   if ('connections' in access) {
     if (p.type === 'anonymous') return 401;
     return p.type === 'connection' && access.connections.includes(p.connection.kind) && p.connection.status === 'active' ? undefined : 403;

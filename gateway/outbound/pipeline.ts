@@ -1,0 +1,135 @@
+import type { AuditAppender } from '../../audit/index.js';
+import type { AuditRecordInput, AuditTransaction } from '../../canonical/index.js';
+import type { ConsentDecision } from '../../consent/decide.js';
+import type { ConsentService } from '../../consent/service.js';
+import type { Store } from '../../store/index.js';
+import { consentedReader, type ConsentedReader } from './consented-reader.js';
+import type { Requester } from './requester.js';
+import { subjectFinder, type SubjectFinder } from './subject-finder.js';
+
+/** One outbound exchange as the surface received it: enough to decide, and to reproduce the query later. */
+export interface Exchange {
+  readonly surface: 'fhir' | 'xcpd' | 'xca';
+  readonly transaction: AuditTransaction;
+  /** What was asked, e.g. `Observation?patient` or `Patient/$everything`. */
+  readonly action: string;
+  readonly requester: Requester;
+  /** The request as received (method, path and query, or the SOAP body), for the audit trail. */
+  readonly query: string;
+  readonly requestId: string;
+  readonly sourceAddress?: string;
+}
+
+/** The consent decisions for the patients an exchange concerns. */
+export interface Verdict {
+  readonly permitted: readonly string[];
+  readonly denied: readonly string[];
+  readonly decisions: ReadonlyMap<string, Decision>;
+}
+
+export type Decision = Pick<ConsentDecision, 'result' | 'reason' | 'policyVersion'> & { readonly rule: string };
+
+/**
+ * What a surface supplies for one exchange: how to find the patients it concerns (lookups that disclose
+ * nothing), and how to answer for the permitted ones (reads through the consented reader only).
+ */
+export interface Disclosure<R> {
+  subjects(find: SubjectFinder): Promise<readonly string[]>;
+  respond(read: ConsentedReader, verdict: Verdict): Promise<R>;
+}
+
+export interface OutboundPipeline {
+  /**
+   * Decides consent for each patient the exchange concerns, lets the surface read and render what may leave,
+   * and resolves only once the audit records of the exchange are committed. If the audit write fails, this
+   * rejects and nothing is answered.
+   */
+  run<R>(exchange: Exchange, disclosure: Disclosure<R>): Promise<R>;
+}
+
+export interface PipelineDeps {
+  readonly store: Store;
+  readonly consent: ConsentService;
+  readonly audit: AuditAppender;
+  readonly now?: () => Date;
+}
+
+/** Staff of the clinic read their own records: consent governs disclosure to other organizations. */
+const STAFF_DECISION: Decision = { result: 'permit', rule: 'staff', reason: 'clinic staff reading their own records; consent governs disclosure to other organizations' };
+
+export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
+  const now = deps.now ?? (() => new Date());
+
+  async function decideFor(exchange: Exchange, patientId: string): Promise<Decision> {
+    const r = exchange.requester;
+    if (r.kind === 'staff') return STAFF_DECISION;
+    const d = await deps.consent.decideAndHold({
+      patientId, organizationId: r.organizationId, purpose: r.purpose, now: now(), connectionActive: r.connectionActive,
+      surface: exchange.surface, connectionId: r.connectionId, ...(r.person?.name ? { requesterPerson: r.person.name } : {}),
+    });
+    return { result: d.result, rule: d.rule, reason: d.heldRequestId ? `${d.reason}; held for review as request ${d.heldRequestId}` : d.reason, ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) };
+  }
+
+  return {
+    async run(exchange, disclosure) {
+      const subjects = [...new Set(await disclosure.subjects(subjectFinder(deps.store)))];
+      const decisions = new Map<string, Decision>();
+      await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id))));
+      const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
+      const verdict: Verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
+      const reader = consentedReader(deps.store, new Set(permitted));
+      let response: Awaited<ReturnType<typeof disclosure.respond>>;
+      try {
+        response = await disclosure.respond(reader, verdict);
+      } catch (error) {
+        await Promise.allSettled(auditRecords(exchange, verdict, reader.returned, 'failure').map((r) => deps.audit.append(r)));
+        throw error;
+      }
+      await Promise.all(auditRecords(exchange, verdict, reader.returned, 'success').map((r) => deps.audit.append(r)));
+      return response;
+    },
+  };
+}
+
+/**
+ * One record per patient the exchange concerned, each with that patient's decision and what left for them, so a
+ * compliance officer's search by patient finds each disclosure; one record when it concerned no patient.
+ */
+function auditRecords(exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure'): AuditRecordInput[] {
+  const r = exchange.requester;
+  const common = {
+    transaction: exchange.transaction,
+    action: exchange.action.slice(0, 100),
+    actor: r.kind === 'staff'
+      ? { type: 'user' as const, userId: r.userId, role: r.roles.join(' ') }
+      : {
+          type: 'partner' as const, organizationId: r.organizationId, connectionId: r.connectionId,
+          ...(r.person?.name ? { name: r.person.name } : r.person?.id ? { name: r.person.id } : {}),
+          ...(r.person?.role ? { role: r.person.role.slice(0, 100) } : {}),
+        },
+    surface: exchange.surface,
+    ...(r.kind === 'partner'
+      ? { purpose: { ...(r.purposeAsReceived ? { asReceived: r.purposeAsReceived.slice(0, 300) } : {}), ...(r.purpose.outcome === 'matched' ? { matched: r.purpose.purpose } : {}) } }
+      : {}),
+    // The trail keeps up to 150 kB of the request (200 kB in base64); larger requests are kept in part.
+    query: Buffer.from(exchange.query).subarray(0, 150_000).toString('base64'),
+    requestId: exchange.requestId,
+    ...(exchange.sourceAddress ? { sourceAddress: exchange.sourceAddress } : {}),
+  };
+  const directory = returned.get('') ?? [];
+  const patients = [...verdict.decisions.keys()];
+  if (patients.length === 0) {
+    return [{ ...common, outcome, patientIds: [], decision: { result: 'not-applicable', reason: 'the request concerned no patient' }, returned: [...directory] }];
+  }
+  return patients.map((patientId, i) => {
+    const d = verdict.decisions.get(patientId)!;
+    const mine = returned.get(patientId) ?? [];
+    return {
+      ...common,
+      outcome: d.result === 'deny' ? 'denied' : outcome,
+      patientIds: [patientId],
+      decision: { result: d.result, reason: `${d.rule}: ${d.reason}`.slice(0, 500), ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) },
+      returned: i === 0 ? [...mine, ...directory] : [...mine],
+    };
+  });
+}

@@ -1,0 +1,31 @@
+import { findById, findByIdentifier } from '../../identity/index.js';
+import type { PatientFilter, Store } from '../../store/index.js';
+
+/**
+ * Finds which patients a request concerns. It answers with ids only: nothing it reads leaves the gateway, and
+ * what is disclosed afterwards goes through the consent step and the consented reader.
+ */
+export interface SubjectFinder {
+  /** A patient id as given, resolved through merges to the record active now. */
+  byId(id: string): Promise<string | undefined>;
+  byIdentifier(system: string, value: string): Promise<string | undefined>;
+  /** Active patients matching a search, in id order from `afterId`. */
+  matching(filter: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]>;
+  /** The patient a clinical record or document belongs to. */
+  ownerOf(type: 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference', id: string): Promise<string | undefined>;
+}
+
+export function subjectFinder(store: Store): SubjectFinder {
+  return {
+    byId: async (id) => (await findById(store, id))?.patient.id,
+    byIdentifier: async (system, value) => (await findByIdentifier(store, { system, value }))?.patient.id,
+    matching: async (filter, afterId, limit) => (await store.patients.search(filter, afterId, limit)).map((r) => r.patient.id),
+    async ownerOf(type, id) {
+      const record = type === 'Observation' ? await store.observations.get(id)
+        : type === 'Condition' ? await store.conditions.get(id)
+          : type === 'DiagnosticReport' ? await store.reports.get(id)
+            : await store.documents.get(id);
+      return record?.patientId;
+    },
+  };
+}

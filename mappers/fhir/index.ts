@@ -1,0 +1,12 @@
+export { renderAuditBundle, renderAuditEvents, type AuditEventContext } from './audit-event.js';
+export { renderBinary } from './binary.js';
+export { renderCondition } from './condition.js';
+export { policyUri, renderConsent, type EffectivePolicy } from './consent.js';
+export type { RenderContext } from './datatypes.js';
+export { renderDiagnosticReport } from './diagnostic-report.js';
+export { renderDocumentReference } from './document-reference.js';
+export { renderEpisodeOfCare } from './episode-of-care.js';
+export { renderObservation } from './observation.js';
+export { renderOrganization } from './organization.js';
+export { renderPatient } from './patient.js';
+export { renderPractitioner } from './practitioner.js';

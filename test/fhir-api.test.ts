@@ -1,0 +1,170 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import request from 'supertest';
+import { Client } from 'fhir-kit-client';
+import type { Bundle, CapabilityStatement, FhirResource, OperationOutcome, Patient } from 'fhir/r4.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CodeSystems } from '../canonical/index.js';
+import { createApp } from '../gateway/http/app.js';
+import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
+import { aDocument, aPatient, anObservation } from './support/factories.js';
+import { testDeps } from './support/gateway.js';
+import { sessionFor, type TestSession } from './support/people.js';
+import { fhirProblems } from './support/fhir-validators.js';
+
+/**
+ * The FHIR API as a client uses it: fhir-kit-client (a client we did not write) over real HTTP for read, search
+ * and paging; supertest for headers and error forms; every resource the API emits through the two independent
+ * validators.
+ */
+let t: TestStore;
+let server: Server;
+let base: string;
+let staff: TestSession;
+let app: ReturnType<typeof createApp>;
+const patient = aPatient({ names: [{ use: 'official', family: 'Berg', familyPrefix: 'van der', given: ['Johanna'], initials: 'J.' }] });
+const other = aPatient({ names: [{ use: 'official', family: 'Bergman', given: ['Piet'] }], birthDate: '1970-01-02', gender: 'male' });
+
+beforeAll(async () => {
+  t = await openTestStore();
+  await t.store.patients.insertMany([patient, other]);
+  await t.store.observations.insertMany(Array.from({ length: 45 }, (_, i) => anObservation(patient.id!, {
+    effective: `2025-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}T09:30:00+02:00`,
+    value: { kind: 'quantity', quantity: { value: String(40 + i), unit: 'mmol/mol' } },
+  })));
+  const doc = aDocument(patient.id!, 'HbA1c 53 mmol/mol');
+  await t.store.documents.insert(doc.doc, doc.content);
+  const deps = testDeps(t.store);
+  app = createApp(deps);
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/fhir/R4`;
+  staff = await sessionFor(t.store, { roles: ['provider'] });
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await t.close();
+});
+
+/** The validators' verdict on every resource in a response, contained ones included. */
+function problemsIn(resource: FhirResource): string[] {
+  const all: FhirResource[] = resource.resourceType === 'Bundle' ? [resource, ...(resource.entry ?? []).map((e) => e.resource!)] : [resource];
+  return all.flatMap((r) => fhirProblems(r).map((p) => `${r.resourceType}/${r.id ?? ''}: ${p}`));
+}
+
+describe(`the FHIR API on ${engineUnderTest}`, () => {
+  it('serves a CapabilityStatement without authentication, listing exactly what the router serves', async () => {
+    const res = await request(app).get('/fhir/R4/metadata').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    const cs = JSON.parse(res.text) as CapabilityStatement;
+    // The JSON schema is R4's 4.0.0 release, whose FHIRVersion codes stop at 4.0.0; R4 is 4.0.1 (its technical
+    // correction added the code), which the CapabilityStatement must state. That one finding, and the oneOf
+    // failure it causes, are the schema's gap; Medplum, which knows 4.0.1, must find nothing.
+    expect(problemsIn(cs)).toEqual([
+      'CapabilityStatement/: json-schema: should be equal to one of the allowed values at .fhirVersion',
+      'CapabilityStatement/: json-schema: should match exactly one schema in oneOf at ',
+    ]);
+    expect(cs.fhirVersion).toBe('4.0.1');
+    const served = (app.locals.routes as { method: string; path: string }[]).filter((r) => r.path.startsWith('/fhir/R4/') && r.path !== '/fhir/R4/metadata');
+    const declared = cs.rest![0]!.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort();
+    const routed = [...new Set(served.map((r) => {
+      const [, type, rest] = /^\/fhir\/R4\/([A-Za-z]+)(\/.*)?$/.exec(r.path)!;
+      return `${type} ${rest === '/:id' ? 'read' : 'search-type'}`;
+    }))].sort();
+    expect(declared).toEqual(routed);
+  });
+
+  it('refuses an anonymous search with 401 and an OperationOutcome', async () => {
+    const res = await request(app).get('/fhir/R4/Patient?family=berg').expect(401);
+    const outcome = JSON.parse(res.text) as OperationOutcome;
+    expect(outcome.resourceType).toBe('OperationOutcome');
+    expect(outcome.issue[0]!.code).toBe('login');
+    expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
+  });
+
+  it('lets fhir-kit-client read, search and page through a patient\'s observations', async () => {
+    const client = new Client({ baseUrl: base, customHeaders: { Cookie: staff.cookie } });
+    const found = (await client.search({ resourceType: 'Patient', searchParams: { family: 'berg', birthdate: '1956-03-14' } })) as unknown as Bundle;
+    expect(found.entry?.map((e) => e.resource?.id)).toEqual([patient.id]);
+    const read = (await client.read({ resourceType: 'Patient', id: patient.id! })) as Patient;
+    expect(read.identifier).toContainEqual({ system: 'http://fhir.nl/fhir/NamingSystem/bsn', value: patient.identifiers![0]!.value });
+    expect(problemsIn(read)).toEqual([]);
+
+    const seen: string[] = [];
+    let page = (await client.search({ resourceType: 'Observation', searchParams: { patient: patient.id!, _count: 20 } })) as unknown as Bundle;
+    for (let pages = 1; ; pages++) {
+      expect(problemsIn(page)).toEqual([]);
+      for (const link of page.link ?? []) expect(link.url).toMatch(/^http:\/\/localhost:0\/fhir\/R4\//);
+      seen.push(...(page.entry ?? []).map((e) => e.resource!.id!));
+      const next = page.link?.find((l) => l.relation === 'next');
+      if (!next) {
+        expect(pages).toBe(3);
+        break;
+      }
+      // The links carry the configured public URL; this test server listens elsewhere, so follow it there.
+      page = (await client.nextPage({ bundle: { ...page, link: [{ relation: 'next', url: next.url.replace('http://localhost:0/fhir/R4', base) }] } })) as unknown as Bundle;
+    }
+    expect(seen).toHaveLength(45);
+    expect(new Set(seen).size).toBe(45);
+  });
+
+  it('answers a conditional read with 304 while the version is unchanged', async () => {
+    const first = await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).expect(200);
+    expect(first.headers.etag).toBe('W/"1"');
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"0"').expect(200);
+  });
+
+  it('filters observations by code and date, as FHIR date prefixes say', async () => {
+    const search = async (query: string) => JSON.parse((await request(app).get(`/fhir/R4/Observation?patient=${patient.id}&_count=100&${query}`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect((await search(`code=${encodeURIComponent(`${CodeSystems.nhgTabel45.uri}|2816`)}`)).entry).toHaveLength(45);
+    expect((await search(`code=${encodeURIComponent(`${CodeSystems.nhgTabel45.uri}|9999`)}`)).entry ?? []).toHaveLength(0);
+    const january = await search('date=2025-01');
+    expect(january.entry!.length).toBeGreaterThan(0);
+    for (const e of january.entry!) expect((e.resource as { effectiveDateTime: string }).effectiveDateTime).toMatch(/^2025-01-/);
+  });
+
+  it('serves XML as well as JSON', async () => {
+    const res = await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('Accept', 'application/fhir+xml').expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/fhir\+xml/);
+    expect(res.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Patient xmlns="http:\/\/hl7.org\/fhir">/);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}?_format=xml`).set('Cookie', staff.cookie).expect(200).expect('Content-Type', /fhir\+xml/);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('Accept', 'text/csv').expect(406);
+  });
+
+  it('retrieves a document as raw bytes (ITI-68) and as a Binary resource', async () => {
+    const docs = JSON.parse((await request(app).get(`/fhir/R4/DocumentReference?patient=${patient.id}&status=current`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect(problemsIn(docs)).toEqual([]);
+    const url = (docs.entry![0]!.resource as { content: { attachment: { url: string } }[] }).content[0]!.attachment.url;
+    expect(url).toMatch(/^http:\/\/localhost:0\/fhir\/R4\/Binary\//);
+    const path = url.replace('http://localhost:0', '');
+    const raw = await request(app).get(path).set('Cookie', staff.cookie).set('Accept', 'text/plain').expect(200);
+    expect(raw.text).toBe('HbA1c 53 mmol/mol');
+    expect(raw.headers['x-security-context']).toBe(`Patient/${patient.id}`);
+    const binary = JSON.parse((await request(app).get(path).set('Cookie', staff.cookie).set('Accept', 'application/fhir+json').expect(200)).text) as FhirResource;
+    expect(problemsIn(binary)).toEqual([]);
+  });
+
+  it('names what is wrong in an OperationOutcome, and ignores unknown parameters unless told to be strict', async () => {
+    const bad = await request(app).get(`/fhir/R4/Observation?patient=${patient.id}&date=2025-13`).set('Cookie', staff.cookie).expect(400);
+    expect((JSON.parse(bad.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'invalid', expression: ['date'] });
+    await request(app).get('/fhir/R4/Observation?code=x').set('Cookie', staff.cookie).expect(400);
+    const lenient = JSON.parse((await request(app).get(`/fhir/R4/Patient?family=berg&foo=bar`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect(lenient.link![0]!.url).not.toMatch(/foo/);
+    expect(lenient.entry!.find((e) => e.search?.mode === 'outcome')).toBeDefined();
+    await request(app).get('/fhir/R4/Patient?family=berg&foo=bar').set('Cookie', staff.cookie).set('Prefer', 'handling=strict').expect(400);
+    await request(app).get('/fhir/R4/Patient/not-a-uuid').set('Cookie', staff.cookie).expect(404);
+  });
+
+  it('refuses a page token that was altered, and one presented by another caller', async () => {
+    const first = JSON.parse((await request(app).get(`/fhir/R4/Observation?patient=${patient.id}&_count=10`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    const next = new URL(first.link!.find((l) => l.relation === 'next')!.url);
+    const path = `${next.pathname}${next.search}`;
+    const someoneElse = await sessionFor(t.store, { roles: ['provider'] });
+    await request(app).get(path).set('Cookie', someoneElse.cookie).expect(403);
+    const token = next.searchParams.get('_page')!;
+    const tampered = `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+    await request(app).get(`${next.pathname}?_page=${tampered}`).set('Cookie', staff.cookie).expect(400);
+    await request(app).get(path).set('Cookie', staff.cookie).expect(200);
+  });
+});
