@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import request from 'supertest';
+import type { Bundle } from 'fhir/r4.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PURPOSES, type Purpose } from '../canonical/index.js';
+import { createApp } from '../gateway/http/app.js';
+import { purposeCoding } from '../profiles/purposes.js';
+import { requireBuiltCli, startCli } from './support/cli.js';
+import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
+import { aPatient, anObservation } from './support/factories.js';
+import { testDeps } from './support/gateway.js';
+import { sessionFor, type TestSession } from './support/people.js';
+import { accessTokenFor, registerPartner, type TestPartner } from './support/udap.js';
+
+/**
+ * Consent on a real outbound surface: a partner with a UDAP token per purpose reads and searches over FHIR; what
+ * the policy does not permit does not leave, is declined in FHIR's form (404 for a read, left out of a search),
+ * held for review, and audited with the rule that decided.
+ */
+let t: TestStore;
+let deps: ReturnType<typeof testDeps>;
+let app: ReturnType<typeof createApp>;
+let admin: TestSession;
+let partner: TestPartner;
+const tokenEndpoint = 'http://localhost:0/oauth/token';
+const tokens = new Map<Purpose, string>();
+const as = (s: TestSession, r: request.Test) => r.set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf);
+const purposeString = (p: Purpose) => {
+  const c = purposeCoding(p);
+  return `${c.system}#${c.code}`;
+};
+const fhir = (purpose: Purpose, path: string) => request(app).get(`/fhir/R4${path}`).set('Authorization', `Bearer ${tokens.get(purpose)}`);
+const bundleOf = (res: { text: string }) => JSON.parse(res.text) as Bundle;
+
+beforeAll(async () => {
+  t = await openTestStore();
+  deps = testDeps(t.store);
+  await deps.consent.ready();
+  app = createApp(deps);
+  admin = await sessionFor(t.store, { roles: ['admin'] });
+  partner = await registerPartner(app, admin);
+  for (const p of PURPOSES) tokens.set(p, await accessTokenFor(app, partner, tokenEndpoint, { purpose_of_use: [purposeString(p)] }));
+  await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Treatment', 'Patient Request'], expectedVersion: 0 }).expect(200);
+});
+afterAll(async () => {
+  await deps.consent.close();
+  await t.close();
+});
+
+async function aPatientWithObservations(count = 3) {
+  const p = await t.store.patients.insert(aPatient());
+  await t.store.observations.insertMany(Array.from({ length: count }, () => anObservation(p.id)));
+  return p;
+}
+
+describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
+  it('answers each of the seven purposes by the clinic defaults, and audits every decision with its rule', async () => {
+    const p = await aPatientWithObservations();
+    for (const purpose of PURPOSES) {
+      const permitted = purpose === 'Treatment' || purpose === 'Patient Request';
+      const read = await fhir(purpose, `/Patient/${p.id}`);
+      expect(`${purpose}: ${read.status}`).toBe(`${purpose}: ${permitted ? 200 : 404}`);
+      const search = bundleOf(await fhir(purpose, `/Observation?patient=${p.id}`).expect(200));
+      expect(`${purpose}: ${(search.entry ?? []).filter((e) => e.search?.mode === 'match').length}`).toBe(`${purpose}: ${permitted ? 3 : 0}`);
+      const [record] = await t.store.audit.search({ patientId: p.id, transaction: 'fhir-read', limit: 1 });
+      expect(JSON.parse(record!.body)).toMatchObject({
+        outcome: permitted ? 'success' : 'denied',
+        actor: { type: 'partner', organizationId: partner.organizationId, connectionId: partner.connectionId, name: 'Dr. A. Jansen' },
+        purpose: { asReceived: purposeString(purpose), matched: purpose },
+        decision: { result: permitted ? 'permit' : 'deny', reason: expect.stringMatching(/^clinic-default: /), policyVersion: 'clinic:1' },
+        returned: permitted ? [`Patient/${p.id}`] : [],
+      });
+    }
+    const held = await t.store.consent.listRequests({ patientId: p.id, status: 'pending' });
+    expect(held.map((r) => r.purpose).sort()).toEqual(PURPOSES.filter((x) => x !== 'Treatment' && x !== 'Patient Request').sort());
+    expect(held.every((r) => r.organizationId === partner.organizationId && r.surface === 'fhir')).toBe(true);
+  });
+
+  it("lets a patient's choice override the defaults, and an admin's approval answer the requester's next query", async () => {
+    const p = await aPatientWithObservations();
+    await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
+    await fhir('Treatment', `/Patient/${p.id}`).expect(404);
+    const [held] = await t.store.consent.listRequests({ patientId: p.id, status: 'pending' });
+    expect(held).toMatchObject({ organizationId: partner.organizationId, purpose: 'Treatment', requesterPerson: 'Dr. A. Jansen' });
+    await as(admin, request(app).post(`/admin/access-requests/${held!.id}/approve`)).send({ days: 30 }).expect(200);
+    await fhir('Treatment', `/Patient/${p.id}`).expect(200);
+    expect(bundleOf(await fhir('Treatment', `/Observation?patient=${p.id}`).expect(200)).entry).toHaveLength(3);
+    // The approval is for Treatment only, for this organization only.
+    await fhir('Payment', `/Patient/${p.id}`).expect(404);
+    const [approvedRead] = await t.store.audit.search({ patientId: p.id, transaction: 'fhir-search', limit: 1 });
+    expect(JSON.parse(approvedRead!.body).decision).toMatchObject({ result: 'permit', policyVersion: `approval:${held!.id}` });
+  });
+
+  it('leaves denied patients out of a search and audits each patient with its own decision', async () => {
+    const birthDate = '1931-07-0' + String(1 + Math.floor(Math.random() * 9));
+    const open = await t.store.patients.insert(aPatient({ birthDate }));
+    const closed = await t.store.patients.insert(aPatient({ birthDate }));
+    await as(admin, request(app).put(`/admin/patients/${closed.id}/consent`)).send({ purposes: ['Payment'], expectedVersion: 0 }).expect(200);
+    const res = await fhir('Treatment', `/Patient?birthdate=${birthDate}`).expect(200);
+    expect(bundleOf(res).entry?.map((e) => e.resource?.id)).toEqual([open.id]);
+    const requestId = res.headers['x-request-id'];
+    const records = (await t.store.audit.search({ transaction: 'fhir-search', limit: 10 })).filter((r) => r.requestId === requestId);
+    const byPatient = new Map(records.map((r) => [r.patientIds[0], JSON.parse(r.body) as { decision: { result: string; reason: string }; returned: string[] }]));
+    expect(byPatient.get(open.id)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${open.id}`] });
+    expect(byPatient.get(closed.id)).toMatchObject({ decision: { result: 'deny', reason: expect.stringMatching(/^patient-choice: /) }, returned: [] });
+  });
+
+  it('discloses nothing to a partner credential that proves no purpose, and says why', async () => {
+    const p = await aPatientWithObservations();
+    const issued = await as(admin, request(app).post(`/admin/connections/${partner.connectionId}/credentials`)).send({ type: 'token' }).expect(201);
+    const res = await request(app).get(`/fhir/R4/Observation?patient=${p.id}`).set('Authorization', `Bearer ${issued.body.token}`).expect(200);
+    const entries = bundleOf(res).entry ?? [];
+    expect(entries.filter((e) => e.search?.mode === 'match')).toEqual([]);
+    expect(JSON.stringify(entries.find((e) => e.search?.mode === 'outcome'))).toMatch(/proves no purpose of use/);
+    const [record] = await t.store.audit.search({ patientId: p.id, limit: 1 });
+    expect(JSON.parse(record!.body).decision).toMatchObject({ result: 'deny', reason: expect.stringMatching(/^purpose-missing: /) });
+  });
+});
+
+describe(`revocation across gateway processes on ${engineUnderTest}`, () => {
+  it('takes effect on the very next request in another gateway process', async () => {
+    if (engineUnderTest === 'postgres') {
+      // Two real `crossgate start` processes on one database, as behind a load balancer.
+      requireBuiltCli();
+      const cwd = await mkdtemp(path.join(tmpdir(), 'crossgate-two-'));
+      const env = {
+        DATABASE_URL: t.database.options.databaseUrl, PORT: '0', HOST: '127.0.0.1', CROSSGATE_DEMO_DATA: 'off', LOG_LEVEL: 'warn',
+        CROSSGATE_SECRET_KEY: randomBytes(32).toString('base64'), CROSSGATE_PUBLIC_URL: 'http://gateway.example',
+      };
+      const started: ChildProcess[] = [];
+      try {
+        const [a, b] = await Promise.all([startCli({ ...env, LOG_LEVEL: 'info' }, cwd), startCli({ ...env, LOG_LEVEL: 'info' }, cwd)]);
+        started.push(a.child, b.child);
+        await proveRevocation(a.url, b.url, 'http://gateway.example/oauth/token');
+      } finally {
+        for (const child of started) child.kill('SIGTERM');
+        await rm(cwd, { recursive: true, force: true });
+      }
+    } else {
+      // The embedded database belongs to one process: two apps with consent caches of their own stand in for two.
+      const second = testDeps(t.store);
+      await second.consent.ready();
+      try {
+        await proveRevocation(app, createApp({ ...second, secretKey: deps.secretKey }), tokenEndpoint);
+      } finally {
+        await second.consent.close();
+      }
+    }
+  });
+});
+
+/** Admin revokes on `a`; the partner's next read on `b` is refused, and the refusal is audited by the rule. */
+async function proveRevocation(a: string | ReturnType<typeof createApp>, b: string | ReturnType<typeof createApp>, endpoint: string) {
+  const p = await aPatientWithObservations();
+  const staff = await sessionFor(t.store, { roles: ['admin'] });
+  const other = await registerPartner(a as ReturnType<typeof createApp>, staff);
+  const token = await accessTokenFor(a as ReturnType<typeof createApp>, other, endpoint);
+  const read = () => request(b).get(`/fhir/R4/Observation?patient=${p.id}`).set('Authorization', `Bearer ${token}`).expect(200);
+  expect(bundleOf(await read()).entry).toHaveLength(3);
+  const current = await t.store.consent.currentChoice(p.id);
+  await request(a).put(`/admin/patients/${p.id}/consent`).set('Cookie', staff.cookie).set('X-CSRF-Token', staff.csrf)
+    .send({ purposes: ['Payment'], expectedVersion: current?.version ?? 0 }).expect(200);
+  expect(bundleOf(await read()).entry ?? []).toEqual([]);
+  const [record] = await t.store.audit.search({ patientId: p.id, transaction: 'fhir-search', limit: 1 });
+  expect(JSON.parse(record!.body).decision).toMatchObject({ result: 'deny', reason: expect.stringMatching(/^patient-choice: /) });
+}
