@@ -10,6 +10,9 @@ export interface SeedResult {
 
 const PATIENTS_PER_TRANSACTION = 100;
 
+/** The purposes the demo clinic answers by default (a new real install starts opt-in, with none). */
+export const DEMO_DEFAULT_PURPOSES = ['Treatment', 'Patient Request'] as const;
+
 /**
  * Writes synthetic patients 0..count-1 with their records. Patients already present (same deterministic id) are
  * left alone, so seeding again, or with a larger count, adds only what is missing. Each batch is one transaction.

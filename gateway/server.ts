@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { createApp, type AppState, type Surface } from './http/app.js';
-import { seedSynthetic } from './demo-data.js';
+import { DEMO_DEFAULT_PURPOSES, seedSynthetic } from './demo-data.js';
 import { auditSigningKeyPem, cookieKey } from './keys.js';
 import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
 import { auditSecurityEvents } from './auth/security-events.js';
@@ -31,7 +31,11 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     if (config.demo.enabled && (await store.patients.isEmpty())) {
       const started = Date.now();
       const seeded = await seedSynthetic(store, config.demo.patients);
-      logger.info({ ...seeded, ms: Date.now() - started }, 'empty database: demo data seeded');
+      // A demo clinic that shares nothing (opt-in, the state of a new install) shows partners empty answers;
+      // the demo answers Treatment and Patient Request by default, as most clinics do. Never on a real install.
+      const defaults = await store.consent.currentDefaults();
+      if (!defaults) await store.consent.setDefaults(0, DEMO_DEFAULT_PURPOSES, 'demo data');
+      logger.info({ ...seeded, consentDefaults: defaults?.purposes ?? DEMO_DEFAULT_PURPOSES, ms: Date.now() - started }, 'empty database: demo data seeded');
     }
   } catch (error) {
     await store.close();
