@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { issuesFromZod } from '../../canonical/index.js';
+import { DEFAULT_PROGRAMME_RULES, ProgrammeRule } from '../../profiles/icpc-programmes.js';
+import { parseHl7v3, type Hl7v3Options } from './hl7v3.js';
+import { issue } from './issues.js';
+import { parseOzisEdifact } from './ozis-edifact.js';
+import { refused, type KetenzorgFormat, type KetenzorgResult } from './result.js';
+import { DEFAULT_XML_LIMITS } from './xml.js';
+
+/**
+ * The one entry point for ketenzorg payloads from a GP system. It sniffs the format (XML → HL7v3 Ketenzorg;
+ * `UNA`/`UNB` → the OZIS EDIFACT adapter) and hands the text to that format's adapter; every adapter returns
+ * the same KetenzorgResult, so a new one plugs in here and nowhere else. Pure, and it never throws for bad input.
+ */
+export const KetenzorgOptions = z
+  .object({
+    maxBytes: z.number().int().positive().default(DEFAULT_XML_LIMITS.maxBytes),
+    maxDepth: z.number().int().min(2).max(10_000).default(DEFAULT_XML_LIMITS.maxDepth),
+    /** ICPC → programme rules; the default is profiles/icpc-programmes (the real set is per care group). */
+    programmeRules: z.array(ProgrammeRule).default([...DEFAULT_PROGRAMME_RULES]),
+  })
+  .strict();
+export type KetenzorgOptions = z.input<typeof KetenzorgOptions>;
+
+type Adapter = (text: string, options: Hl7v3Options) => KetenzorgResult;
+
+const ADAPTERS: Readonly<Record<KetenzorgFormat, Adapter>> = {
+  'ketenzorg-hl7v3': parseHl7v3,
+  'ozis-edifact': parseOzisEdifact,
+};
+
+export function parseKetenzorg(payload: Uint8Array | string, options: KetenzorgOptions = {}): KetenzorgResult {
+  const parsed = KetenzorgOptions.safeParse(options);
+  if (!parsed.success) return refused(issuesFromZod(parsed.error, 'OPTIONS_INVALID').map((i) => ({ ...i, severity: 'fatal' as const })));
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
+  if (size > parsed.data.maxBytes) {
+    return refused([issue('fatal', 'PAYLOAD_TOO_LARGE', `the message is larger than the limit of ${parsed.data.maxBytes} bytes`)]);
+  }
+  const format = sniff(payload);
+  if (!format) return refused([issue('fatal', 'FORMAT_UNKNOWN', 'the message is neither HL7v3 XML nor EDIFACT')]);
+  const text = decode(payload, format);
+  if (text === undefined) return refused([issue('fatal', 'ENCODING_INVALID', 'the message bytes are not valid in its declared character encoding')], format);
+  return ADAPTERS[format](text, parsed.data);
+}
+
+/** Looks only at the first non-blank characters; a UTF-8 byte order mark is skipped. */
+function sniff(payload: Uint8Array | string): KetenzorgFormat | undefined {
+  const head = typeof payload === 'string' ? payload.slice(0, 64) : Buffer.from(payload.subarray(0, 64)).toString('latin1');
+  const start = head.replace(/^(\uFEFF|\u00EF\u00BB\u00BF)/, '').trimStart();
+  if (start.startsWith('<')) return 'ketenzorg-hl7v3';
+  if (/^UN[AB]/.test(start)) return 'ozis-edifact';
+  return undefined;
+}
+
+const DECLARED_ENCODING = /^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
+const SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'windows-1252', 'cp1252']);
+
+/**
+ * Bytes → text. XML is UTF-8 unless its declaration names a Western single-byte set; invalid UTF-8 is refused
+ * rather than patched with replacement characters, which would alter names and values. EDIFACT is read byte for
+ * byte (its character set is the adapter's business).
+ */
+function decode(payload: Uint8Array | string, format: KetenzorgFormat): string | undefined {
+  if (typeof payload === 'string') return payload.replace(/^\uFEFF/, '');
+  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (format === 'ozis-edifact') return bytes.toString('latin1');
+  const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1').replace(/^\u00EF\u00BB\u00BF/, ''))?.[1]?.toLowerCase();
+  if (declared && SINGLE_BYTE.has(declared)) return new TextDecoder('windows-1252').decode(bytes);
+  if (declared && declared !== 'utf-8' && declared !== 'utf8') return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
