@@ -10,7 +10,7 @@ import {
   type DiagnosticReportInput,
   type ObservationInput,
 } from '../canonical/index.js';
-import { RecordTable, type ListOptions, type Page } from './record-table.js';
+import { RecordTable, type ColumnFilter, type ListOptions, type Page, type StoredWindow } from './record-table.js';
 import type { Scope } from './scope.js';
 
 const at = (value: string | undefined) => (value ? startInstant(value) : null);
@@ -20,6 +20,7 @@ const observations = new RecordTable('observations', Observation, [
   { name: 'code', type: 'text', value: (o) => token(o.codings[0]!) },
   { name: 'codes', type: 'text[]', value: (o) => o.codings.map(token) },
   { name: 'status', type: 'text', value: (o) => o.status },
+  { name: 'category', type: 'text', value: (o) => o.category },
   { name: 'effective_at', type: 'timestamptz', value: (o) => at(o.effective) },
   { name: 'value_num', type: 'numeric', value: (o) => (o.value?.kind === 'quantity' ? o.value.quantity.value : null) },
   { name: 'report_id', type: 'uuid', value: (o) => o.reportId },
@@ -28,6 +29,9 @@ const observations = new RecordTable('observations', Observation, [
 
 const conditions = new RecordTable('conditions', Condition, [
   { name: 'code', type: 'text', value: (c) => token(c.codings[0]!) },
+  { name: 'codes', type: 'text[]', value: (c) => c.codings.map(token) },
+  // A condition recorded in error has no clinical status (R4 con-5): no clinical-status filter may find it.
+  { name: 'clinical_status', type: 'text', value: (c) => (c.verificationStatus === 'entered-in-error' ? null : c.clinicalStatus) },
   { name: 'onset_at', type: 'timestamptz', value: (c) => at(c.onset) },
   { name: 'message_id', type: 'uuid', value: (c) => c.provenance.messageId },
 ], 'onset_at');
@@ -47,6 +51,52 @@ const reports = new RecordTable('diagnostic_reports', DiagnosticReport, [
 export interface ObservationQuery extends ListOptions {
   /** Any of these codings, each written system|code (a mapped LOINC finds the NHG-coded original too). */
   readonly codes?: readonly string[];
+  /** Effective time: from (inclusive), to (exclusive). */
+  readonly from?: string;
+  readonly to?: string;
+  /** Any of these statuses; an empty list matches nothing. */
+  readonly statuses?: readonly string[];
+  /** Any of these categories; an empty list matches nothing. */
+  readonly categories?: readonly string[];
+}
+
+/** A filter on a time column: from (inclusive) and to (exclusive), as instants of the partial dates given. */
+function timeFilters(column: string, from: string | undefined, to: string | undefined): ColumnFilter[] {
+  return [
+    ...(from ? [{ sql: (p: string) => `${column} >= ${p}::timestamptz`, value: startInstant(from) }] : []),
+    ...(to ? [{ sql: (p: string) => `${column} < ${p}::timestamptz`, value: startInstant(to) }] : []),
+  ];
+}
+
+const anyOf = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
+  values ? [{ sql: (p) => `${column} = ANY(${p}::text[])`, value: values }] : [];
+
+const overlaps = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
+  values && values.length > 0 ? [{ sql: (p) => `${column} && ${p}::text[]`, value: values }] : [];
+
+function observationFilters(query: ObservationQuery): ColumnFilter[] {
+  return [
+    ...overlaps('codes', query.codes), ...timeFilters('effective_at', query.from, query.to),
+    ...anyOf('status', query.statuses), ...anyOf('category', query.categories),
+  ];
+}
+
+export interface ConditionQuery extends ListOptions {
+  /** Any of these codings, each written system|code. */
+  readonly codes?: readonly string[];
+  /** Any of these clinical statuses; an empty list matches nothing. */
+  readonly clinicalStatuses?: readonly string[];
+  /** Onset: from (inclusive), to (exclusive). */
+  readonly onsetFrom?: string;
+  readonly onsetTo?: string;
+}
+
+const conditionFilters = (query: ConditionQuery): ColumnFilter[] => [
+  ...overlaps('codes', query.codes), ...anyOf('clinical_status', query.clinicalStatuses), ...timeFilters('onset_at', query.onsetFrom, query.onsetTo),
+];
+
+export interface ReportQuery extends ListOptions {
+  /** Effective time: from (inclusive), to (exclusive). */
   readonly from?: string;
   readonly to?: string;
 }
@@ -61,24 +111,11 @@ export function observationRepository(scope: Scope) {
     get: (id: string) => observations.get(scope, id),
     storedAt: (ids: readonly string[]) => observations.storedAt(scope, ids),
     getMany: (ids: readonly string[]) => observations.getMany(scope, ids),
-    /** A patient's observations, newest first; `from`/`to` bound the effective time (inclusive, exclusive). */
-    list(patientId: string, query: ObservationQuery = {}): Promise<Page<Observation>> {
-      const params: unknown[] = [];
-      const conditionsSql: string[] = [];
-      if (query.codes && query.codes.length > 0) {
-        params.push(query.codes);
-        conditionsSql.push(`AND codes && $${4 + params.length}::text[]`);
-      }
-      if (query.from) {
-        params.push(startInstant(query.from));
-        conditionsSql.push(`AND effective_at >= $${4 + params.length}::timestamptz`);
-      }
-      if (query.to) {
-        params.push(startInstant(query.to));
-        conditionsSql.push(`AND effective_at < $${4 + params.length}::timestamptz`);
-      }
-      return observations.listByPatient(scope, patientId, query, { sql: conditionsSql.join(' '), params });
-    },
+    /** A patient's observations, newest first, matching every filter given. */
+    list: (patientId: string, query: ObservationQuery = {}): Promise<Page<Observation>> =>
+      observations.listByPatient(scope, patientId, query, observationFilters(query)),
+    count: (patientId: string, query: ObservationQuery = {}): Promise<number> =>
+      observations.countByPatient(scope, patientId, query, observationFilters(query)),
     async listByReport(reportId: string): Promise<Observation[]> {
       const rows = await scope.q.query<{ resource: unknown }>(
         'SELECT resource FROM observations WHERE report_id = $1 ORDER BY effective_at, id',
@@ -98,7 +135,8 @@ export function conditionRepository(scope: Scope) {
     },
     get: (id: string) => conditions.get(scope, id),
     storedAt: (ids: readonly string[]) => conditions.storedAt(scope, ids),
-    list: (patientId: string, options?: ListOptions) => conditions.listByPatient(scope, patientId, options),
+    list: (patientId: string, query: ConditionQuery = {}) => conditions.listByPatient(scope, patientId, query, conditionFilters(query)),
+    count: (patientId: string, query: ConditionQuery = {}) => conditions.countByPatient(scope, patientId, query, conditionFilters(query)),
   };
 }
 
@@ -110,7 +148,9 @@ export function careProgramRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => enrolments.get(scope, id),
+    storedAt: (ids: readonly string[]) => enrolments.storedAt(scope, ids),
     list: (patientId: string, options?: ListOptions) => enrolments.listByPatient(scope, patientId, options),
+    count: (patientId: string, window: StoredWindow = {}) => enrolments.countByPatient(scope, patientId, window),
     async countByProgram(): Promise<Record<CareProgramCode, number>> {
       const rows = await scope.q.query<{ program: CareProgramCode; n: number }>(
         `SELECT program, count(*) AS n FROM care_program_enrolments WHERE status = 'active' GROUP BY program`,
@@ -131,7 +171,8 @@ export function reportRepository(scope: Scope) {
     },
     get: (id: string) => reports.get(scope, id),
     storedAt: (ids: readonly string[]) => reports.storedAt(scope, ids),
-    list: (patientId: string, options?: ListOptions) => reports.listByPatient(scope, patientId, options),
+    list: (patientId: string, query: ReportQuery = {}) => reports.listByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),
+    count: (patientId: string, query: ReportQuery = {}) => reports.countByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),
   };
 }
 

@@ -2,12 +2,17 @@ import { createHash } from 'node:crypto';
 import { Document, startInstant, type DocumentInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
-import { storedAt } from './record-table.js';
+import { storedAt, type StoredWindow } from './record-table.js';
 
 const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
 /** Filters of XDS FindDocuments that the store answers with its indexes; codes are written system|code. */
-export interface DocumentQuery {
+export interface DocumentQuery extends StoredWindow {
+  /** Documents with any of these uniqueIds, or any of these entryUUIDs (either matches). */
+  readonly uniqueIds?: readonly string[];
+  readonly entryUuids?: readonly string[];
+  readonly eventCodes?: readonly string[];
+  readonly confidentialityCodes?: readonly string[];
   readonly statuses?: readonly ('approved' | 'deprecated')[];
   readonly classCodes?: readonly string[];
   readonly typeCodes?: readonly string[];
@@ -19,6 +24,8 @@ export interface DocumentQuery {
   readonly serviceStartFrom?: string;
   readonly serviceStartTo?: string;
   readonly limit?: number;
+  /** Rows to skip (list only): documents are paged by offset into their newest-first list. */
+  readonly offset?: number;
 }
 
 export function documentRepository(scope: Scope) {
@@ -39,13 +46,15 @@ export function documentRepository(scope: Scope) {
         await scope.atomic(async (tx) => {
           await tx.query(
             `INSERT INTO documents (id, patient_id, unique_id, entry_uuid, repository_unique_id, status, class_code, type_code,
-               format_code, practice_setting_code, facility_type_code, creation_time, service_start_time, resource)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+               format_code, practice_setting_code, facility_type_code, creation_time, service_start_time, resource, event_codes,
+               confidentiality_codes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16::text[])`,
             [
               doc.id, doc.patientId, doc.uniqueId, doc.entryUuid, doc.repositoryUniqueId, doc.availabilityStatus,
               token(doc.classCode), token(doc.typeCode), token(doc.formatCode), token(doc.practiceSettingCode),
               token(doc.healthcareFacilityTypeCode), startInstant(doc.creationTime),
               doc.serviceStartTime ? startInstant(doc.serviceStartTime) : null, JSON.stringify(doc),
+              doc.eventCodes.map(token), doc.confidentialityCodes.map(token),
             ],
           );
           await tx.query('INSERT INTO document_content (document_id, content) VALUES ($1, $2)', [doc.id, content]);
@@ -76,32 +85,57 @@ export function documentRepository(scope: Scope) {
 
     /** One patient's documents matching every given filter (a list filter matches any of its values), newest first. */
     list(patientId: string, query: DocumentQuery = {}): Promise<Document[]> {
-      const params: unknown[] = [patientId];
-      const where = ['patient_id = $1'];
-      const any = (column: string, values?: readonly string[]) => {
-        if (!values || values.length === 0) return;
-        params.push(values);
-        where.push(`${column} = ANY($${params.length}::text[])`);
-      };
-      const range = (column: string, op: '>=' | '<', value?: string) => {
-        if (!value) return;
-        params.push(startInstant(value));
-        where.push(`${column} ${op} $${params.length}::timestamptz`);
-      };
-      any('status', query.statuses);
-      any('class_code', query.classCodes);
-      any('type_code', query.typeCodes);
-      any('format_code', query.formatCodes);
-      any('practice_setting_code', query.practiceSettingCodes);
-      any('facility_type_code', query.facilityTypeCodes);
-      range('creation_time', '>=', query.creationFrom);
-      range('creation_time', '<', query.creationTo);
-      range('service_start_time', '>=', query.serviceStartFrom);
-      range('service_start_time', '<', query.serviceStartTo);
-      params.push(Math.min(query.limit ?? 1000, 1000));
-      return select(`${where.join(' AND ')} ORDER BY creation_time DESC, id DESC LIMIT $${params.length}`, params);
+      const { where, params } = documentFilters(patientId, query);
+      params.push(Math.min(query.limit ?? 1000, 1000), Math.max(query.offset ?? 0, 0));
+      return select(`${where} ORDER BY creation_time DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    },
+
+    /** How many documents list would find (without its limit). */
+    async count(patientId: string, query: DocumentQuery = {}): Promise<number> {
+      const { where, params } = documentFilters(patientId, query);
+      const rows = await scope.q.query<{ n: number }>(`SELECT count(*) AS n FROM documents WHERE ${where}`, params);
+      return Number(rows[0]?.n ?? 0);
     },
   };
+}
+
+function documentFilters(patientId: string, query: DocumentQuery): { where: string; params: unknown[] } {
+  const params: unknown[] = [patientId];
+  const where = ['patient_id = $1'];
+  const any = (column: string, values?: readonly string[]) => {
+    if (!values || values.length === 0) return;
+    params.push(values);
+    where.push(`${column} = ANY($${params.length}::text[])`);
+  };
+  const overlaps = (column: string, values?: readonly string[]) => {
+    if (!values || values.length === 0) return;
+    params.push(values);
+    where.push(`${column} && $${params.length}::text[]`);
+  };
+  const range = (column: string, op: '>=' | '<', value?: string) => {
+    if (!value) return;
+    params.push(startInstant(value));
+    where.push(`${column} ${op} $${params.length}::timestamptz`);
+  };
+  if (query.uniqueIds || query.entryUuids) {
+    params.push(query.uniqueIds ?? [], (query.entryUuids ?? []).map((u) => u.toLowerCase()));
+    where.push(`(unique_id = ANY($${params.length - 1}::text[]) OR entry_uuid = ANY($${params.length}::text[]))`);
+  }
+  any('status', query.statuses);
+  any('class_code', query.classCodes);
+  any('type_code', query.typeCodes);
+  any('format_code', query.formatCodes);
+  any('practice_setting_code', query.practiceSettingCodes);
+  any('facility_type_code', query.facilityTypeCodes);
+  overlaps('event_codes', query.eventCodes);
+  overlaps('confidentiality_codes', query.confidentialityCodes);
+  range('creation_time', '>=', query.creationFrom);
+  range('creation_time', '<', query.creationTo);
+  range('service_start_time', '>=', query.serviceStartFrom);
+  range('service_start_time', '<', query.serviceStartTo);
+  range('created_at', '>=', query.storedFrom);
+  range('created_at', '<', query.storedTo);
+  return { where: where.join(' AND '), params };
 }
 
 export type DocumentRepository = ReturnType<typeof documentRepository>;

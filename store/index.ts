@@ -3,9 +3,9 @@ export { createStore, type Store, type RootStore, type StoreCounts } from './sto
 export { migrate, loadMigrations } from './migrate.js';
 export { StoreError } from './errors.js';
 export type { Database, Engine, Queryable } from './database.js';
-export type { Page, ListOptions } from './record-table.js';
+export type { Page, ListOptions, StoredWindow } from './record-table.js';
 export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics, PatientFilter } from './patients.js';
-export type { ObservationQuery } from './clinical.js';
+export type { ObservationQuery, ConditionQuery, ReportQuery } from './clinical.js';
 export type { DocumentQuery } from './documents.js';
 export type { Receipt } from './inbound.js';
 export type { AccountSecrets, NewUser } from './users.js';

@@ -12,10 +12,38 @@ export interface ColumnSpec<T> {
   readonly value: (record: T) => unknown;
 }
 
-export interface ListOptions {
+/** When records were stored (a clinical record is never changed, so this is its last update): [from, to). */
+export interface StoredWindow {
+  readonly storedFrom?: string;
+  readonly storedTo?: string;
+}
+
+export interface ListOptions extends StoredWindow {
   readonly limit?: number;
   /** Keyset cursor: the last row of the previous page (its order time, null when it had none, and id). */
   readonly after?: { readonly at: string | null; readonly id: string };
+}
+
+/**
+ * A condition on a table's columns, written by our code for the placeholder it is given (`$7`); its value always
+ * travels as that parameter.
+ */
+export interface ColumnFilter {
+  readonly sql: (placeholder: string) => string;
+  readonly value: unknown;
+}
+
+/** Filters on the stored time, as ListOptions and StoredWindow give it. */
+function storedFilters(window: StoredWindow): ColumnFilter[] {
+  return [
+    ...(window.storedFrom ? [{ sql: (p: string) => `created_at >= ${p}::timestamptz`, value: window.storedFrom }] : []),
+    ...(window.storedTo ? [{ sql: (p: string) => `created_at < ${p}::timestamptz`, value: window.storedTo }] : []),
+  ];
+}
+
+/** `AND`-joined filters numbered from `$first`, and their values in that order. */
+function whereOf(filters: readonly ColumnFilter[], first: number): { sql: string; params: unknown[] } {
+  return { sql: filters.map((f, i) => ` AND ${f.sql(`$${first + i}`)}`).join(''), params: filters.map((f) => f.value) };
 }
 
 export interface Page<T> {
@@ -93,22 +121,15 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     return storedAt(scope, this.table, ids);
   }
 
-  /**
-   * One patient's records, newest first (records without a time last), in pages. `where` adds conditions on
-   * this table's columns, with its parameters numbered from $5.
-   */
-  async listByPatient(
-    scope: Scope,
-    patientId: string,
-    options: ListOptions = {},
-    where: { sql: string; params: unknown[] } = { sql: '', params: [] },
-  ): Promise<Page<z.infer<S>>> {
+  /** One patient's records, newest first (records without a time last), in pages, matching every filter. */
+  async listByPatient(scope: Scope, patientId: string, options: ListOptions = {}, filters: readonly ColumnFilter[] = []): Promise<Page<z.infer<S>>> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
     const col = this.orderColumn;
     const cursor = options.after
       ? `AND (CASE WHEN $2::timestamptz IS NULL THEN ${col} IS NULL AND id < $3::uuid
               ELSE ${col} < $2 OR (${col} = $2 AND id < $3::uuid) OR ${col} IS NULL END)`
       : 'AND $2::timestamptz IS NULL AND $3::uuid IS NULL';
+    const where = whereOf([...filters, ...storedFilters(options)], 5);
     const rows = await scope.q.query<{ id: string; at: string | null; resource: unknown }>(
       `SELECT id, ${col} AS at, resource FROM ${this.table}
        WHERE patient_id = $1 ${cursor} ${where.sql}
@@ -118,5 +139,15 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     const items = rows.slice(0, limit).map((r) => this.schema.parse(r.resource));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
     return last ? { items, next: { at: last.at, id: last.id } } : { items };
+  }
+
+  /** How many of one patient's records match every filter (what listByPatient would page through). */
+  async countByPatient(scope: Scope, patientId: string, window: StoredWindow = {}, filters: readonly ColumnFilter[] = []): Promise<number> {
+    const where = whereOf([...filters, ...storedFilters(window)], 2);
+    const rows = await scope.q.query<{ n: number }>(
+      `SELECT count(*) AS n FROM ${this.table} WHERE patient_id = $1 ${where.sql}`,
+      [patientId, ...where.params],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 }

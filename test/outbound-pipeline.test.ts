@@ -72,6 +72,23 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
     expect(unaudited).toEqual([]);
   });
 
+  it('puts a request refused before any decision on the trail too, with the reason', async () => {
+    const refusedCalls = [
+      `/fhir/R4/Observation?patient=${ids.Patient}&date=2025-13`,
+      '/fhir/R4/Observation?code=http://loinc.org|4548-4',
+      `/fhir/R4/Observation?patient=${ids.Patient}&_page=forged.token`,
+    ];
+    for (const path of refusedCalls) {
+      const res = await request(app).get(path).set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      const records = (await t.store.audit.search({ organizationId: partner.organizationId, limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']);
+      expect(records).toHaveLength(1);
+      const body = JSON.parse(records[0]!.body) as { outcome: string; decision: { result: string; reason: string }; returned: string[] };
+      expect(body).toMatchObject({ outcome: 'failure', decision: { result: 'not-applicable' }, returned: [] });
+      expect(body.decision.reason).toMatch(/^no decision: /);
+    }
+  });
+
   it('answers with an error and no data when the audit record cannot be written', async () => {
     const failing: AuditAppender = { append: () => Promise.reject(new Error('audit database unreachable')) };
     const broken = createApp({ ...deps, audit: failing });

@@ -95,7 +95,9 @@ function precisionRange(value: string, name: string): { start: string; end: stri
     const instant = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`);
     if (Number.isNaN(instant.getTime())) throw invalid();
     const seconds = /T\d{2}:\d{2}:\d{2}/.test(value);
-    const end = new Date(instant.getTime() + (seconds ? 1000 : 60_000));
+    // A fraction of a second is taken to the millisecond, the precision of the instants we serve.
+    const fraction = /T\d{2}:\d{2}:\d{2}\.\d/.test(value);
+    const end = new Date(instant.getTime() + (fraction ? 1 : seconds ? 1000 : 60_000));
     return { start: instant.toISOString(), end: end.toISOString() };
   }
   const start = new Date(Date.UTC(y, (mo ?? 1) - 1, d ?? 1));

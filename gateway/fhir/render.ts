@@ -1,9 +1,10 @@
 import type { FhirResource } from 'fhir/r4.js';
-import type { Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
+import type { CareProgramEnrolment, Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
 import { renderCondition } from '../../mappers/fhir/condition.js';
 import type { RenderContext } from '../../mappers/fhir/datatypes.js';
 import { renderDiagnosticReport } from '../../mappers/fhir/diagnostic-report.js';
 import { renderDocumentReference } from '../../mappers/fhir/document-reference.js';
+import { renderEpisodeOfCare } from '../../mappers/fhir/episode-of-care.js';
 import { renderObservation } from '../../mappers/fhir/observation.js';
 import { renderOrganization } from '../../mappers/fhir/organization.js';
 import { renderPatient } from '../../mappers/fhir/patient.js';
@@ -13,12 +14,15 @@ import type { ConsentedReader } from '../outbound/consented-reader.js';
 import type { ResourceType } from './capability-table.js';
 
 /** A record as the consented reader hands it out, ready to be rendered as the FHIR resource of its type. */
-export type Renderable = PatientRecord | Observation | Condition | DiagnosticReport | Document | Organization | Practitioner;
+export type Renderable = PatientRecord | Observation | Condition | DiagnosticReport | Document | CareProgramEnrolment | Organization | Practitioner;
+
+/** The types renderAny renders from a record of ours; Binary, Consent and AuditEvent have renderers of their own. */
+export type RecordType = Exclude<ResourceType, 'Binary' | 'Consent' | 'AuditEvent'>;
 
 const idOf = (r: Renderable) => ('patient' in r ? r.patient.id : r.id);
 
 /** Renders records of one type with their version and last change (from the store), in the order given. */
-export async function renderAny(read: ConsentedReader, type: ResourceType, records: readonly Renderable[], baseUrl: string): Promise<FhirResource[]> {
+export async function renderAny(read: ConsentedReader, type: RecordType, records: readonly Renderable[], baseUrl: string): Promise<FhirResource[]> {
   if (records.length === 0) return [];
   const stamps = await read.stamps(type, records.map(idOf));
   return records.map((record) => {
@@ -29,7 +33,7 @@ export async function renderAny(read: ConsentedReader, type: ResourceType, recor
   });
 }
 
-function renderOne(type: ResourceType, record: Renderable, context: RenderContext): FhirResource {
+function renderOne(type: RecordType, record: Renderable, context: RenderContext): FhirResource {
   switch (type) {
     case 'Patient': return renderPatient((record as PatientRecord).patient, context);
     case 'Observation': return renderObservation(record as Observation, context);
@@ -38,6 +42,6 @@ function renderOne(type: ResourceType, record: Renderable, context: RenderContex
     case 'DocumentReference': return renderDocumentReference(record as Document, context);
     case 'Organization': return renderOrganization(record as Organization, context);
     case 'Practitioner': return renderPractitioner(record as Practitioner, context);
-    case 'Binary': throw new Error('Binary is rendered from a document and its content');
+    case 'EpisodeOfCare': return renderEpisodeOfCare(record as CareProgramEnrolment, context);
   }
 }

@@ -1,23 +1,26 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import type { Binary, Bundle, BundleEntry } from 'fhir/r4.js';
+import type { Binary } from 'fhir/r4.js';
 import { renderBinary } from '../../mappers/fhir/binary.js';
+import { subsetResource } from '../../mappers/fhir/subset.js';
+import { udapMetadata } from '../auth/oauth.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
 import { declareRoutes, HttpError, type Access, type RouteSpec } from '../http/routes.js';
-import { createOutboundPipeline, type Exchange, type OutboundPipeline } from '../outbound/pipeline.js';
-import { requesterOf, type Requester } from '../outbound/requester.js';
-import { capabilityStatement, RESOURCES, RESULT_PARAMETERS, type ResourceSpec, type ResourceType } from './capability-table.js';
+import { createOutboundPipeline, type OutboundPipeline } from '../outbound/pipeline.js';
+import { capabilityStatement, RESOURCES, type ResourceType } from './capability-table.js';
+import { exchangeOf, failedExchange, requesterFor, type Context } from './context.js';
 import { negotiate, sendResource, type Format } from './format.js';
 import { FhirError, operationOutcome, type IssueCode } from './outcome.js';
-import { pageTokens, type PageTokens } from './page-token.js';
+import { pageTokens } from './page-token.js';
 import { isOurId, searchParamsOf, single } from './params.js';
-import { HANDLERS, type SearchResult } from './resources.js';
+import { HANDLERS } from './resources.js';
+import { resultShape } from './result-shape.js';
+import { auditEventSearch, patientEverything, search } from './search-route.js';
 import { GATEWAY_VERSION } from '../version.js';
 
 /** Partners with a FHIR-capable connection, and clinic staff; compliance officers are not care providers. */
 export const FHIR_ACCESS: Access = { anyOf: [{ connections: ['fhir', 'carequality'] }, { roles: ['member', 'provider', 'admin'] }] };
-
-const DEFAULT_COUNT = 20;
-const MAX_COUNT = 100;
+/** The audit log, as AuditEvents: compliance officers and admins, never partners. */
+export const COMPLIANCE_ACCESS: Access = { roles: ['compliance', 'admin'] };
 
 export const BASE_PATH = '/fhir/R4';
 
@@ -26,67 +29,69 @@ export function fhirSurface(): Surface {
     name: 'fhir',
     mountPath: BASE_PATH,
     router(deps, registry) {
-      const fhir = fhirRoutes(deps, createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit }));
-      const router = declareRoutes(BASE_PATH, fhir, registry);
-      router.use(fhirErrors);
+      const pipeline = createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit });
+      const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry);
+      router.use(fhirErrors(pipeline));
       return router;
     },
   };
 }
 
-interface Context {
-  readonly baseUrl: string;
-  readonly pipeline: OutboundPipeline;
-  readonly pages: PageTokens;
-  readonly now: () => Date;
-}
-
 function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] {
-  const ctx: Context = { baseUrl: `${deps.config.publicUrl}${BASE_PATH}`, pipeline, pages: pageTokens(deps.secretKey), now: () => new Date() };
+  const ctx: Context = {
+    baseUrl: `${deps.config.publicUrl}${BASE_PATH}`,
+    tokenEndpoint: udapMetadata(deps.config.publicUrl).token_endpoint,
+    pipeline,
+    pages: pageTokens(deps.secretKey),
+    now: () => new Date(),
+    // The audit log's search only: the FHIR routes never hold the Store.
+    trail: { search: (filter) => deps.store.audit.search(filter) },
+    audit: deps.audit,
+    auditEvents: { homeCommunityId: deps.config.homeCommunityId, gatewayName: 'Crossgate' },
+  };
   const started = new Date().toISOString();
-  const routes: RouteSpec[] = [{
-    method: 'get', path: '/metadata', access: { public: true }, summary: 'CapabilityStatement: what this server serves, generated from its route table',
-    handler: (req, res) => {
-      const format = negotiate(req, single(searchParamsOf(req.query, undefined), '_format'));
-      sendResource(res, 200, capabilityStatement(ctx.baseUrl, { name: 'Crossgate', version: GATEWAY_VERSION }, started), format);
+  const routes: RouteSpec[] = [
+    {
+      method: 'get', path: '/metadata', access: { public: true }, summary: 'CapabilityStatement: what this server serves, generated from its route table',
+      handler: (req, res) => {
+        const format = negotiate(req, single(searchParamsOf(req.query, undefined), '_format'));
+        sendResource(res, 200, capabilityStatement(ctx, { name: 'Crossgate', version: GATEWAY_VERSION }, started), format);
+      },
     },
-  }];
+    {
+      // UDAP clients discover the server under the FHIR base they were given (UDAP Discovery §2).
+      method: 'get', path: '/.well-known/udap', access: { public: true }, summary: 'UDAP server metadata under the FHIR base, the same as /.well-known/udap',
+      handler: (_req, res) => void res.json(udapMetadata(deps.config.publicUrl)),
+    },
+    {
+      method: 'get', path: '/Patient/:id/$everything', access: FHIR_ACCESS, summary: "Patient $everything: the patient's records, paged",
+      handler: (req, res) => patientEverything(ctx, req, res),
+    },
+  ];
   for (const spec of RESOURCES) {
+    const access = spec.audience === 'compliance' ? COMPLIANCE_ACCESS : FHIR_ACCESS;
     if (spec.read) {
       routes.push({
-        method: 'get', path: `/${spec.type}/:id`, access: FHIR_ACCESS, summary: `Read a ${spec.type}`,
+        method: 'get', path: `/${spec.type}/:id`, access, summary: `Read a ${spec.type}`,
         handler: spec.type === 'Binary' ? (req, res) => readBinary(ctx, req, res) : (req, res) => read(ctx, spec.type, req, res),
       });
     }
     if (spec.search) {
-      const handler = (req: Request, res: Response) => search(ctx, spec, req, res);
-      routes.push({ method: 'get', path: `/${spec.type}`, access: FHIR_ACCESS, summary: `Search ${spec.type}`, handler });
-      routes.push({ method: 'post', path: `/${spec.type}/_search`, access: FHIR_ACCESS, summary: `Search ${spec.type} (form-encoded parameters)`, handler });
+      const handler = spec.type === 'AuditEvent' ? (req: Request, res: Response) => auditEventSearch(ctx, spec, req, res) : (req: Request, res: Response) => search(ctx, spec, req, res);
+      routes.push({ method: 'get', path: `/${spec.type}`, access, summary: `Search ${spec.type}`, handler });
+      routes.push({ method: 'post', path: `/${spec.type}/_search`, access, summary: `Search ${spec.type} (form-encoded parameters)`, handler });
     }
   }
   return routes;
 }
 
-function requesterFor(req: Request): Requester {
-  const requester = requesterOf(req.principal);
-  if (!requester) throw new FhirError(403, 'forbidden', 'not allowed for your role or connection');
-  return requester;
-}
-
-function exchangeOf(req: Request, requester: Requester, transaction: Exchange['transaction'], action: string): Exchange {
-  const body = req.method === 'POST' && req.body && typeof req.body === 'object' ? `\n${new URLSearchParams(req.body as Record<string, string>).toString()}` : '';
-  return {
-    surface: 'fhir', transaction, action, requester,
-    query: `${req.method} ${req.originalUrl}${body}`,
-    requestId: req.requestId,
-    ...(req.ip ? { sourceAddress: req.ip } : {}),
-  };
-}
-
 async function read(ctx: Context, type: ResourceType, req: Request, res: Response): Promise<void> {
-  const format = negotiate(req, single(searchParamsOf(req.query, undefined), '_format'));
+  const params = searchParamsOf(req.query, undefined);
+  const format = negotiate(req, single(params, '_format'));
+  const shape = resultShape(params);
+  if (shape.answer === 'count') throw new FhirError(400, 'invalid', '_summary=count applies to searches', '_summary');
   const id = String(req.params.id);
-  const handler = HANDLERS[type].read!;
+  const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].read!;
   const resource = await ctx.pipeline.run(exchangeOf(req, requesterFor(req), 'fhir-read', `${type}/read`), handler(id, ctx.baseUrl));
   // A record the caller may not see, for whatever reason, does not exist for them (consent-and-audit.md §4).
   if (!resource) throw new FhirError(404, 'not-found', `${type}/${id} is not known here`);
@@ -98,7 +103,7 @@ async function read(ctx: Context, type: ResourceType, req: Request, res: Respons
     res.status(304).set('Cache-Control', 'no-store').end();
     return;
   }
-  sendResource(res, 200, resource, format);
+  sendResource(res, 200, shape.subset ? subsetResource(resource, shape.subset) : resource, format);
 }
 
 /** ITI-68 / Binary read: raw bytes unless FHIR JSON or XML is asked for (binary.html). */
@@ -131,76 +136,23 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
   res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` }).type(document.mimeType).send(Buffer.from(content));
 }
 
-function countOf(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_COUNT;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FhirError(400, 'invalid', '_count must be a whole number from 1', '_count');
-  return Math.min(Number(value), MAX_COUNT);
-}
-
-function callerKey(requester: Requester): { c: string; p?: string } {
-  if (requester.kind === 'staff') return { c: `u:${requester.userId}` };
-  return { c: `c:${requester.connectionId}`, p: requester.purpose.outcome === 'matched' ? requester.purpose.purpose : requester.purpose.outcome };
-}
-
-async function search(ctx: Context, spec: ResourceSpec, req: Request, res: Response): Promise<void> {
-  const requester = requesterFor(req);
-  const raw = searchParamsOf(req.query, req.method === 'POST' ? req.body : undefined);
-  const format = negotiate(req, single(raw, '_format'));
-  const pageToken = single(raw, '_page');
-  const caller = callerKey(requester);
-  const page = pageToken ? ctx.pages.open(pageToken, caller, ctx.now()) : undefined;
-  if (page && page.t !== spec.type) throw new FhirError(400, 'invalid', `this page token continues a ${page.t} search`, '_page');
-
-  const known = new Set([...(spec.search ?? []).map((p) => p.name), ...RESULT_PARAMETERS]);
-  const params = new Map<string, string[]>();
-  const ignored: string[] = [];
-  for (const [name, values] of page ? Object.entries(page.q) : raw) {
-    if (known.has(name)) params.set(name, values);
-    else ignored.push(name);
-  }
-  if (ignored.length > 0 && /(^|[;,\s])handling=strict($|[;,\s])/.test(req.get('prefer') ?? '')) {
-    throw new FhirError(400, 'not-supported', `parameters not supported for ${spec.type}: ${ignored.join(', ')}`, ignored[0]);
-  }
-  const count = countOf(single(params, '_count'));
-  params.delete('_page');
-  params.delete('_format');
-  const handler = HANDLERS[spec.type].search!;
-  const result: SearchResult = await ctx.pipeline.run(
-    exchangeOf(req, requester, 'fhir-search', `${spec.type}?${[...params.keys()].filter((k) => k !== '_count').sort().join('&')}`),
-    handler({ params, after: page?.k, count, baseUrl: ctx.baseUrl }),
-  );
-  const applied = new URLSearchParams([...params].flatMap(([name, values]) => values.map((v) => [name, v] as [string, string])));
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    link: [
-      { relation: 'self', url: `${ctx.baseUrl}/${spec.type}${applied.size ? `?${applied.toString()}` : ''}` },
-      ...(result.next !== undefined
-        ? [{ relation: 'next', url: `${ctx.baseUrl}/${spec.type}?_page=${ctx.pages.issue({ t: spec.type, q: Object.fromEntries(params), k: result.next, ...caller }, ctx.now())}` }]
-        : []),
-    ],
-    entry: [
-      ...result.matches.map((r): BundleEntry => ({ fullUrl: `${ctx.baseUrl}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
-      ...warnings(requester, ignored),
-    ],
-  };
-  sendResource(res, 200, bundle, format);
-}
-
-/** Said in the Bundle (search.mode = outcome): what was ignored, and why a partner without a purpose sees nothing. */
-function warnings(requester: Requester, ignored: readonly string[]): BundleEntry[] {
-  const issues: { severity: 'warning'; code: IssueCode; diagnostics: string }[] = [];
-  if (ignored.length > 0) issues.push({ severity: 'warning', code: 'not-supported', diagnostics: `ignored parameters: ${ignored.join(', ')}` });
-  if (requester.kind === 'partner' && requester.purpose.outcome !== 'matched') {
-    issues.push({ severity: 'warning', code: 'security', diagnostics: 'this credential proves no purpose of use, so nothing is disclosed: use an access token from /oauth/token' });
-  }
-  return issues.length ? [{ resource: operationOutcome(issues), search: { mode: 'outcome' } }] : [];
-}
-
 const STATUS_CODE: Readonly<Record<number, IssueCode>> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 406: 'not-supported', 409: 'conflict', 413: 'too-costly', 415: 'not-supported' };
 
-/** Every failure on the FHIR surface is an OperationOutcome; an unexpected one says only its request id. */
-const fhirErrors: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+/**
+ * Every failure on the FHIR surface is an OperationOutcome; an unexpected one says only its request id. A request
+ * refused before it reached the pipeline is put on the audit trail first, so every exchange is there.
+ */
+const fhirErrors = (pipeline: OutboundPipeline): ErrorRequestHandler => (error: unknown, req, res, next) => {
+  const exchange = failedExchange(req);
+  if (!exchange || pipeline.audited(exchange)) {
+    answerError(error, req, res);
+    return;
+  }
+  const reason = error instanceof FhirError || error instanceof HttpError ? error.message : 'failed while answering';
+  pipeline.refused(exchange, reason).then(() => answerError(error, req, res), next);
+};
+
+function answerError(error: unknown, req: Request, res: Response): void {
   let status = 500;
   let code: IssueCode = 'exception';
   let diagnostics = `internal error; request id ${req.requestId}`;

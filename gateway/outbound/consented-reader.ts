@@ -1,5 +1,8 @@
-import type { Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
-import type { DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, Store } from '../../store/index.js';
+import type { CareProgramEnrolment, Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
+import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
+import type {
+  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, ReportQuery, Store, StoredWindow,
+} from '../../store/index.js';
 
 /**
  * The only way an outbound surface reads records: every read names patients, and a patient the consent step
@@ -10,10 +13,18 @@ export interface ConsentedReader {
   patient(patientId: string): Promise<PatientRecord | undefined>;
   observations(patientId: string, query?: ObservationQuery): Promise<Page<Observation>>;
   observation(id: string): Promise<Observation | undefined>;
-  conditions(patientId: string, options?: ListOptions): Promise<Page<Condition>>;
+  conditions(patientId: string, query?: ConditionQuery): Promise<Page<Condition>>;
   condition(id: string): Promise<Condition | undefined>;
-  reports(patientId: string, options?: ListOptions): Promise<Page<DiagnosticReport>>;
+  reports(patientId: string, query?: ReportQuery): Promise<Page<DiagnosticReport>>;
   report(id: string): Promise<DiagnosticReport | undefined>;
+  /** The observations a report names as its results, those of the report's own patient only, at most `limit`. */
+  reportResults(report: DiagnosticReport, limit: number): Promise<Observation[]>;
+  enrolments(patientId: string, options?: ListOptions): Promise<Page<CareProgramEnrolment>>;
+  enrolment(id: string): Promise<CareProgramEnrolment | undefined>;
+  /** How many records a list would page through; nothing is handed out, so nothing is noted. */
+  count(patientId: string, what: Countable): Promise<number>;
+  /** The purpose-of-use policy that applies to a patient now; noted as the Consent it is served as. */
+  consentPolicy(patientId: string): Promise<EffectivePolicy>;
   documents(patientId: string, query?: DocumentQuery): Promise<Document[]>;
   document(id: string): Promise<Document | undefined>;
   /** A document's bytes; noted as the document's retrieval. */
@@ -27,7 +38,15 @@ export interface ConsentedReader {
   note(patientId: string, reference: string): void;
 }
 
-export type StampedType = 'Patient' | 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'Binary' | 'Organization' | 'Practitioner';
+export type StampedType =
+  | 'Patient' | 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'Binary' | 'Organization' | 'Practitioner' | 'EpisodeOfCare';
+
+export type Countable =
+  | { readonly type: 'Observation'; readonly query: ObservationQuery }
+  | { readonly type: 'Condition'; readonly query: ConditionQuery }
+  | { readonly type: 'DiagnosticReport'; readonly query: ReportQuery }
+  | { readonly type: 'DocumentReference'; readonly query: DocumentQuery }
+  | { readonly type: 'EpisodeOfCare'; readonly query: StoredWindow };
 
 export class ConsentRefused extends Error {
   constructor(readonly patientId: string) {
@@ -84,6 +103,29 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
     condition: async (id) => one('Condition', await store.conditions.get(id)),
     reports: pages('DiagnosticReport', store.reports.list),
     report: async (id) => one('DiagnosticReport', await store.reports.get(id)),
+    async reportResults(report, limit) {
+      allow(report.patientId);
+      const results = await store.observations.getMany(report.observationIds.slice(0, limit));
+      return results.filter((o) => o.patientId === report.patientId).map((o) => one('Observation', o)!);
+    },
+    enrolments: pages('EpisodeOfCare', store.carePrograms.list),
+    enrolment: async (id) => one('EpisodeOfCare', await store.carePrograms.get(id)),
+    async count(patientId, what) {
+      allow(patientId);
+      switch (what.type) {
+        case 'Observation': return store.observations.count(patientId, what.query);
+        case 'Condition': return store.conditions.count(patientId, what.query);
+        case 'DiagnosticReport': return store.reports.count(patientId, what.query);
+        case 'DocumentReference': return store.documents.count(patientId, what.query);
+        case 'EpisodeOfCare': return store.carePrograms.count(patientId, what.query);
+      }
+    },
+    async consentPolicy(patientId) {
+      allow(patientId);
+      const policy = await effectivePolicy(store, patientId);
+      note(patientId, `Consent/${renderConsent(policy).id}`);
+      return policy;
+    },
     async documents(patientId, query) {
       allow(patientId);
       const docs = await store.documents.list(patientId, query);
@@ -104,7 +146,8 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       const stored = type === 'Observation' ? await store.observations.storedAt(ids)
         : type === 'Condition' ? await store.conditions.storedAt(ids)
           : type === 'DiagnosticReport' ? await store.reports.storedAt(ids)
-            : await store.documents.storedAt(ids);
+            : type === 'EpisodeOfCare' ? await store.carePrograms.storedAt(ids)
+              : await store.documents.storedAt(ids);
       return new Map([...stored].map(([id, at]) => [id, { version: 1, updatedAt: at }]));
     },
     async organization(id) {
@@ -118,4 +161,15 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       return p;
     },
   };
+}
+
+/**
+ * The patient's own choice when they made one, else the clinic defaults, else no policy (nothing is shared): the
+ * order consent/decide.ts applies them in.
+ */
+async function effectivePolicy(store: Store, patientId: string): Promise<EffectivePolicy> {
+  const [defaults, choice] = await Promise.all([store.consent.currentDefaults(), store.consent.currentChoice(patientId)]);
+  if (choice && choice.purposes !== null) return { patientId, source: 'patient-choice', purposes: choice.purposes, version: choice.version, dateTime: choice.setAt };
+  if (defaults) return { patientId, source: 'clinic-default', purposes: defaults.purposes ?? [], version: defaults.version, dateTime: defaults.setAt };
+  return { patientId, source: 'no-policy', purposes: [], version: 0 };
 }

@@ -45,6 +45,10 @@ export interface OutboundPipeline {
    * rejects and nothing is answered.
    */
   run<R>(exchange: Exchange, disclosure: Disclosure<R>): Promise<R>;
+  /** Records an exchange refused before it reached `run` (a malformed request, an expired page token, ...). */
+  refused(exchange: Exchange, reason: string): Promise<void>;
+  /** Whether this exchange is on the trail already. */
+  audited(exchange: Exchange): boolean;
 }
 
 export interface PipelineDeps {
@@ -70,32 +74,54 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
     return { result: d.result, rule: d.rule, reason: d.heldRequestId ? `${d.reason}; held for review as request ${d.heldRequestId}` : d.reason, ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) };
   }
 
+  const audited = new WeakSet<Exchange>();
+  const append = async (records: readonly AuditRecordInput[], exchange: Exchange) => {
+    audited.add(exchange);
+    await Promise.all(records.map((r) => deps.audit.append(r)));
+  };
+
   return {
     async run(exchange, disclosure) {
-      const subjects = [...new Set(await disclosure.subjects(subjectFinder(deps.store)))];
       const decisions = new Map<string, Decision>();
-      await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id))));
-      const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
-      const verdict: Verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
-      const reader = consentedReader(deps.store, new Set(permitted));
-      let response: Awaited<ReturnType<typeof disclosure.respond>>;
+      let verdict: Verdict = { permitted: [], denied: [], decisions };
+      // Until consent has decided, the reader permits no one; what it hands out is on the trail either way.
+      let reader = consentedReader(deps.store, new Set());
       try {
-        response = await disclosure.respond(reader, verdict);
+        const subjects = [...new Set(await disclosure.subjects(subjectFinder(deps.store)))];
+        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id))));
+        const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
+        verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
+        reader = consentedReader(deps.store, new Set(permitted));
+        const response = await disclosure.respond(reader, verdict);
+        await append(auditRecords(exchange, verdict, reader.returned, 'success'), exchange);
+        return response;
       } catch (error) {
-        await Promise.allSettled(auditRecords(exchange, verdict, reader.returned, 'failure').map((r) => deps.audit.append(r)));
+        // Whatever failed, before or after the decisions, the exchange is on the trail (a failed audit write
+        // included: this second attempt may fail as well, and the caller gets the error either way).
+        if (!audited.has(exchange)) await Promise.allSettled([append(auditRecords(exchange, verdict, reader.returned, 'failure', refusalOf(error)), exchange)]);
         throw error;
       }
-      await Promise.all(auditRecords(exchange, verdict, reader.returned, 'success').map((r) => deps.audit.append(r)));
-      return response;
     },
+    async refused(exchange, reason) {
+      if (audited.has(exchange)) return;
+      await append(auditRecords(exchange, { permitted: [], denied: [], decisions: new Map() }, new Map(), 'failure', reason), exchange);
+    },
+    audited: (exchange) => audited.has(exchange),
   };
+}
+
+/** What the trail says of a failed exchange: the message of our own errors, never an internal one. */
+function refusalOf(error: unknown): string {
+  return error instanceof Error && (error.name === 'FhirError' || error.name === 'HttpError') ? error.message : 'failed while answering';
 }
 
 /**
  * One record per patient the exchange concerned, each with that patient's decision and what left for them, so a
  * compliance officer's search by patient finds each disclosure; one record when it concerned no patient.
  */
-function auditRecords(exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure'): AuditRecordInput[] {
+function auditRecords(
+  exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure', failure?: string,
+): AuditRecordInput[] {
   const r = exchange.requester;
   const common = {
     transaction: exchange.transaction,
@@ -119,7 +145,8 @@ function auditRecords(exchange: Exchange, verdict: Verdict, returned: ReadonlyMa
   const directory = returned.get('') ?? [];
   const patients = [...verdict.decisions.keys()];
   if (patients.length === 0) {
-    return [{ ...common, outcome, patientIds: [], decision: { result: 'not-applicable', reason: 'the request concerned no patient' }, returned: [...directory] }];
+    const reason = failure ? `no decision: ${failure}` : 'the request concerned no patient';
+    return [{ ...common, outcome, patientIds: [], decision: { result: 'not-applicable', reason: reason.slice(0, 500) }, returned: [...directory] }];
   }
   return patients.map((patientId, i) => {
     const d = verdict.decisions.get(patientId)!;

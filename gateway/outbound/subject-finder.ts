@@ -12,7 +12,7 @@ export interface SubjectFinder {
   /** Active patients matching a search, in id order from `afterId`. */
   matching(filter: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]>;
   /** The patient a clinical record or document belongs to. */
-  ownerOf(type: 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference', id: string): Promise<string | undefined>;
+  ownerOf(type: 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'EpisodeOfCare', id: string): Promise<string | undefined>;
 }
 
 export function subjectFinder(store: Store): SubjectFinder {
@@ -24,7 +24,8 @@ export function subjectFinder(store: Store): SubjectFinder {
       const record = type === 'Observation' ? await store.observations.get(id)
         : type === 'Condition' ? await store.conditions.get(id)
           : type === 'DiagnosticReport' ? await store.reports.get(id)
-            : await store.documents.get(id);
+            : type === 'EpisodeOfCare' ? await store.carePrograms.get(id)
+              : await store.documents.get(id);
       return record?.patientId;
     },
   };

@@ -1,0 +1,108 @@
+import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, StoredWindow } from '../../../store/index.js';
+import { FhirError } from '../outcome.js';
+import { alternatives, dateRange, parseToken, single, type SearchParams } from '../params.js';
+import { keyset, type ScopedKind } from './scoped.js';
+import { codeTokens, fixedCodes, storedWindow } from './request.js';
+
+/** The filters of each patient-scoped type, as the store answers them in SQL (so pages stay whole). */
+const OBSERVATION_STATUS = 'http://hl7.org/fhir/observation-status';
+const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+
+const defined = <T extends object>(q: T): T => Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as T;
+
+export const observations: ScopedKind<ObservationQuery> = {
+  type: 'Observation',
+  query({ params }) {
+    const date = single(params, 'date');
+    const range = date ? dateRange(date, 'date') : {};
+    return defined<ObservationQuery>({
+      codes: codeTokens(params, 'code'), from: range.from, to: range.to, statuses: fixedCodes(params, 'status', OBSERVATION_STATUS),
+      categories: fixedCodes(params, 'category', OBSERVATION_CATEGORY), ...storedWindow(params),
+    });
+  },
+  page: (read, patientId, query, count, after) => read.observations(patientId, { ...query, ...keyset(count, after) }),
+  countable: (query) => ({ type: 'Observation', query }),
+};
+
+export const conditions: ScopedKind<ConditionQuery> = {
+  type: 'Condition',
+  query: ({ params }) => defined<ConditionQuery>({
+    codes: codeTokens(params, 'code'), clinicalStatuses: fixedCodes(params, 'clinical-status', CONDITION_CLINICAL), ...storedWindow(params),
+  }),
+  page: (read, patientId, query, count, after) => read.conditions(patientId, { ...query, ...keyset(count, after) }),
+  countable: (query) => ({ type: 'Condition', query }),
+};
+
+export const reports: ScopedKind<ReportQuery> = {
+  type: 'DiagnosticReport',
+  query: ({ params }) => storedWindow(params),
+  page: (read, patientId, query, count, after) => read.reports(patientId, { ...query, ...keyset(count, after) }),
+  countable: (query) => ({ type: 'DiagnosticReport', query }),
+};
+
+export const enrolments: ScopedKind<StoredWindow> = {
+  type: 'EpisodeOfCare',
+  query: ({ params }) => storedWindow(params),
+  page: (read, patientId, query, count, after) => read.enrolments(patientId, { ...query, ...keyset(count, after) }),
+  countable: (query) => ({ type: 'EpisodeOfCare', query }),
+};
+
+const DOCUMENT_STATUS: Readonly<Record<string, 'approved' | 'deprecated'>> = { current: 'approved', superseded: 'deprecated' };
+const URI = 'urn:ietf:rfc:3986';
+
+/**
+ * `identifier` as the DocumentReference shows it: the masterIdentifier (an OID uniqueId as urn:ietf:rfc:3986|urn:oid:…,
+ * an OID^extension as urn:oid:<oid>|<extension>) or the entryUUID (urn:ietf:rfc:3986|urn:uuid:…).
+ */
+function documentIdentifiers(params: SearchParams): Pick<DocumentQuery, 'uniqueIds' | 'entryUuids'> {
+  const values = params.get('identifier');
+  if (!values) return {};
+  if (values.length > 1) throw new FhirError(400, 'not-supported', 'parameter identifier may be given once (use commas for alternatives)', 'identifier');
+  const uniqueIds: string[] = [];
+  const entryUuids: string[] = [];
+  for (const value of values.flatMap(alternatives)) {
+    const t = parseToken(value, 'identifier');
+    if (!t.code) throw new FhirError(400, 'invalid', 'identifier needs a value', 'identifier');
+    if (t.system && t.system !== URI) {
+      if (t.system.startsWith('urn:oid:')) uniqueIds.push(`${t.system.slice('urn:oid:'.length)}^${t.code}`);
+      continue;
+    }
+    if (t.code.startsWith('urn:uuid:')) entryUuids.push(t.code);
+    else if (t.code.startsWith('urn:oid:')) uniqueIds.push(t.code.slice('urn:oid:'.length));
+  }
+  return { uniqueIds, entryUuids };
+}
+
+export function documentQuery(params: SearchParams): DocumentQuery {
+  const statuses = (params.get('status') ?? []).flatMap(alternatives).map((s) => {
+    const status = DOCUMENT_STATUS[s];
+    if (!status) throw new FhirError(400, 'invalid', `status must be current or superseded, not "${s}"`, 'status');
+    return status;
+  });
+  const creation = single(params, 'creation');
+  const period = single(params, 'period');
+  const c = creation ? dateRange(creation, 'creation') : {};
+  const p = period ? dateRange(period, 'period') : {};
+  const codes = (name: string) => codeTokens(params, name);
+  return defined<DocumentQuery>({
+    statuses: statuses.length ? statuses : undefined, classCodes: codes('category'), typeCodes: codes('type'), formatCodes: codes('format'),
+    practiceSettingCodes: codes('setting'), facilityTypeCodes: codes('facility'), eventCodes: codes('event'),
+    confidentialityCodes: codes('security-label'), creationFrom: c.from, creationTo: c.to, serviceStartFrom: p.from, serviceStartTo: p.to,
+    ...documentIdentifiers(params), ...storedWindow(params),
+  });
+}
+
+/** Documents (at most 1,000 a patient) are paged by an offset into their newest-first list. */
+export const documents: ScopedKind<DocumentQuery> = {
+  type: 'DocumentReference',
+  query: ({ params }) => documentQuery(params),
+  async page(read, patientId, query, count, after) {
+    const start = typeof after === 'number' ? after : 0;
+    const items = await read.documents(patientId, { ...query, limit: count, offset: start });
+    // Counted rather than read one ahead: a document read is a disclosure, noted as such.
+    const more = items.length === count && (await read.count(patientId, { type: 'DocumentReference', query })) > start + count;
+    return { items, ...(more ? { next: start + count } : {}) };
+  },
+  countable: (query) => ({ type: 'DocumentReference', query }),
+};

@@ -1,0 +1,68 @@
+import { familyKey } from '../../../canonical/index.js';
+import type { PatientRecord } from '../../../store/index.js';
+import type { Disclosure } from '../../outbound/pipeline.js';
+import { FhirError } from '../outcome.js';
+import { alternatives, isOurId, parseToken, single } from '../params.js';
+import { renderAny } from '../render.js';
+import { NOTHING, type SearchRequest, type SearchResult } from './request.js';
+
+const GENDERS = new Set(['male', 'female', 'other', 'unknown']);
+/** `_summary=count` decides consent for every matching patient, so it is bounded like a page of them. */
+const MAX_COUNTED = 1000;
+
+function familyKeyOf(family: string): string | undefined {
+  const key = familyKey(family);
+  if (!key) throw new FhirError(400, 'invalid', 'family must contain letters or digits', 'family');
+  return key;
+}
+
+/** Patients by identifier or demographics; each match is a patient of its own consent decision. */
+export function patientSearch(request: SearchRequest): Disclosure<SearchResult> {
+  const p = request.params;
+  const ids = p.get('_id')?.flatMap(alternatives);
+  const identifier = single(p, 'identifier');
+  const family = single(p, 'family');
+  const given = single(p, 'given');
+  const birthDate = single(p, 'birthdate');
+  const gender = single(p, 'gender');
+  if (!ids && !identifier && !family && !birthDate) {
+    throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family or birthdate', 'Patient');
+  }
+  if (birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) throw new FhirError(400, 'not-supported', 'birthdate is matched exactly: write YYYY-MM-DD', 'birthdate');
+  if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
+  const counting = request.answer === 'count';
+  let matches: string[] = [];
+  let next: string | undefined;
+  return {
+    async subjects(find) {
+      let restrictTo = ids?.filter(isOurId);
+      if (identifier) {
+        const t = parseToken(identifier, 'identifier');
+        if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
+        const found = await find.byIdentifier(t.system, t.code);
+        restrictTo = found ? (restrictTo ? restrictTo.filter((id) => id === found) : [found]) : [];
+      }
+      if (restrictTo && restrictTo.length === 0) return [];
+      const key = family ? familyKeyOf(family) : undefined;
+      const limit = counting ? MAX_COUNTED : request.count;
+      const page = await find.matching({
+        ...(restrictTo ? { ids: restrictTo } : {}), ...(key ? { familyKey: key } : {}), ...(given ? { given: given.toLowerCase() } : {}),
+        ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}),
+      }, typeof request.after === 'string' && !counting ? request.after : undefined, limit + 1);
+      if (counting && page.length > limit) throw new FhirError(400, 'too-costly', `more than ${MAX_COUNTED} patients match: narrow the search to count them`, 'Patient');
+      matches = page.slice(0, limit);
+      next = page.length > limit ? matches.at(-1) : undefined;
+      return matches;
+    },
+    async respond(read, verdict) {
+      const permitted = matches.filter((id) => verdict.permitted.includes(id));
+      if (counting) return { ...NOTHING, total: permitted.length };
+      const records: PatientRecord[] = [];
+      for (const id of permitted) {
+        const r = await read.patient(id);
+        if (r) records.push(r);
+      }
+      return { ...NOTHING, matches: await renderAny(read, 'Patient', records, request.baseUrl), ...(next ? { next } : {}) };
+    },
+  };
+}

@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import type { AuditEvent, Bundle, BundleEntry, CapabilityStatement, Consent, FhirResource, Observation, OperationOutcome } from 'fhir/r4.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CodeSystems, type ConditionInput, type DiagnosticReportInput } from '../canonical/index.js';
+import { createApp } from '../gateway/http/app.js';
+import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
+import { aDocument, aPatient, anObservation } from './support/factories.js';
+import { fhirProblems } from './support/fhir-validators.js';
+import { testDeps } from './support/gateway.js';
+import { sessionFor, type TestSession } from './support/people.js';
+import { accessTokenFor, registerPartner, TREAT, type TestPartner } from './support/udap.js';
+
+/**
+ * The FHIR API's result shaping (_summary, _elements, _total), its further search parameters, _include,
+ * Patient/$everything, Consent, AuditEvent for compliance officers, and UDAP discovery under the FHIR base: each
+ * through HTTP, every emitted resource through the two independent validators, consent and audit included.
+ */
+let t: TestStore;
+let deps: ReturnType<typeof testDeps>;
+let app: ReturnType<typeof createApp>;
+let staff: TestSession;
+let admin: TestSession;
+let compliance: TestSession;
+let partner: TestPartner;
+let treatment: string;
+const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED' };
+const ICPC = CodeSystems.icpc1nl.uri;
+const LOINC = CodeSystems.loinc.uri;
+
+const patient = aPatient();
+/** A patient who allows nothing: every partner request about them is declined. */
+const closed = aPatient();
+const labs = Array.from({ length: 6 }, (_, i) => anObservation(patient.id!, { effective: `2025-0${1 + i}-10T09:00:00Z` }));
+const vitals = [
+  anObservation(patient.id!, { category: 'vital-signs', status: 'preliminary', effective: '2025-03-01T08:00:00Z', codings: [{ system: LOINC, code: '8480-6', role: 'original' }], value: { kind: 'quantity', quantity: { value: '135', unit: 'mm[Hg]' } } }),
+];
+const reportId = randomUUID();
+/** A report with more results than one page may include. */
+const results = Array.from({ length: 101 }, (_, i) => anObservation(patient.id!, { reportId, effective: `2024-12-01T08:${String(i % 60).padStart(2, '0')}:00Z` }));
+const report: DiagnosticReportInput = {
+  id: reportId, patientId: patient.id!, status: 'final', codings: [{ system: LOINC, code: '24323-8' }], effective: '2024-12-01T08:00:00Z',
+  observationIds: results.map((o) => o.id!), provenance: { source: 'test' },
+};
+const condition = (code: string, overrides: Partial<ConditionInput> = {}): ConditionInput => ({
+  id: randomUUID(), patientId: patient.id!, codings: [{ system: ICPC, code }], onset: '2019-05-01', provenance: { source: 'test' }, ...overrides,
+});
+const conditions = [
+  condition('T90.02'),
+  condition('R95', { clinicalStatus: 'resolved', abatement: '2021-01-01' }),
+  condition('K86', { verificationStatus: 'entered-in-error' }),
+];
+const enrolment = { id: randomUUID(), patientId: patient.id!, program: 'DM2' as const, period: { start: '2019-06-01' }, provenance: { source: 'test' } };
+const letter = aDocument(patient.id!, 'Letter');
+letter.doc.eventCodes = [{ system: CodeSystems.snomed.uri, code: '44054006', display: 'Diabetes mellitus type 2' }];
+letter.doc.confidentialityCodes = [{ system: CodeSystems.v3Confidentiality.uri, code: 'R' }];
+const lab = aDocument(patient.id!, 'Lab');
+
+const bundleOf = (res: { text: string }) => JSON.parse(res.text) as Bundle;
+const matches = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!);
+const included = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource!);
+const as = (s: TestSession, r: request.Test) => r.set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf);
+const get = (s: TestSession, path: string) => as(s, request(app).get(`/fhir/R4${path}`));
+const asPartner = (path: string) => request(app).get(`/fhir/R4${path}`).set('Authorization', `Bearer ${treatment}`);
+/** The public base in links; this in-process app is reached by path. */
+const pathOf = (url: string) => url.replace('http://localhost:0', '');
+
+/** The validators' verdict on every resource in a response. */
+function problemsIn(resource: FhirResource): string[] {
+  const all: FhirResource[] = resource.resourceType === 'Bundle' ? [resource, ...(resource.entry ?? []).map((e) => e.resource!)] : [resource];
+  return all.flatMap((r) => fhirProblems(r).map((p) => `${r.resourceType}/${r.id ?? ''}: ${p}`));
+}
+
+/** A search through HTTP whose every resource the validators accept. */
+async function valid(res: request.Test | Promise<request.Response>): Promise<Bundle> {
+  const bundle = bundleOf(await res);
+  expect(problemsIn(bundle)).toEqual([]);
+  return bundle;
+}
+
+beforeAll(async () => {
+  t = await openTestStore();
+  deps = testDeps(t.store);
+  await deps.consent.ready();
+  app = createApp(deps);
+  await t.store.patients.insertMany([patient, closed]);
+  await t.store.observations.insertMany([...labs, ...vitals, ...results]);
+  await t.store.observations.insertMany([anObservation(closed.id!)]);
+  await t.store.reports.insertMany([report]);
+  await t.store.conditions.insertMany(conditions);
+  await t.store.carePrograms.insertMany([enrolment]);
+  for (const d of [letter, lab]) await t.store.documents.insert(d.doc, d.content);
+  staff = await sessionFor(t.store, { roles: ['provider'] });
+  admin = await sessionFor(t.store, { roles: ['admin'] });
+  compliance = await sessionFor(t.store, { roles: ['compliance'] });
+  partner = await registerPartner(app, admin);
+  treatment = await accessTokenFor(app, partner, 'http://localhost:0/oauth/token', { purpose_of_use: [TREAT] });
+  await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Treatment'], expectedVersion: 0 }).expect(200);
+  await as(admin, request(app).put(`/admin/patients/${closed.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
+});
+afterAll(async () => {
+  await deps.consent.close();
+  await t.close();
+});
+
+describe(`FHIR result shaping on ${engineUnderTest}`, () => {
+  it('answers _summary=true on a read and a search with the R4 summary elements, tagged SUBSETTED', async () => {
+    const read = JSON.parse((await get(staff, `/Observation/${labs[0]!.id}?_summary=true`).expect(200)).text) as Observation;
+    expect(problemsIn(read)).toEqual([]);
+    expect(read.meta?.tag).toContainEqual(expect.objectContaining(SUBSETTED));
+    expect(read).toMatchObject({ status: 'final', code: expect.anything(), subject: { reference: `Patient/${patient.id}` }, valueQuantity: expect.anything() });
+    expect(read.category).toBeUndefined();
+    const bundle = await valid(get(staff, `/Observation?patient=${patient.id}&_summary=true&_count=5`).expect(200));
+    expect(matches(bundle)).toHaveLength(5);
+    for (const o of matches(bundle) as Observation[]) expect(o.category).toBeUndefined();
+    const next = bundle.link!.find((l) => l.relation === 'next')!.url;
+    const second = await valid(get(staff, pathOf(next).replace('/fhir/R4', '')).expect(200));
+    expect(second.link![0]!.url).toMatch(/_summary=true/);
+    expect((matches(second)[0] as Observation).meta?.tag).toContainEqual(expect.objectContaining(SUBSETTED));
+  });
+
+  it('keeps named elements for _elements, with the required and modifier ones; text and data as R4 says', async () => {
+    const bundle = await valid(get(staff, `/Observation?patient=${patient.id}&_elements=effective,category&_count=3`).expect(200));
+    for (const o of matches(bundle)) expect(Object.keys(o).sort()).toEqual(['category', 'code', 'effectiveDateTime', 'id', 'meta', 'resourceType', 'status']);
+    const text = JSON.parse((await get(staff, `/Condition/${conditions[1]!.id}?_summary=text`).expect(200)).text) as FhirResource;
+    expect(problemsIn(text)).toEqual([]);
+    expect(Object.keys(text).sort()).toEqual(['clinicalStatus', 'id', 'meta', 'resourceType', 'subject', 'verificationStatus']);
+    const xml = await get(staff, `/Observation/${labs[0]!.id}?_summary=true&_format=xml`).expect(200);
+    expect(xml.text).toMatch(/<meta><versionId value="1"\/><lastUpdated value="[^"]+"\/><tag><system value="http:\/\/terminology.hl7.org\/CodeSystem\/v3-ObservationValue"\/><code value="SUBSETTED"\/>/);
+    const data = JSON.parse((await get(staff, `/Patient/${patient.id}?_summary=data`).expect(200)).text) as FhirResource;
+    expect(problemsIn(data)).toEqual([]);
+    expect(data.meta?.tag).toContainEqual(expect.objectContaining(SUBSETTED));
+    const whole = JSON.parse((await get(staff, `/Patient/${patient.id}?_summary=false`).expect(200)).text) as FhirResource;
+    expect(whole.meta?.tag).toBeUndefined();
+    await get(staff, `/Patient/${patient.id}?_summary=maybe`).expect(400);
+    await get(staff, `/Observation?patient=${patient.id}&_summary=true&_elements=status`).expect(400);
+  });
+
+  it('counts with _summary=count through consent: a declined patient counts nothing', async () => {
+    const count = await valid(get(staff, `/Observation?patient=${patient.id}&_summary=count`).expect(200));
+    expect(count).toEqual({ resourceType: 'Bundle', type: 'searchset', total: 108, link: [expect.objectContaining({ relation: 'self' })] });
+    expect((await valid(asPartner(`/Observation?patient=${patient.id}&_summary=count&category=vital-signs`).expect(200))).total).toBe(1);
+    expect((await valid(asPartner(`/Observation?patient=${closed.id}&_summary=count`).expect(200))).total).toBe(0);
+    expect((await valid(get(staff, `/Observation?patient=${closed.id}&_summary=count`).expect(200))).total).toBe(1);
+    const xml = await get(staff, `/Observation?patient=${patient.id}&_summary=count&_format=xml`).expect(200);
+    expect(xml.text).toMatch(/<Bundle xmlns="http:\/\/hl7.org\/fhir"><type value="searchset"\/><total value="108"\/>/);
+    const [record] = await t.store.audit.search({ patientId: closed.id!, organizationId: partner.organizationId, limit: 1 });
+    expect(JSON.parse(record!.body)).toMatchObject({ outcome: 'denied', returned: [] });
+    expect((await valid(asPartner(`/Patient?identifier=${encodeURIComponent(`http://fhir.nl/fhir/NamingSystem/bsn|${closed.identifiers![0]!.value}`)}&_summary=count`).expect(200))).total).toBe(0);
+    expect((await valid(asPartner(`/Patient?identifier=${encodeURIComponent(`http://fhir.nl/fhir/NamingSystem/bsn|${patient.identifiers![0]!.value}`)}&_summary=count`).expect(200))).total).toBe(1);
+  });
+
+  it('gives the total beside a page with _total=accurate', async () => {
+    const bundle = await valid(get(staff, `/Condition?patient=${patient.id}&_total=accurate&_count=1`).expect(200));
+    expect(bundle.total).toBe(3);
+    expect(matches(bundle)).toHaveLength(1);
+    expect((await valid(get(staff, `/DocumentReference?patient=${patient.id}&_total=accurate`).expect(200))).total).toBe(2);
+  });
+
+  it('filters patient-scoped searches by _lastUpdated, the time a record was stored', async () => {
+    const before = new Date(Date.now() - 60_000).toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const mark = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = anObservation(patient.id!, { category: 'exam', effective: '2020-01-01T00:00:00Z' });
+    await t.store.observations.insertMany([late]);
+    const since = await valid(get(staff, `/Observation?patient=${patient.id}&_lastUpdated=gt${mark}`).expect(200));
+    expect(matches(since).map((o) => o.id)).toEqual([late.id]);
+    const bounded = await valid(get(staff, `/Observation?patient=${patient.id}&_lastUpdated=ge${before}&_lastUpdated=lt${mark}&_summary=count`).expect(200));
+    expect(bounded.total).toBe(108);
+    expect(matches(await valid(get(staff, `/Condition?patient=${patient.id}&_lastUpdated=gt${mark}`).expect(200)))).toEqual([]);
+    expect(matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&_lastUpdated=lt${mark}`).expect(200)))).toHaveLength(2);
+    await get(staff, `/Observation?patient=${patient.id}&_lastUpdated=yesterday`).expect(400);
+  });
+});
+
+describe(`FHIR search parameters on ${engineUnderTest}`, () => {
+  it('finds observations by status and category, with or without the code system', async () => {
+    const vital = await valid(get(staff, `/Observation?patient=${patient.id}&category=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/observation-category|vital-signs')}`).expect(200));
+    expect(matches(vital).map((o) => o.id)).toEqual([vitals[0]!.id]);
+    expect(matches(await valid(get(staff, `/Observation?patient=${patient.id}&status=preliminary`).expect(200))).map((o) => o.id)).toEqual([vitals[0]!.id]);
+    expect(matches(await valid(get(staff, `/Observation?patient=${patient.id}&status=final,preliminary&category=laboratory&_summary=count`).expect(200)))).toEqual([]);
+    expect((await valid(get(staff, `/Observation?patient=${patient.id}&category=${encodeURIComponent('http://example.org|laboratory')}&_summary=count`).expect(200))).total).toBe(0);
+  });
+
+  it('finds conditions by code and clinical status; one recorded in error has no clinical status', async () => {
+    const byCode = await valid(get(staff, `/Condition?patient=${patient.id}&code=${encodeURIComponent(`${ICPC}|R95`)}`).expect(200));
+    expect(matches(byCode).map((c) => c.id)).toEqual([conditions[1]!.id]);
+    const active = await valid(get(staff, `/Condition?patient=${patient.id}&clinical-status=active`).expect(200));
+    expect(matches(active).map((c) => c.id)).toEqual([conditions[0]!.id]);
+    const resolved = await valid(get(staff, `/Condition?patient=${patient.id}&clinical-status=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/condition-clinical|resolved')}`).expect(200));
+    expect(matches(resolved).map((c) => c.id)).toEqual([conditions[1]!.id]);
+  });
+
+  it('finds documents by identifier (uniqueId or entryUUID), event code and security label (ITI-67)', async () => {
+    const find = async (query: string) => matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&${query}`).expect(200))).map((d) => d.id);
+    expect(await find(`identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:oid:${letter.doc.uniqueId}`)}`)).toEqual([letter.doc.id]);
+    expect(await find(`identifier=${encodeURIComponent(lab.doc.entryUuid)}`)).toEqual([lab.doc.id]);
+    expect(await find(`identifier=${encodeURIComponent(`urn:oid:${lab.doc.uniqueId},${letter.doc.entryUuid}`)}`)).toHaveLength(2);
+    expect(await find(`event=${encodeURIComponent(`${CodeSystems.snomed.uri}|44054006`)}`)).toEqual([letter.doc.id]);
+    expect(await find(`security-label=${encodeURIComponent(`${CodeSystems.v3Confidentiality.uri}|N`)}`)).toEqual([lab.doc.id]);
+  });
+
+  it('declares every parameter it answers in the CapabilityStatement, and includes, operations and the token endpoint', async () => {
+    const cs = JSON.parse((await request(app).get('/fhir/R4/metadata').expect(200)).text) as CapabilityStatement;
+    const rest = cs.rest![0]!;
+    const params = (type: string) => rest.resource!.find((r) => r.type === type)!.searchParam!.map((p) => p.name);
+    expect(params('Observation')).toEqual(expect.arrayContaining(['status', 'category', '_lastUpdated']));
+    expect(params('Condition')).toEqual(expect.arrayContaining(['code', 'clinical-status', '_lastUpdated']));
+    expect(params('Condition')).not.toContain('category');
+    expect(params('DocumentReference')).toEqual(expect.arrayContaining(['identifier', 'event', 'security-label', '_lastUpdated']));
+    expect(params('Consent')).toEqual(['patient', 'status', 'scope', 'category', 'purpose']);
+    expect(params('AuditEvent')).toEqual(['date', 'patient', 'agent', 'subtype', 'type', 'outcome']);
+    expect(rest.resource!.find((r) => r.type === 'DiagnosticReport')!.searchInclude).toEqual(['DiagnosticReport:patient', 'DiagnosticReport:result']);
+    expect(rest.resource!.every((r) => r.searchRevInclude === undefined)).toBe(true);
+    expect(rest.resource!.find((r) => r.type === 'Patient')!.operation).toEqual([expect.objectContaining({ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' })]);
+    expect(rest.security!.extension).toEqual([{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'token', valueUri: 'http://localhost:0/oauth/token' }] }]);
+    // Every resource route is declared, and every declared interaction routed (the discovery route is not a resource).
+    const served = (app.locals.routes as { path: string }[]).filter((r) => r.path.startsWith('/fhir/R4/') && r.path !== '/fhir/R4/metadata' && !r.path.includes('/.well-known/'));
+    const routed = [...new Set(served.map((r) => {
+      const [, type, rest] = /^\/fhir\/R4\/([A-Za-z]+)(\/.*)?$/.exec(r.path)!;
+      return `${type} ${rest === '/:id' ? 'read' : 'search-type'}`;
+    }))].sort();
+    expect(rest.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort()).toEqual(routed);
+  });
+});
+
+describe(`_include on ${engineUnderTest}`, () => {
+  it('includes the patient once, as an include entry, and audits it as disclosed', async () => {
+    const res = await asPartner(`/Observation?patient=${patient.id}&_include=Observation:patient&_count=3`).expect(200);
+    const bundle = await valid(Promise.resolve(res));
+    expect(matches(bundle)).toHaveLength(3);
+    expect(included(bundle).map((r) => `${r.resourceType}/${r.id}`)).toEqual([`Patient/${patient.id}`]);
+    expect(bundle.link![0]!.url).toMatch(/_include=Observation%3Apatient/);
+    const [record] = (await t.store.audit.search({ patientId: patient.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']);
+    expect(JSON.parse(record!.body).returned).toContain(`Patient/${patient.id}`);
+    const closedBundle = await valid(asPartner(`/Observation?patient=${closed.id}&_include=Observation:patient`).expect(200));
+    expect(closedBundle.entry ?? []).toEqual([]);
+  });
+
+  it("includes a report's results, at most 100 a page, and says when it left some out", async () => {
+    const bundle = await valid(get(staff, `/DiagnosticReport?patient=${patient.id}&_include=DiagnosticReport:result&_include=DiagnosticReport:patient`).expect(200));
+    expect(matches(bundle).map((r) => r.id)).toEqual([reportId]);
+    const inc = included(bundle);
+    expect(inc).toHaveLength(100);
+    expect(inc.every((r) => r.resourceType === 'Observation' && results.some((o) => o.id === r.id))).toBe(true);
+    const outcome = (bundle.entry ?? []).find((e) => e.search?.mode === 'outcome')!.resource as OperationOutcome;
+    expect(outcome.issue[0]).toMatchObject({ severity: 'warning', code: 'too-costly' });
+  });
+
+  it('ignores an _include it does not serve, or refuses it when told to be strict; no _revinclude is served', async () => {
+    const bundle = await valid(get(staff, `/Condition?patient=${patient.id}&_include=Condition:asserter&_revinclude=Provenance:target`).expect(200));
+    expect(included(bundle)).toEqual([]);
+    expect(JSON.stringify((bundle.entry ?? []).find((e: BundleEntry) => e.search?.mode === 'outcome'))).toMatch(/_include=Condition:asserter.*_revinclude|_revinclude.*_include=Condition:asserter/);
+    await get(staff, `/Condition?patient=${patient.id}&_include=Condition:asserter`).set('Prefer', 'handling=strict').expect(400);
+  });
+});
+
+describe(`Patient/$everything on ${engineUnderTest}`, () => {
+  it('pages through the patient and all their records, and audits it as an operation', async () => {
+    const seen: string[] = [];
+    let res = await get(staff, `/Patient/${patient.id}/$everything?_count=50`).expect(200);
+    for (let pages = 0; pages < 10; pages++) {
+      const bundle = await valid(Promise.resolve(res));
+      seen.push(...matches(bundle).map((r) => `${r.resourceType}/${r.id}`));
+      const next = bundle.link!.find((l) => l.relation === 'next');
+      if (!next) break;
+      expect(next.url).toMatch(new RegExp(`/Patient/${patient.id}/\\$everything\\?_page=`));
+      res = await get(staff, pathOf(next.url).replace('/fhir/R4', '')).expect(200);
+    }
+    const types = new Set(seen.map((s) => s.split('/')[0]));
+    expect([...types]).toEqual(['Patient', 'Observation', 'Condition', 'DiagnosticReport', 'DocumentReference', 'EpisodeOfCare']);
+    expect(seen.filter((s) => s.startsWith('Observation/')).length).toBeGreaterThanOrEqual(108);
+    expect(new Set(seen).size).toBe(seen.length);
+    const [record] = await t.store.audit.search({ patientId: patient.id!, transaction: 'fhir-operation', limit: 1 });
+    expect(JSON.parse(record!.body)).toMatchObject({ action: 'Patient/$everything', decision: { result: 'permit' } });
+  });
+
+  it('narrows by _type and by care dates, and gives a declined patient nothing', async () => {
+    const typed = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Condition,EpisodeOfCare`).expect(200));
+    expect(matches(typed).map((r) => r.resourceType).sort()).toEqual(['Condition', 'Condition', 'Condition', 'EpisodeOfCare']);
+    const dated = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Observation&start=2025-03-01&end=2025-03-31`).expect(200));
+    expect(matches(dated).map((r) => r.id).sort()).toEqual([labs[2]!.id, vitals[0]!.id].sort());
+    await get(staff, `/Patient/${patient.id}/$everything?_type=Medication`).expect(400);
+    expect((await valid(asPartner(`/Patient/${closed.id}/$everything`).expect(200))).entry ?? []).toEqual([]);
+    expect(matches(await valid(asPartner(`/Patient/${patient.id}/$everything?_type=Patient`).expect(200))).map((r) => r.id)).toEqual([patient.id]);
+  });
+});
+
+describe(`EpisodeOfCare on ${engineUnderTest}`, () => {
+  it('reads and searches programme enrolments, with their patient included', async () => {
+    const bundle = await valid(get(staff, `/EpisodeOfCare?patient=${patient.id}&_include=EpisodeOfCare:patient`).expect(200));
+    expect(matches(bundle).map((r) => r.id)).toEqual([enrolment.id]);
+    expect(included(bundle).map((r) => r.id)).toEqual([patient.id]);
+    expect(problemsIn(JSON.parse((await get(staff, `/EpisodeOfCare/${enrolment.id}`).expect(200)).text) as FhirResource)).toEqual([]);
+    await asPartner(`/EpisodeOfCare/${randomUUID()}`).expect(404);
+  });
+});
+
+describe(`Consent on ${engineUnderTest}`, () => {
+  it("serves the patient's policy in force as a Consent, by search and by id", async () => {
+    const bundle = await valid(get(staff, `/Consent?patient=${patient.id}`).expect(200));
+    const [consent] = matches(bundle) as Consent[];
+    expect(consent).toMatchObject({ status: 'active', patient: { reference: `Patient/${patient.id}` }, provision: { type: 'deny', provision: [{ type: 'permit' }] } });
+    const read = JSON.parse((await get(staff, `/Consent/${consent!.id}`).expect(200)).text) as Consent;
+    expect(problemsIn(read)).toEqual([]);
+    expect(read.id).toBe(consent!.id);
+    await get(staff, `/Consent/${patient.id}-clinic-default-99`).expect(404);
+    await get(staff, '/Consent/nonsense').expect(404);
+  });
+
+  it('filters by status, scope, category and purpose', async () => {
+    const count = async (query: string) => (await valid(get(staff, `/Consent?patient=${patient.id}&${query}&_summary=count`).expect(200))).total;
+    expect(await count('status=active&scope=patient-privacy&category=http://loinc.org|59284-0')).toBe(1);
+    expect(await count('status=inactive')).toBe(0);
+    expect(await count(`purpose=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT')}`)).toBe(1);
+    expect(await count(`purpose=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/v3-ActReason|HPAYMT')}`)).toBe(0);
+  });
+
+  it('tells a partner nothing about a declined patient, not even their choice, and audits what it told', async () => {
+    const res = await asPartner(`/Consent?patient=${closed.id}`).expect(200);
+    expect(bundleOf(res).entry ?? []).toEqual([]);
+    const own = await get(staff, `/Consent?patient=${closed.id}`).expect(200);
+    const id = matches(bundleOf(own))[0]!.id!;
+    await asPartner(`/Consent/${id}`).expect(404);
+    const shown = await valid(asPartner(`/Consent?patient=${patient.id}`).expect(200));
+    const [record] = await t.store.audit.search({ patientId: patient.id!, organizationId: partner.organizationId, transaction: 'fhir-search', limit: 1 });
+    expect(JSON.parse(record!.body).returned).toEqual([`Consent/${matches(shown)[0]!.id}`]);
+  });
+});
+
+describe(`AuditEvent on ${engineUnderTest}`, () => {
+  it('lets compliance officers search the trail by patient, subtype, agent and outcome, and audits each search', async () => {
+    const byPatient = await valid(get(compliance, `/AuditEvent?patient=${closed.id}&_count=50`).expect(200));
+    const events = matches(byPatient) as AuditEvent[];
+    expect(events.length).toBeGreaterThan(0);
+    for (const e of events) expect(e.entity?.some((x) => x.what?.reference === `Patient/${closed.id}`)).toBe(true);
+    const reads = await valid(get(compliance, `/AuditEvent?subtype=${encodeURIComponent('http://hl7.org/fhir/restful-interaction|operation')}&patient=${patient.id}`).expect(200));
+    expect((matches(reads) as AuditEvent[]).every((e) => e.subtype?.[0]?.code === 'operation')).toBe(true);
+    expect(matches(reads).length).toBeGreaterThan(0);
+    const declined = await valid(get(compliance, `/AuditEvent?agent=Organization/${partner.organizationId}&outcome=4`).expect(200));
+    expect(matches(declined).length).toBeGreaterThan(0);
+    for (const e of matches(declined) as AuditEvent[]) {
+      expect(e.outcome).toBe('4');
+      expect(e.agent.some((a) => a.who?.reference === `Organization/${partner.organizationId}`)).toBe(true);
+    }
+    const [access] = await t.store.audit.search({ transaction: 'audit-access', userId: compliance.userId, limit: 1 });
+    expect(JSON.parse(access!.body)).toMatchObject({ action: 'fhir-search-audit-event', detail: { query: expect.stringMatching(/outcome=4/) } });
+  });
+
+  it('pages newest first, refuses type codes shared by several transactions, and is closed to care providers and partners', async () => {
+    const first = await valid(get(compliance, '/AuditEvent?_count=2').expect(200));
+    const next = first.link!.find((l) => l.relation === 'next')!;
+    const second = await valid(get(compliance, pathOf(next.url).replace('/fhir/R4', '')).expect(200));
+    const recorded = [...matches(first), ...matches(second)].map((e) => (e as AuditEvent).recorded);
+    expect([...recorded].sort().reverse()).toEqual(recorded);
+    await get(compliance, `/AuditEvent?type=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/audit-event-type|rest')}`).expect(400);
+    await get(staff, '/AuditEvent').expect(403);
+    await asPartner('/AuditEvent').expect(403);
+  });
+});
+
+describe(`UDAP discovery under the FHIR base on ${engineUnderTest}`, () => {
+  it('serves the same metadata as the root, without authentication', async () => {
+    const under = await request(app).get('/fhir/R4/.well-known/udap').expect(200);
+    const root = await request(app).get('/.well-known/udap').expect(200);
+    expect(under.body).toEqual(root.body);
+    expect(under.body.token_endpoint).toBe('http://localhost:0/oauth/token');
+  });
+});
