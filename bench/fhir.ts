@@ -1,0 +1,514 @@
+/**
+ * FHIR benchmark: requests per second and latency of the FHIR surface as a partner uses it (UDAP B2B access
+ * token, consent decided per patient, audit records committed before each answer), against PostgreSQL holding
+ * the synthetic patients of `crossgate seed`, beside a bare express app on the same machine answering the same
+ * bytes, the ceiling, measured in the same run with the same client.
+ *
+ *   npm run build && node dist/bench/fhir.js [--patients N] [--duration S] [--warmup S] [--connections N]
+ *     [--cpu-prof DIR] [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
+ *
+ * The gateway runs as `crossgate start` runs it, startGateway in a process of its own configured from its
+ * environment (bench/lib/fhir-server.ts), logging at warn; the ceiling runs in the same kind of process. The
+ * load comes from this process: `--connections` keep-alive connections, each sending its next request when the
+ * previous answer is in, for `--duration` seconds after `--warmup` seconds that are not counted. With --cpu-prof
+ * the gateway process writes a V8 CPU profile into DIR when it stops (its figures are then not the clean ones).
+ * Progress goes to stderr; the figures go to stdout as tables and as one JSON object per line.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { IdentifierSystems } from '../canonical/index.js';
+import { DEFAULT_SYNTHETIC } from '../fixtures/synthetic/generate.js';
+import { Random } from '../fixtures/synthetic/random.js';
+import { CONFIG_VARIABLES } from '../gateway/config.js';
+import { seedSynthetic } from '../gateway/demo-data.js';
+import { BASE_PATH } from '../gateway/fhir/surface.js';
+import type { Database } from '../store/database.js';
+import { migrate } from '../store/migrate.js';
+import { openDatabase } from '../store/open.js';
+import { createStore, type RootStore } from '../store/store.js';
+import { cpuMark, cpuShare, type CpuShare, type ServerUsage } from './lib/fhir-cpu.js';
+import { loadClient, type LoadClient, type LoadResult } from './lib/fhir-load.js';
+import { accessToken, adminSession, registerPartner } from './lib/fhir-partner.js';
+import type { CeilingRoute, FromServer, ServerTask, ToServer } from './lib/fhir-protocol.js';
+import { jsonLines, table, type Figure } from './lib/report.js';
+import { scratchPostgres } from './lib/scratch.js';
+import { summarize } from './lib/stats.js';
+
+/** The gateway's configured public address: the token audience and the links in answers are built from it. */
+const PUBLIC_URL = 'https://crossgate.bench.invalid';
+const KEY_SEED = 4701;
+/** Answers checked per workload before the timed runs; the ceiling serves one of them. */
+const CHECKED_SAMPLES = 50;
+const OBSERVATION_PAGE = 20;
+const BSN = IdentifierSystems.bsn.uri;
+const SERVER_STOP_MS = 30_000;
+
+interface Options {
+  readonly patients: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly connections: number;
+  readonly cpuProfDir: string | undefined;
+  readonly postgresUrl: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      patients: { type: 'string', default: '100000' },
+      duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      'cpu-prof': { type: 'string' },
+      'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    },
+  });
+  const count = (flag: string, text: string, max: number) => {
+    const n = Number(text.replaceAll('_', ''));
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, not "${text}"`);
+    return n;
+  };
+  return {
+    // The seed command's own limit.
+    patients: count('patients', values.patients, 1_000_000),
+    // A workload's token is taken just before it and lives 15 minutes (the gateway's default).
+    durationMs: count('duration', values.duration, 600) * 1000,
+    warmupMs: count('warmup', values.warmup, 600) * 1000,
+    connections: count('connections', values.connections, 1000),
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
+    postgresUrl: values['postgres-url'],
+  };
+}
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} fhir: ${message}\n`);
+}
+
+const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A server process (bench/lib/fhir-server.ts) and the replies it has sent that nobody has taken yet. */
+class ServerProcess {
+  private readonly child: ChildProcess;
+  private readonly inbox: FromServer[] = [];
+  private waiting: { resolve(m: FromServer): void; reject(e: Error): void } | undefined;
+  private failure: Error | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(env: NodeJS.ProcessEnv, execArgv: readonly string[]) {
+    const script = fileURLToPath(new URL('./lib/fhir-server.js', import.meta.url));
+    // The server's own output (the gateway's warn-level log) goes to stderr, apart from the figures on stdout.
+    this.child = fork(script, [], { env, execArgv: [...execArgv], stdio: ['ignore', 2, 2, 'ipc'] });
+    this.child.on('message', (m: FromServer) => {
+      if (this.waiting) {
+        this.waiting.resolve(m);
+        this.waiting = undefined;
+      } else {
+        this.inbox.push(m);
+      }
+    });
+    const fail = (error: Error) => {
+      this.failure ??= error;
+      this.waiting?.reject(error);
+      this.waiting = undefined;
+    };
+    this.child.on('error', fail);
+    this.exited = new Promise((resolve) =>
+      this.child.on('exit', (code, signal) => {
+        fail(new Error(`server process ${this.child.pid} exited with ${code ?? signal}`));
+        resolve();
+      }),
+    );
+  }
+
+  /** Sends `message` and waits for the reply of type `reply`. */
+  async call<T extends FromServer['type']>(message: ToServer, reply: T): Promise<Extract<FromServer, { type: T }>> {
+    if (this.failure) throw this.failure;
+    this.child.send(message);
+    const answer = this.inbox.shift() ?? (await new Promise<FromServer>((resolve, reject) => (this.waiting = { resolve, reject })));
+    if (answer.type === 'error') throw new Error(`server process ${this.child.pid} failed: ${answer.message}`);
+    if (answer.type !== reply) throw new Error(`server process ${this.child.pid} sent "${answer.type}", expected "${reply}"`);
+    return answer as Extract<FromServer, { type: T }>;
+  }
+
+  async start(task: ServerTask): Promise<string> {
+    return (await this.call({ type: 'start', task }, 'listening')).url;
+  }
+
+  async usage(): Promise<ServerUsage> {
+    const { cpuMicros, loopActiveMs, loopIdleMs } = await this.call({ type: 'usage' }, 'usage');
+    return { cpuS: cpuMicros / 1e6, loopActiveMs, loopIdleMs };
+  }
+
+  /** A clean stop, so a CPU profile gets written; killed if it does not end in time. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const timer = setTimeout(() => this.child.kill(), SERVER_STOP_MS);
+    try {
+      await this.call({ type: 'stop' }, 'stopped');
+    } catch {
+      this.child.kill();
+    }
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The gateway's environment: every configuration variable set here, none inherited, so that a CROSSGATE_* or
+ * PORT of the shell running the bench cannot change what is measured. The keys are fresh for every run.
+ */
+function gatewayEnv(databaseUrl: string): NodeJS.ProcessEnv {
+  const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.includes(name));
+  const auditKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return {
+    ...Object.fromEntries(inherited),
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    CROSSGATE_DEMO_DATA: 'off',
+    CROSSGATE_PUBLIC_URL: PUBLIC_URL,
+    CROSSGATE_SECRET_KEY: randomBytes(32).toString('base64'),
+    CROSSGATE_AUDIT_SIGNING_KEY: auditKey,
+  };
+}
+
+/** What the scratch database holds once seeded, and the keys the requests are drawn from. */
+interface Loaded {
+  readonly patients: number;
+  readonly observations: number;
+  readonly documents: number;
+  readonly loadSeconds: number;
+  readonly patientIds: readonly string[];
+  /** Patients with at least one observation: the others' Observation search is an empty Bundle. */
+  readonly observedPatientIds: readonly string[];
+  readonly bsns: readonly { readonly value: string; readonly patientId: string }[];
+}
+
+async function load(db: Database, store: RootStore, patients: number): Promise<Loaded> {
+  log(`seeding ${thousands(patients)} synthetic patients as \`crossgate seed\` does`);
+  const started = performance.now();
+  let reported = started;
+  const seeded = await seedSynthetic(store, patients, DEFAULT_SYNTHETIC, (done, total) => {
+    if (performance.now() - reported < 10_000 && done < total) return;
+    reported = performance.now();
+    log(`seeded ${thousands(done)}/${thousands(total)} patients (${((reported - started) / 1000).toFixed(0)} s)`);
+  });
+  const loadSeconds = (performance.now() - started) / 1000;
+  log(`seeded ${thousands(seeded.created)} patients, ${thousands(seeded.observations)} observations, ${thousands(seeded.documents)} documents in ${loadSeconds.toFixed(0)} s`);
+
+  // As an administrator sets them through PUT /admin/consent/defaults: every patient without a choice of their
+  // own is shared for Treatment, so each request below is permitted, answered and audited.
+  const defaults = await store.consent.currentDefaults();
+  await store.consent.setDefaults(defaults?.version ?? 0, ['Treatment'], 'bench');
+
+  // Autovacuum may be off (it is on the bench machine): without statistics the planner guesses.
+  log('VACUUM ANALYZE');
+  await db.exec('VACUUM ANALYZE');
+
+  const ids = (sql: string, params: unknown[] = []) => db.query<{ id: string }>(sql, params).then((rows) => rows.map((r) => r.id));
+  const bsns = await db.query<{ value: string; patientId: string }>(
+    'SELECT value, patient_id AS "patientId" FROM patient_identifiers WHERE system = $1 ORDER BY value', [BSN],
+  );
+  return {
+    patients: seeded.created + seeded.existing,
+    observations: seeded.observations,
+    documents: seeded.documents,
+    loadSeconds,
+    patientIds: await ids('SELECT id FROM patients ORDER BY id'),
+    observedPatientIds: await ids('SELECT DISTINCT patient_id AS id FROM observations ORDER BY 1'),
+    bsns,
+  };
+}
+
+/** One request of a workload: its path, and the patient whose record the answer must be about. */
+interface Sample {
+  readonly path: string;
+  readonly patientId: string;
+}
+
+const AnyResource = z.object({ resourceType: z.string(), id: z.string().optional(), subject: z.object({ reference: z.string() }).optional() });
+const SearchBundle = z.object({
+  resourceType: z.literal('Bundle'),
+  type: z.literal('searchset'),
+  entry: z.array(z.object({ resource: AnyResource })).default([]),
+});
+
+interface Workload {
+  readonly operation: string;
+  /** The ceiling's route for the same paths. */
+  readonly route: string;
+  pick(rng: Random): Sample;
+  /** What is wrong with an answer, if anything, and how many resources it carried. */
+  check(body: unknown, sample: Sample): { problem?: string; resources: number };
+}
+
+function workloads(loaded: Loaded): Workload[] {
+  const bundleOf = (body: unknown) => SearchBundle.safeParse(body);
+  return [
+    {
+      operation: 'Patient read',
+      route: `${BASE_PATH}/Patient/:id`,
+      pick: (rng) => {
+        const id = rng.pick(loaded.patientIds);
+        return { path: `${BASE_PATH}/Patient/${id}`, patientId: id };
+      },
+      check(body, sample) {
+        const r = AnyResource.safeParse(body);
+        return r.success && r.data.resourceType === 'Patient' && r.data.id === sample.patientId ? { resources: 1 } : { problem: 'not the Patient asked for', resources: 0 };
+      },
+    },
+    {
+      operation: `Observation search (patient, _count=${OBSERVATION_PAGE})`,
+      route: `${BASE_PATH}/Observation`,
+      pick: (rng) => {
+        const id = rng.pick(loaded.observedPatientIds);
+        return { path: `${BASE_PATH}/Observation?patient=${id}&_count=${OBSERVATION_PAGE}`, patientId: id };
+      },
+      check(body, sample) {
+        const b = bundleOf(body);
+        if (!b.success) return { problem: 'not a searchset Bundle', resources: 0 };
+        const entries = b.data.entry;
+        const foreign = entries.some((e) => e.resource.resourceType !== 'Observation' || !e.resource.subject?.reference.endsWith(`Patient/${sample.patientId}`));
+        if (foreign || entries.length === 0 || entries.length > OBSERVATION_PAGE) return { problem: `${entries.length} entries, or not all this patient's Observations`, resources: entries.length };
+        return { resources: entries.length };
+      },
+    },
+    {
+      operation: 'Patient search (identifier=bsn|…)',
+      route: `${BASE_PATH}/Patient`,
+      pick: (rng) => {
+        const bsn = rng.pick(loaded.bsns);
+        return { path: `${BASE_PATH}/Patient?identifier=${encodeURIComponent(`${BSN}|${bsn.value}`)}`, patientId: bsn.patientId };
+      },
+      check(body, sample) {
+        const b = bundleOf(body);
+        const entries = b.success ? b.data.entry : [];
+        return entries.length === 1 && entries[0]!.resource.id === sample.patientId ? { resources: 1 } : { problem: 'not exactly the one Patient with this BSN', resources: entries.length };
+      },
+    },
+  ];
+}
+
+/** A checked answer of the gateway, which the ceiling may send as its fixed answer. */
+interface CheckedAnswer {
+  readonly body: object;
+  readonly bytes: number;
+  readonly resources: number;
+}
+
+/**
+ * Checks answers of the gateway for a few keys of each workload, and returns the one the ceiling will send for
+ * that workload: of the answers carrying the most resources (a full page for the Observation search), the one
+ * of median size, so that the ceiling's answer is as large as a typical one of the gateway.
+ */
+async function sampleAnswers(client: LoadClient, workload: Workload, stream: number): Promise<CheckedAnswer> {
+  const rng = new Random(KEY_SEED, stream, 0);
+  const checked: CheckedAnswer[] = [];
+  for (let k = 0; k < CHECKED_SAMPLES; k++) {
+    const sample = workload.pick(rng);
+    const answer = await client.fetch(sample.path);
+    if (answer.status !== 200) throw new Error(`${workload.operation}: GET ${sample.path} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+    const body = JSON.parse(answer.body) as object;
+    const { problem, resources } = workload.check(body, sample);
+    if (problem) throw new Error(`${workload.operation}: GET ${sample.path}: ${problem}`);
+    checked.push({ body, bytes: Buffer.byteLength(answer.body), resources });
+  }
+  const most = Math.max(...checked.map((a) => a.resources));
+  const fullest = checked.filter((a) => a.resources === most).sort((a, b) => a.bytes - b.bytes);
+  return fullest[Math.floor(fullest.length / 2)]!;
+}
+
+interface FhirFigure extends Figure {
+  readonly errors: number;
+  readonly firstError: string | null;
+  readonly meanAnswerBytes: number;
+  /** Audit records the gateway committed during the timed run (null for the ceiling, which audits nothing). */
+  readonly auditRecords: number | null;
+  readonly cpu: CpuShare;
+}
+
+interface Timed {
+  readonly result: LoadResult;
+  readonly cpu: CpuShare;
+}
+
+/** Where a timed run happens: the server under load, and the scratch database whose backends serve it. */
+interface Target {
+  readonly server: ServerProcess;
+  readonly database: string;
+}
+
+/** A warm-up whose requests are not counted, then the timed run; `between` runs after the warm-up has drained. */
+async function measure(client: LoadClient, target: Target, options: Options, nextPath: () => string, between: () => Promise<void>): Promise<Timed> {
+  const mark = () => cpuMark(() => target.server.usage(), target.database);
+  await client.run(options.warmupMs, nextPath);
+  await between();
+  const before = await mark();
+  const result = await client.run(options.durationMs, nextPath);
+  const after = await mark();
+  return { result, cpu: cpuShare(before, after, result.wallMs) };
+}
+
+function figureOf(engine: string, operation: string, connections: number, timed: Timed, auditRecords: number | null, ceiling?: Figure['ceiling']): FhirFigure {
+  const { result, cpu } = timed;
+  return {
+    engine, operation, callers: connections, ...summarize(result.requests, result),
+    ...(ceiling ? { ceiling } : {}),
+    errors: result.errors, firstError: result.firstError ?? null, meanAnswerBytes: Math.round(result.bytes / Math.max(1, result.requests)), auditRecords, cpu,
+  };
+}
+
+/** A Markdown table of plain cells, numbers right-aligned, as report.ts draws its own. */
+function plainTable(header: readonly string[], rows: readonly (readonly string[])[], numericFrom: number): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: readonly string[]) => `| ${r.map((v, c) => (c >= numericFrom ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c >= numericFrom ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function detailTable(figures: readonly FhirFigure[]): string {
+  const cores = (n: number) => n.toFixed(2);
+  return plainTable(
+    ['server', 'workload', 'requests', 'errors', 'audit records', 'answer bytes', 'server loop busy', 'CPU server', 'CPU PostgreSQL', 'CPU load gen.', 'CPU other', 'CPU machine'],
+    figures.map((f) => [
+      f.engine === 'postgres' ? 'gateway' : 'ceiling', f.operation, thousands(f.count), String(f.errors), f.auditRecords === null ? '-' : thousands(f.auditRecords),
+      thousands(f.meanAnswerBytes), `${Math.round(f.cpu.serverLoop * 100)}%`, cores(f.cpu.server), Number.isNaN(f.cpu.postgres) ? '-' : cores(f.cpu.postgres),
+      cores(f.cpu.loadGenerator), cores(f.cpu.other), cores(f.cpu.machine),
+    ]),
+    2,
+  );
+}
+
+interface Context {
+  readonly patients: number;
+  readonly observations: number;
+  readonly documents: number;
+  readonly loadSeconds: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly loadAverageBefore: readonly number[];
+  readonly loadAverageAfter: readonly number[];
+}
+
+async function run(options: Options): Promise<{ figures: FhirFigure[]; notes: string[]; context: Omit<Context, 'loadAverageBefore' | 'loadAverageAfter'> }> {
+  const scratch = await scratchPostgres(options.postgresUrl);
+  log(`scratch database ${scratch.location}`);
+  const database = new URL(scratch.location).pathname.slice(1);
+  const servers: ServerProcess[] = [];
+  try {
+    const db = await openDatabase({ databaseUrl: scratch.location });
+    try {
+      await migrate(db);
+      const store = createStore(db);
+      const loaded = await load(db, store, options.patients);
+      log(`${thousands(loaded.observedPatientIds.length)} patients with observations, ${thousands(loaded.bsns.length)} with a BSN`);
+
+      const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+      const gateway = new ServerProcess(gatewayEnv(scratch.location), profile);
+      servers.push(gateway);
+      const gatewayUrl = await gateway.start({ kind: 'gateway' });
+      log(`gateway listening at ${gatewayUrl}${options.cpuProfDir ? `, profiling into ${options.cpuProfDir}` : ''}`);
+
+      const partner = await registerPartner(gatewayUrl, await adminSession(store));
+      const headersFor = async () => ({ authorization: `Bearer ${await accessToken(gatewayUrl, PUBLIC_URL, partner)}`, accept: 'application/fhir+json' });
+
+      const all = workloads(loaded);
+      const checker = loadClient(gatewayUrl, 1, await headersFor());
+      const answers: CheckedAnswer[] = [];
+      for (const [w, workload] of all.entries()) {
+        answers.push(await sampleAnswers(checker, workload, w));
+        log(`${workload.operation}: ${CHECKED_SAMPLES} answers checked`);
+      }
+      checker.close();
+
+      const routes: CeilingRoute[] = all.map((w, k) => ({ path: w.route, body: answers[k]!.body }));
+      const ceiling = new ServerProcess(process.env, []);
+      servers.push(ceiling);
+      const ceilingUrl = await ceiling.start({ kind: 'ceiling', routes });
+
+      const figures: FhirFigure[] = [];
+      const notes: string[] = [];
+      for (const [w, workload] of all.entries()) {
+        // A fresh token for each workload, as a partner takes one when the last has run out.
+        const headers = await headersFor();
+        // Streams of their own, so that the gateway's keys are the same on every run, however fast the ceiling was.
+        const pathsFrom = (stream: number) => {
+          const keys = new Random(KEY_SEED, w, stream);
+          return () => workload.pick(keys).path;
+        };
+
+        log(`${workload.operation}: ceiling, ${options.connections} connections, ${options.warmupMs / 1000} + ${options.durationMs / 1000} s`);
+        const ceilingClient = loadClient(ceilingUrl, options.connections, headers);
+        const bare = await measure(ceilingClient, { server: ceiling, database }, options, pathsFrom(2), async () => undefined);
+        ceilingClient.close();
+        const ceilingOperation = `bare express, fixed ${workload.operation} answer`;
+        const ceilingFigure = figureOf('none', ceilingOperation, options.connections, bare, null);
+
+        log(`${workload.operation}: gateway, ${options.connections} connections, ${options.warmupMs / 1000} + ${options.durationMs / 1000} s`);
+        const client = loadClient(gatewayUrl, options.connections, headers);
+        let headBefore = 0;
+        const timed = await measure(client, { server: gateway, database }, options, pathsFrom(1), async () => {
+          headBefore = (await store.audit.head()).seq;
+        });
+        client.close();
+        const auditRecords = (await store.audit.head()).seq - headBefore;
+        const figure = figureOf('postgres', workload.operation, options.connections, timed, auditRecords, { operation: 'bare express, same answer', opsPerSec: ceilingFigure.opsPerSec });
+        figures.push(figure, ceilingFigure);
+
+        log(`${workload.operation}: ${thousands(figure.opsPerSec)}/s (ceiling ${thousands(ceilingFigure.opsPerSec)}/s, ratio ${(figure.opsPerSec / ceilingFigure.opsPerSec).toFixed(2)}), ` +
+          `p50 ${figure.p50Ms.toFixed(2)} ms, p99 ${figure.p99Ms.toFixed(2)} ms, ${figure.errors} errors, ${thousands(auditRecords)} audit records for ${thousands(figure.count)} requests`);
+        for (const f of [figure, ceilingFigure]) {
+          if (f.errors > 0) throw new Error(`${f.operation}: ${f.errors} of ${f.count} requests failed; the first: ${f.firstError}`);
+        }
+        // Each of these requests concerns one patient, so one audit record each, committed before the answer.
+        if (auditRecords !== figure.count) throw new Error(`${workload.operation}: ${figure.count} requests answered but ${auditRecords} audit records written`);
+        notes.push(`${workload.operation}: the ceiling sends ${thousands(ceilingFigure.meanAnswerBytes)} bytes (a checked gateway answer with ` +
+          `${answers[w]!.resources} resource(s)); the gateway's answers averaged ${thousands(figure.meanAnswerBytes)} bytes`);
+      }
+      return {
+        figures, notes,
+        context: {
+          patients: loaded.patients, observations: loaded.observations, documents: loaded.documents, loadSeconds: Math.round(loaded.loadSeconds),
+          durationS: options.durationMs / 1000, warmupS: options.warmupMs / 1000, connections: options.connections,
+        },
+      };
+    } finally {
+      for (const server of servers) await server.stop();
+      await db.close();
+    }
+  } finally {
+    await scratch.dispose();
+    log('scratch database removed');
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const loadAverageBefore = loadavg().map((n) => Number(n.toFixed(2)));
+  log(`load average before: ${loadAverageBefore.join(', ')} (${cpus().length} CPUs)`);
+  const { figures, notes, context } = await run(options);
+  const loadAverageAfter = loadavg().map((n) => Number(n.toFixed(2)));
+  const full: Context = { ...context, loadAverageBefore, loadAverageAfter };
+  const heading = `${thousands(full.patients)} patients (${thousands(full.observations)} observations, ${thousands(full.documents)} documents, seeded in ${full.loadSeconds} s), ` +
+    `${full.connections} keep-alive connections, ${full.warmupS} s warm-up + ${full.durationS} s a run`;
+  notes.push('CPU columns: cores kept busy on average during the timed run (2.00 = both cores of a 2-CPU machine); "server loop busy": the share of that time the server\'s event loop was running callbacks, not waiting for I/O');
+  notes.push(`load average (1, 5, 15 min) before ${loadAverageBefore.join(', ')}, after ${loadAverageAfter.join(', ')}, on ${cpus().length} CPUs`);
+  process.stdout.write(
+    `\nfhir, postgres: ${heading}\n\n${table(figures)}\n\n${detailTable(figures)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\n${jsonLines('fhir', figures, full)}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`fhir bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,84 @@
+/**
+ * A server process of bench/fhir.ts, started with fork(): either the gateway, started as `crossgate start`
+ * starts it (startGateway with the configuration read from this process's environment), or the ceiling, a bare
+ * express app in the same kind of process answering fixed JSON. Answers "listening" with its address, reports
+ * its CPU time when asked, and stops cleanly on "stop" so that a --cpu-prof profile is written on exit.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { loadConfig } from '../../gateway/config.js';
+import { createLogger } from '../../gateway/logger.js';
+import { startGateway } from '../../gateway/server.js';
+import type { CeilingRoute, FromServer, ToServer } from './fhir-protocol.js';
+
+interface Running {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const send = (message: FromServer) =>
+  new Promise<void>((resolve, reject) => process.send!(message, undefined, {}, (error) => (error ? reject(error) : resolve())));
+
+async function gateway(): Promise<Running> {
+  const config = loadConfig(process.env);
+  const running = await startGateway(config, createLogger(config.logLevel));
+  return { url: running.url, stop: running.stop };
+}
+
+/**
+ * What the gateway's sendResource does with a resource (the same headers, JSON.stringify on every request),
+ * and nothing else: no authentication, database, consent, audit or rendering.
+ */
+async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
+  const app = express();
+  for (const route of routes) {
+    app.get(route.path, (_req, res) => {
+      res.status(200).set('Cache-Control', 'no-store').type('application/fhir+json; charset=utf-8').send(JSON.stringify(route.body));
+    });
+  }
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+let running: Running | undefined;
+
+async function handle(message: ToServer): Promise<void> {
+  switch (message.type) {
+    case 'start': {
+      running = message.task.kind === 'gateway' ? await gateway() : await ceiling(message.task.routes);
+      await send({ type: 'listening', url: running.url });
+      return;
+    }
+    case 'usage': {
+      const used = process.cpuUsage();
+      const loop = performance.eventLoopUtilization();
+      await send({ type: 'usage', cpuMicros: used.user + used.system, loopActiveMs: loop.active, loopIdleMs: loop.idle });
+      return;
+    }
+    case 'stop': {
+      await running?.stop();
+      await send({ type: 'stopped' });
+      process.disconnect();
+      return;
+    }
+  }
+}
+
+process.on('message', (message: ToServer) => {
+  handle(message).catch(async (error: unknown) => {
+    await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }).catch(() => undefined);
+    process.exitCode = 1;
+    process.disconnect();
+  });
+});
