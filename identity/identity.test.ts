@@ -17,6 +17,10 @@ describe(`identity on ${engineUnderTest}`, () => {
     const old = await store.patients.insert(aPatient());
     await merge(store, survivor.id, old.id, { mergedBy: 'admin', reason: 'duplicate' });
     expect((await findById(store, old.id))?.patient.id).toBe(survivor.id);
+    // The light lookup the outbound pipeline uses reaches the same survivor, and nothing for an unknown id.
+    expect(await store.patients.resolveId(old.id)).toBe(survivor.id);
+    expect(await store.patients.resolveId(survivor.id)).toBe(survivor.id);
+    expect(await store.patients.resolveId('00000000-0000-4000-8000-000000000000')).toBeUndefined();
     expect((await findByIdentifier(store, old.identifiers[0]!))?.patient.id).toBe(survivor.id);
     const linked = await linkIdentifier(store, old.id, { system: 'urn:oid:2.16.840.1.113883.3.7.1', value: 'EXT-9' }, 'test');
     expect(linked).toEqual({ outcome: 'linked', patientId: survivor.id });

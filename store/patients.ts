@@ -9,6 +9,8 @@ export interface PatientRecord {
   readonly patient: Patient;
   /** Incremented on every change; updates name the version they read, so a concurrent edit is refused. */
   readonly version: number;
+  /** When the version was made. */
+  readonly updatedAt: string;
 }
 
 export interface PatientMerge {
@@ -43,14 +45,14 @@ export type Demographics = Pick<PatientInput, 'names' | 'birthDate' | 'gender' |
 const PATIENT_RECORD_TABLES = ['observations', 'conditions', 'care_program_enrolments', 'diagnostic_reports', 'documents'] as const;
 
 const SELECT_PATIENT = `
-  SELECT p.id, p.version, p.resource,
+  SELECT p.id, p.version, p.updated_at, p.resource,
     COALESCE((SELECT jsonb_agg(i.detail ORDER BY i.seq) FROM patient_identifiers i WHERE i.patient_id = p.id), '[]'::jsonb) AS identifiers
   FROM patients p`;
 
-type PatientRow = { id: string; version: number; resource: Record<string, unknown>; identifiers: unknown[] };
+type PatientRow = { id: string; version: number; updated_at: string; resource: Record<string, unknown>; identifiers: unknown[] };
 
 function fromRow(row: PatientRow): PatientRecord {
-  return { patient: Patient.parse({ ...row.resource, identifiers: row.identifiers }), version: row.version };
+  return { patient: Patient.parse({ ...row.resource, identifiers: row.identifiers }), version: row.version, updatedAt: row.updated_at };
 }
 
 /** The family keys a patient is found by: the own name and the partner's name of every name it carries. */
@@ -158,6 +160,22 @@ export function patientRepository(scope: Scope) {
 
     getMany,
 
+    /**
+     * The active patient an id names now, following merges, without reading the record: what a request about a
+     * patient needs before consent has decided whether anything of it may be read.
+     */
+    async resolveId(id: string): Promise<string | undefined> {
+      const rows = await q.query<{ id: string }>(
+        `WITH RECURSIVE chain (id, status, merged_into, hops) AS (
+           SELECT id, status, merged_into, 0 FROM patients WHERE id = $1
+           UNION ALL
+           SELECT p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
+         SELECT id FROM chain WHERE status = 'active' LIMIT 1`,
+        [id],
+      );
+      return rows[0]?.id;
+    },
+
     /** The version and last change of each patient, for FHIR meta and ETags. */
     async stamps(ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>> {
       if (ids.length === 0) return new Map();
@@ -208,13 +226,13 @@ export function patientRepository(scope: Scope) {
         const { patient: before } = fromRow(current);
         if (before.status !== 'active') throw new StoreError('invalid-state', 'a merged patient cannot be changed', { patientId: id });
         const next = Patient.parse({ ...before, ...demographics, id, identifiers: before.identifiers });
-        await tx.query(
-          `UPDATE patients SET resource = $2, birth_date = $3, gender = $4, version = version + 1, updated_at = now() WHERE id = $1`,
+        const [updated] = await tx.query<{ updated_at: string }>(
+          `UPDATE patients SET resource = $2, birth_date = $3, gender = $4, version = version + 1, updated_at = now() WHERE id = $1 RETURNING updated_at`,
           [id, JSON.stringify(stored(next)), next.birthDate ?? null, next.gender],
         );
         await tx.query('DELETE FROM patient_name_keys WHERE patient_id = $1', [id]);
         await writeNameKeys(tx, [next]);
-        return { patient: next, version: expectedVersion + 1 };
+        return { patient: next, version: expectedVersion + 1, updatedAt: updated!.updated_at };
       });
     },
 

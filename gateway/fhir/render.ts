@@ -24,7 +24,10 @@ const idOf = (r: Renderable) => ('patient' in r ? r.patient.id : r.id);
 /** Renders records of one type with their version and last change (from the store), in the order given. */
 export async function renderAny(read: ConsentedReader, type: RecordType, records: readonly Renderable[], baseUrl: string): Promise<FhirResource[]> {
   if (records.length === 0) return [];
-  const stamps = await read.stamps(type, records.map(idOf));
+  // A patient record carries its version; other records' times are asked for in one statement.
+  const stamps = type === 'Patient'
+    ? new Map((records as PatientRecord[]).map((r) => [r.patient.id, { version: r.version, updatedAt: r.updatedAt }]))
+    : await read.stamps(type, records.map(idOf));
   return records.map((record) => {
     const stamp = stamps.get(idOf(record));
     if (!stamp) throw new Error(`${type}/${idOf(record)} has no stored version`);

@@ -1,4 +1,4 @@
-import { findById, findByIdentifier } from '../../identity/index.js';
+import { findByIdentifier } from '../../identity/index.js';
 import type { PatientFilter, Store } from '../../store/index.js';
 
 /**
@@ -17,7 +17,7 @@ export interface SubjectFinder {
 
 export function subjectFinder(store: Store): SubjectFinder {
   return {
-    byId: async (id) => (await findById(store, id))?.patient.id,
+    byId: (id) => store.patients.resolveId(id),
     byIdentifier: async (system, value) => (await findByIdentifier(store, { system, value }))?.patient.id,
     matching: async (filter, afterId, limit) => (await store.patients.search(filter, afterId, limit)).map((r) => r.patient.id),
     async ownerOf(type, id) {
