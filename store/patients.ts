@@ -120,6 +120,19 @@ async function insertIdentifiers(q: Queryable, rows: readonly { system: string; 
 export function patientRepository(scope: Scope) {
   const { q } = scope;
 
+  /** Follows merges from the patient `start` selects (id, status, merged_into, 0) to the active one, if any. */
+  async function activeAtEndOfMerges(start: string, params: unknown[]): Promise<string | undefined> {
+    const rows = await q.query<{ id: string }>(
+      `WITH RECURSIVE chain (id, status, merged_into, hops) AS (
+         ${start}
+         UNION ALL
+         SELECT p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
+       SELECT id FROM chain WHERE status = 'active' LIMIT 1`,
+      params,
+    );
+    return rows[0]?.id;
+  }
+
   async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
     if (ids.length === 0) return [];
     const rows = await q.query<PatientRow>(`${SELECT_PATIENT} WHERE p.id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], p.id)`, [ids]);
@@ -165,15 +178,17 @@ export function patientRepository(scope: Scope) {
      * patient needs before consent has decided whether anything of it may be read.
      */
     async resolveId(id: string): Promise<string | undefined> {
-      const rows = await q.query<{ id: string }>(
-        `WITH RECURSIVE chain (id, status, merged_into, hops) AS (
-           SELECT id, status, merged_into, 0 FROM patients WHERE id = $1
-           UNION ALL
-           SELECT p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
-         SELECT id FROM chain WHERE status = 'active' LIMIT 1`,
-        [id],
+      return activeAtEndOfMerges('SELECT id, status, merged_into, 0 FROM patients WHERE id = $1', [id]);
+    },
+
+    /** The active patient an identifier names now, following merges, likewise without reading the record. */
+    async resolveIdentifier(system: string, value: string): Promise<string | undefined> {
+      const ident = Identifier.parse({ system, value });
+      return activeAtEndOfMerges(
+        `SELECT p.id, p.status, p.merged_into, 0 FROM patients p
+         WHERE p.id = (SELECT patient_id FROM patient_identifiers WHERE system = $1 AND value = $2)`,
+        [ident.system, ident.value],
       );
-      return rows[0]?.id;
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */
@@ -248,14 +263,15 @@ export function patientRepository(scope: Scope) {
     },
 
     /**
-     * Active patients matching every given filter, in id order from `afterId` (keyset pages). `familyKey` is a
+     * The ids of active patients matching every given filter, in id order from `afterId` (keyset pages): which
+     * patients a search concerns, before consent decides whether anything of them may be read. `familyKey` is a
      * prefix of the folded family name without its prefix words (canonical/names familyKey); `given` a lower-case
      * prefix of a given name.
      */
-    async search(f: PatientFilter, afterId: string | undefined, limit: number): Promise<PatientRecord[]> {
+    async searchIds(f: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]> {
       const upper = f.familyKey ? f.familyKey.slice(0, -1) + String.fromCharCode(f.familyKey.charCodeAt(f.familyKey.length - 1) + 1) : null;
-      const rows = await q.query<PatientRow>(
-        `${SELECT_PATIENT} WHERE p.status = 'active'
+      const rows = await q.query<{ id: string }>(
+        `SELECT p.id FROM patients p WHERE p.status = 'active'
            AND ($1::uuid[] IS NULL OR p.id = ANY($1::uuid[]))
            AND ($2::text IS NULL OR p.id IN (SELECT k.patient_id FROM patient_name_keys k WHERE k.family_key >= $2 AND k.family_key < $3))
            AND ($4::text IS NULL OR p.birth_date = $4)
@@ -267,7 +283,7 @@ export function patientRepository(scope: Scope) {
          ORDER BY p.id LIMIT $8`,
         [f.ids ?? null, f.familyKey ?? null, upper, f.birthDate ?? null, f.gender ?? null, f.given?.replace(/[%_\\]/g, '') ?? null, afterId ?? null, limit],
       );
-      return rows.map(fromRow);
+      return rows.map((r) => r.id);
     },
 
     async findByBirthDate(birthDate: string, limit = 200): Promise<PatientRecord[]> {

@@ -1,4 +1,3 @@
-import { findByIdentifier } from '../../identity/index.js';
 import type { PatientFilter, Store } from '../../store/index.js';
 
 /**
@@ -18,8 +17,8 @@ export interface SubjectFinder {
 export function subjectFinder(store: Store): SubjectFinder {
   return {
     byId: (id) => store.patients.resolveId(id),
-    byIdentifier: async (system, value) => (await findByIdentifier(store, { system, value }))?.patient.id,
-    matching: async (filter, afterId, limit) => (await store.patients.search(filter, afterId, limit)).map((r) => r.patient.id),
+    byIdentifier: (system, value) => store.patients.resolveIdentifier(system, value),
+    matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
     async ownerOf(type, id) {
       const record = type === 'Observation' ? await store.observations.get(id)
         : type === 'Condition' ? await store.conditions.get(id)
