@@ -12,7 +12,6 @@
  * this process. Each engine gets a scratch database, removed at the end. Progress goes to stderr; the figures go
  * to stdout as a table and as one JSON object per line.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chainPages, VERIFY_PAGE, verifyChain } from '../audit/index.js';
@@ -22,6 +21,7 @@ import { openDatabase, type StoreOptions } from '../store/open.js';
 import { createStore, type RootStore, type Store } from '../store/store.js';
 import { auditEvent, CREATE_CEILING_TABLES, pendingFor, prepare, type FromWriter, type ToWriter, type WriterResult, type WriterTask } from './lib/audit-work.js';
 import { jsonLines, table, type Figure } from './lib/report.js';
+import { Forked } from './lib/forked.js';
 import { scratchPglite, scratchPostgres } from './lib/scratch.js';
 import { summarize, type Timing } from './lib/stats.js';
 
@@ -36,7 +36,6 @@ const SEQUENTIAL_APPENDS = 5000;
 const WARMUP = 200;
 /** The fast load into the chain: appendChained with batches this large, far above the appender's 500. */
 const LOAD_BATCH = 5000;
-/** audit/verify.ts reads the chain in pages of this many records. */
 /** Single-row INSERTs need a connection per INSERT in flight; this caps them all together below max_connections (100). */
 const MAX_CEILING_CONNECTIONS = 64;
 /** Stream numbers of auditEvent for the chain's fast load, apart from the writers' streams. */
@@ -108,66 +107,14 @@ function log(engine: Engine, message: string): void {
 const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 'es'}`;
 
-/** A writer process, and the messages it has sent that nobody has taken yet. */
-class Writer {
-  private readonly child: ChildProcess;
-  private readonly inbox: FromWriter[] = [];
-  private waiting: { resolve(m: FromWriter): void; reject(e: Error): void } | undefined;
-  private failure: Error | undefined;
-  readonly exited: Promise<void>;
-
-  constructor(script: string) {
-    this.child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (m: FromWriter) => {
-      if (this.waiting) {
-        this.waiting.resolve(m);
-        this.waiting = undefined;
-      } else {
-        this.inbox.push(m);
-      }
-    });
-    const fail = (error: Error) => {
-      this.failure ??= error;
-      this.waiting?.reject(error);
-      this.waiting = undefined;
-    };
-    this.child.on('error', fail);
-    this.exited = new Promise((resolve, reject) =>
-      this.child.on('exit', (code, signal) => {
-        const error = code === 0 ? undefined : new Error(`writer ${this.child.pid} exited with ${code ?? signal}`);
-        fail(error ?? new Error(`writer ${this.child.pid} exited`));
-        if (error) reject(error);
-        else resolve();
-      }),
-    );
-    // Whoever awaits `exited` sees the failure; an unobserved one must not end the bench on its own.
-    this.exited.catch(() => undefined);
-  }
-
-  send(message: ToWriter): void {
-    this.child.send(message);
-  }
-
-  async expect<T extends FromWriter['type']>(type: T): Promise<Extract<FromWriter, { type: T }>> {
-    const message = this.inbox.shift() ?? (await new Promise<FromWriter>((resolve, reject) => {
-      if (this.failure) reject(this.failure);
-      else this.waiting = { resolve, reject };
-    }));
-    if (message.type === 'error') throw new Error(`writer ${this.child.pid} failed: ${message.message}`);
-    if (message.type !== type) throw new Error(`writer ${this.child.pid} sent "${message.type}", expected "${type}"`);
-    return message as Extract<FromWriter, { type: T }>;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null) this.child.kill();
-  }
-}
+/** A writer process (bench/lib/audit-writer.ts). */
+const forkWriter = (script: string) => new Forked<ToWriter, FromWriter>(script, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }, 'writer');
 
 /** PostgreSQL: one process a task, all of them ready (warmed up) before any starts its timed part. */
 function inProcesses(databaseUrl: string): Runner {
   const script = fileURLToPath(new URL('./lib/audit-writer.js', import.meta.url));
   return async (tasks) => {
-    const writers = tasks.map(() => new Writer(script));
+    const writers = tasks.map(() => forkWriter(script));
     try {
       writers.forEach((w, k) => w.send({ type: 'start', databaseUrl, task: tasks[k]! }));
       await Promise.all(writers.map((w) => w.expect('ready')));

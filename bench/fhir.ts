@@ -14,7 +14,6 @@
  * the gateway process writes a V8 CPU profile into DIR when it stops (its figures are then not the clean ones).
  * Progress goes to stderr; the figures go to stdout as tables and as one JSON object per line.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -36,6 +35,7 @@ import { loadClient, type LoadClient, type LoadResult } from './lib/fhir-load.js
 import { accessToken, adminSession, registerPartner } from './lib/fhir-partner.js';
 import type { CeilingRoute, FromServer, ServerTask, ToServer } from './lib/fhir-protocol.js';
 import { jsonLines, table, type Figure } from './lib/report.js';
+import { Forked } from './lib/forked.js';
 import { scratchPostgres } from './lib/scratch.js';
 import { summarize } from './lib/stats.js';
 
@@ -95,46 +95,18 @@ const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** A server process (bench/lib/fhir-server.ts) and the replies it has sent that nobody has taken yet. */
 class ServerProcess {
-  private readonly child: ChildProcess;
-  private readonly inbox: FromServer[] = [];
-  private waiting: { resolve(m: FromServer): void; reject(e: Error): void } | undefined;
-  private failure: Error | undefined;
-  private readonly exited: Promise<void>;
+  private readonly process: Forked<ToServer, FromServer>;
 
   constructor(env: NodeJS.ProcessEnv, execArgv: readonly string[]) {
     const script = fileURLToPath(new URL('./lib/fhir-server.js', import.meta.url));
     // The server's own output (the gateway's warn-level log) goes to stderr, apart from the figures on stdout.
-    this.child = fork(script, [], { env, execArgv: [...execArgv], stdio: ['ignore', 2, 2, 'ipc'] });
-    this.child.on('message', (m: FromServer) => {
-      if (this.waiting) {
-        this.waiting.resolve(m);
-        this.waiting = undefined;
-      } else {
-        this.inbox.push(m);
-      }
-    });
-    const fail = (error: Error) => {
-      this.failure ??= error;
-      this.waiting?.reject(error);
-      this.waiting = undefined;
-    };
-    this.child.on('error', fail);
-    this.exited = new Promise((resolve) =>
-      this.child.on('exit', (code, signal) => {
-        fail(new Error(`server process ${this.child.pid} exited with ${code ?? signal}`));
-        resolve();
-      }),
-    );
+    this.process = new Forked(script, { env, execArgv: [...execArgv], stdio: ['ignore', 2, 2, 'ipc'] }, 'server process');
   }
 
   /** Sends `message` and waits for the reply of type `reply`. */
   async call<T extends FromServer['type']>(message: ToServer, reply: T): Promise<Extract<FromServer, { type: T }>> {
-    if (this.failure) throw this.failure;
-    this.child.send(message);
-    const answer = this.inbox.shift() ?? (await new Promise<FromServer>((resolve, reject) => (this.waiting = { resolve, reject })));
-    if (answer.type === 'error') throw new Error(`server process ${this.child.pid} failed: ${answer.message}`);
-    if (answer.type !== reply) throw new Error(`server process ${this.child.pid} sent "${answer.type}", expected "${reply}"`);
-    return answer as Extract<FromServer, { type: T }>;
+    this.process.send(message);
+    return this.process.expect(reply);
   }
 
   async start(task: ServerTask): Promise<string> {
@@ -148,14 +120,15 @@ class ServerProcess {
 
   /** A clean stop, so a CPU profile gets written; killed if it does not end in time. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const timer = setTimeout(() => this.child.kill(), SERVER_STOP_MS);
+    if (!this.process.running) return;
+    const timer = setTimeout(() => this.process.kill(), SERVER_STOP_MS);
     try {
       await this.call({ type: 'stop' }, 'stopped');
     } catch {
-      this.child.kill();
+      this.process.kill();
     }
-    await this.exited;
+    // A killed server ends with a signal: that is the stop asked for, not a failure.
+    await this.process.exited.catch(() => undefined);
     clearTimeout(timer);
   }
 }
