@@ -96,8 +96,8 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
         await append(auditRecords(exchange, verdict, reader.returned, 'success'), exchange);
         return response;
       } catch (error) {
-        // Whatever failed, before or after the decisions, the exchange is on the trail (a failed audit write
-        // included: this second attempt may fail as well, and the caller gets the error either way).
+        // Whatever failed, before or after the decisions, the exchange goes on the trail as failed; when it was the
+        // audit write itself that failed, it is not tried again, and the caller gets the error with no data.
         if (!audited.has(exchange)) await Promise.allSettled([append(auditRecords(exchange, verdict, reader.returned, 'failure', refusalOf(error)), exchange)]);
         throw error;
       }
