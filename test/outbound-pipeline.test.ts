@@ -87,6 +87,9 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
       expect(body).toMatchObject({ outcome: 'failure', decision: { result: 'not-applicable' }, returned: [] });
       expect(body.decision.reason).toMatch(/^no decision: /);
     }
+    const unservable = await request(app).get(`/fhir/R4/Patient/${ids.Patient}`).set('Authorization', `Bearer ${token}`).set('Accept', 'text/csv').expect(406);
+    const [refusedRead] = (await t.store.audit.search({ organizationId: partner.organizationId, limit: 5 })).filter((r) => r.requestId === unservable.headers['x-request-id']);
+    expect(refusedRead).toMatchObject({ transaction: 'fhir-read', outcome: 'failure' });
   });
 
   it('answers with an error and no data when the audit record cannot be written', async () => {

@@ -50,9 +50,10 @@ export function failedExchange(req: Request): Exchange | undefined {
   if (opened) return opened;
   const requester = requesterOf(req.principal);
   if (!requester) return undefined;
-  const route = String((req.route as { path?: unknown } | undefined)?.path ?? req.path);
-  const transaction = route.includes('$') ? 'fhir-operation' : req.params.id ? 'fhir-read' : 'fhir-search';
-  return exchangeOf(req, requester, transaction, `${req.method} ${route}`.slice(0, 100));
+  // In the router's error handler the matched route and its params are gone: the path says what was asked.
+  const path = req.path;
+  const transaction = path.includes('$') ? 'fhir-operation' : /^\/[A-Za-z]+\/(?!_search$)[^/]+$/.test(path) ? 'fhir-read' : 'fhir-search';
+  return exchangeOf(req, requester, transaction, `${req.method} ${path}`.slice(0, 100));
 }
 
 /** Whom a page token is bound to: the caller and, for a partner, the purpose its token proved. */
