@@ -83,6 +83,8 @@ export function createConsentService(store: RootStore): ConsentService {
       trusted = true;
       return stop;
     });
+  // Without a listener nothing is cached, so decisions stay right; ready() still reports the failure.
+  listening.catch(() => undefined);
 
   async function loadDefaults(): Promise<PolicyVersion | undefined> {
     if (trusted && defaults) return defaults.value;
@@ -132,7 +134,8 @@ export function createConsentService(store: RootStore): ConsentService {
       return new Promise((resolve) => waiting.set(scope, [...(waiting.get(scope) ?? []), resolve]));
     },
     async close() {
-      await (await listening)();
+      const stop = await listening.catch(() => undefined);
+      await stop?.();
     },
   };
   return service;

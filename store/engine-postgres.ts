@@ -70,35 +70,59 @@ export function openPostgres(options: PostgresOptions): Database {
     },
     async listen(channel, onMessage, onLost) {
       if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
-      let client: pg.Client | undefined;
+      let current: pg.Client | undefined;
       let stopped = false;
-      const retry = (): void => {
-        if (!stopped) setTimeout(() => void connect(true).catch(() => { onLost(); retry(); }), 500).unref();
-      };
-      const connect = async (again = false): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      const open = async (): Promise<void> => {
         const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? 'crossgate'}-listen` });
+        current = c;
+        let listening = false;
         c.on('notification', (n) => {
           if (n.channel === channel) onMessage(n.payload ?? '');
         });
         c.on('error', () => {
-          // The connection broke: notifications may be lost until we listen again.
+          // While connecting, the attempt itself fails; once listening, a break may lose notifications until we listen again.
+          if (!listening) return;
+          listening = false;
           onLost();
           void c.end().catch(() => undefined);
-          retry();
+          again();
         });
-        await c.connect();
-        await c.query(`LISTEN ${channel}`);
-        client = c;
-        // Listening again after a break: whatever was announced meanwhile is unknown, so announce everything.
-        if (again) onMessage('');
+        try {
+          await c.connect();
+          await c.query(`LISTEN ${channel}`);
+        } catch (error) {
+          void c.end().catch(() => undefined);
+          throw error;
+        }
+        if (stopped) {
+          await c.end().catch(() => undefined);
+          throw new Error('stopped while connecting');
+        }
+        listening = true;
       };
-      await connect();
+      const again = (): void => {
+        if (stopped) return;
+        timer = setTimeout(() => {
+          // Whatever was announced while we were away is unknown, so announce everything.
+          void open().then(() => onMessage(''), () => { if (!stopped) { onLost(); again(); } });
+        }, 500);
+        timer.unref();
+      };
+      // Registered before the first connection, so closing the database ends an attempt still under way.
       const stop = async () => {
         stopped = true;
+        clearTimeout(timer);
         listeners.delete(stop);
-        await client?.end().catch(() => undefined);
+        await current?.end().catch(() => undefined);
       };
       listeners.add(stop);
+      try {
+        await open();
+      } catch (error) {
+        await stop();
+        throw error;
+      }
       return stop;
     },
     async close() {
