@@ -23,9 +23,30 @@ export interface DocumentQuery extends StoredWindow {
   readonly creationTo?: string;
   readonly serviceStartFrom?: string;
   readonly serviceStartTo?: string;
+  readonly serviceStopFrom?: string;
+  readonly serviceStopTo?: string;
+  /** XDS authorPerson patterns: `%` any run of characters, `_` any one; a document matches when one author does. */
+  readonly authorPersons?: readonly string[];
+  /** Documents registered by any of these submission sets (entryUUID or uniqueId). */
+  readonly submissionSets?: readonly string[];
   readonly limit?: number;
   /** Rows to skip (list only): documents are paged by offset into their newest-first list. */
   readonly offset?: number;
+}
+
+/** A document as the XDS registry shows it: with the submission set that registered it. */
+export interface RegisteredDocument {
+  readonly document: Document;
+  readonly submissionSet: { readonly entryUuid: string; readonly uniqueId: string };
+  readonly storedAt: string;
+}
+
+export interface DocumentOwner {
+  readonly patientId: string;
+  readonly uniqueId: string;
+  readonly entryUuid: string;
+  readonly repositoryUniqueId: string;
+  readonly submissionSet: { readonly entryUuid: string; readonly uniqueId: string };
 }
 
 export function documentRepository(scope: Scope) {
@@ -47,14 +68,15 @@ export function documentRepository(scope: Scope) {
           await tx.query(
             `INSERT INTO documents (id, patient_id, unique_id, entry_uuid, repository_unique_id, status, class_code, type_code,
                format_code, practice_setting_code, facility_type_code, creation_time, service_start_time, resource, event_codes,
-               confidentiality_codes)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16::text[])`,
+               confidentiality_codes, service_stop_time)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16::text[], $17)`,
             [
               doc.id, doc.patientId, doc.uniqueId, doc.entryUuid, doc.repositoryUniqueId, doc.availabilityStatus,
               token(doc.classCode), token(doc.typeCode), token(doc.formatCode), token(doc.practiceSettingCode),
               token(doc.healthcareFacilityTypeCode), startInstant(doc.creationTime),
               doc.serviceStartTime ? startInstant(doc.serviceStartTime) : null, JSON.stringify(doc),
               doc.eventCodes.map(token), doc.confidentialityCodes.map(token),
+              doc.serviceStopTime ? startInstant(doc.serviceStopTime) : null,
             ],
           );
           await tx.query('INSERT INTO document_content (document_id, content) VALUES ($1, $2)', [doc.id, content]);
@@ -88,6 +110,42 @@ export function documentRepository(scope: Scope) {
       const { where, params } = documentFilters(patientId, query);
       params.push(Math.min(query.limit ?? 1000, 1000), Math.max(query.offset ?? 0, 0));
       return select(`${where} ORDER BY creation_time DESC, id DESC LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    },
+
+    /**
+     * The registry's view of one patient's documents (ITI-38): each with the submission set that registered it and
+     * the time it was stored (the set's submissionTime), newest first, at most `limit` (default 1000).
+     */
+    async registered(patientId: string, query: DocumentQuery = {}): Promise<RegisteredDocument[]> {
+      const { where, params } = documentFilters(patientId, query);
+      params.push(Math.min(query.limit ?? 1000, 1000));
+      const rows = await scope.q.query<{ resource: unknown; submission_set_uuid: string; submission_set_unique_id: string; created_at: string }>(
+        `SELECT resource, submission_set_uuid, submission_set_unique_id, created_at FROM documents WHERE ${where}
+         ORDER BY creation_time DESC, id DESC LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map((r) => ({
+        document: Document.parse(r.resource),
+        submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
+        storedAt: r.created_at,
+      }));
+    },
+
+    /**
+     * Whose documents these are, found by any of their ids or their submission sets' ids, without reading the
+     * documents: what a query by id must know before consent decides.
+     */
+    async owners(ids: readonly string[]): Promise<DocumentOwner[]> {
+      if (ids.length === 0) return [];
+      const rows = await scope.q.query<{ patient_id: string; unique_id: string; entry_uuid: string; repository_unique_id: string; submission_set_uuid: string; submission_set_unique_id: string }>(
+        `SELECT patient_id, unique_id, entry_uuid, repository_unique_id, submission_set_uuid, submission_set_unique_id FROM documents
+         WHERE unique_id = ANY($1::text[]) OR entry_uuid = ANY($2::text[]) OR submission_set_uuid = ANY($2::text[]) OR submission_set_unique_id = ANY($1::text[])`,
+        [ids, ids.map((i) => i.toLowerCase())],
+      );
+      return rows.map((r) => ({
+        patientId: r.patient_id, uniqueId: r.unique_id, entryUuid: r.entry_uuid, repositoryUniqueId: r.repository_unique_id,
+        submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
+      }));
     },
 
     /** How many documents list would find (without its limit). */
@@ -133,6 +191,16 @@ function documentFilters(patientId: string, query: DocumentQuery): { where: stri
   range('creation_time', '<', query.creationTo);
   range('service_start_time', '>=', query.serviceStartFrom);
   range('service_start_time', '<', query.serviceStartTo);
+  range('service_stop_time', '>=', query.serviceStopFrom);
+  range('service_stop_time', '<', query.serviceStopTo);
+  if (query.authorPersons && query.authorPersons.length > 0) {
+    params.push(query.authorPersons);
+    where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(resource->'authors') AS a WHERE a->>'person' LIKE ANY($${params.length}::text[]))`);
+  }
+  if (query.submissionSets && query.submissionSets.length > 0) {
+    params.push(query.submissionSets, query.submissionSets.map((s) => s.toLowerCase()));
+    where.push(`(submission_set_unique_id = ANY($${params.length - 1}::text[]) OR submission_set_uuid = ANY($${params.length}::text[]))`);
+  }
   range('created_at', '>=', query.storedFrom);
   range('created_at', '<', query.storedTo);
   return { where: where.join(' AND '), params };

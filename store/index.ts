@@ -6,7 +6,7 @@ export type { Database, Engine, Queryable } from './database.js';
 export type { Page, ListOptions, StoredWindow } from './record-table.js';
 export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics, PatientFilter } from './patients.js';
 export type { ObservationQuery, ConditionQuery, ReportQuery } from './clinical.js';
-export type { DocumentQuery } from './documents.js';
+export type { DocumentOwner, DocumentQuery, RegisteredDocument } from './documents.js';
 export type { Receipt } from './inbound.js';
 export type { AccountSecrets, NewUser } from './users.js';
 export { emailKey } from './users.js';

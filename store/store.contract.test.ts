@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodeSystems, IdentifierSystems, type Patient } from '../canonical/index.js';
+import { CodeSystems, IdentifierSystems, submissionSetOf, type Patient } from '../canonical/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aDocument, anObservation, aPatient, uniqueBsn } from '../test/support/factories.js';
 import { createStore, loadMigrations, migrate, StoreError, type RootStore } from './index.js';
@@ -334,6 +334,31 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(await ids({ statuses: ['approved'] })).toEqual([lab.doc.id]);
       expect(await ids({ creationFrom: '2025-01-01' })).toEqual([lab.doc.id]);
       expect(await ids({ creationTo: '2025-01-01', formatCodes: [`${CodeSystems.iheFormatCode.uri}|urn:ihe:iti:xds:2017:mimeTypeSufficient`] })).toEqual([letter.doc.id]);
+    });
+
+    it('registers each document with a submission set of its own, the same ids the canonical derivation gives, found by either id', async () => {
+      const p = await store.patients.insert(aPatient());
+      const a = aDocument(p.id, 'a');
+      a.doc.serviceStopTime = '2025-03';
+      a.doc.authors = [{ person: '^Jansen^Anna^^^Dr.', institutions: [], roles: [], specialties: [], telecom: [] }];
+      const b = aDocument(p.id, 'b');
+      await store.documents.insert(a.doc, a.content);
+      await store.documents.insert(b.doc, b.content);
+      const registered = await store.documents.registered(p.id);
+      // Same creation time: newest first falls back to the id, descending.
+      const byIdDescending = [a, b].sort((x, y) => (x.doc.id < y.doc.id ? 1 : -1));
+      expect(registered.map((r) => [r.document.id, r.submissionSet])).toEqual(byIdDescending.map((d) => [d.doc.id, submissionSetOf(d.doc.entryUuid)]));
+      const setOfA = submissionSetOf(a.doc.entryUuid);
+      expect((await store.documents.registered(p.id, { submissionSets: [setOfA.uniqueId] })).map((r) => r.document.id)).toEqual([a.doc.id]);
+      expect((await store.documents.registered(p.id, { submissionSets: [setOfA.entryUuid.toUpperCase().replace('URN:UUID:', 'urn:uuid:')] })).map((r) => r.document.id)).toEqual([a.doc.id]);
+      expect((await store.documents.owners([setOfA.uniqueId, b.doc.entryUuid])).map((o) => o.uniqueId).sort()).toEqual([a.doc.uniqueId, b.doc.uniqueId].sort());
+      expect(await store.documents.owners(['1.2.3.4'])).toEqual([]);
+      const ids = async (q: Parameters<typeof store.documents.list>[1]) => (await store.documents.list(p.id, q)).map((d) => d.id);
+      expect(await ids({ serviceStopFrom: '2025-03-01', serviceStopTo: '2025-04-01' })).toEqual([a.doc.id]);
+      expect(await ids({ serviceStopFrom: '2025-03-02' })).toEqual([]);
+      expect(await ids({ authorPersons: ['%Jansen%'] })).toEqual([a.doc.id]);
+      expect(await ids({ authorPersons: ['^Jansen^_nna%', 'nobody'] })).toEqual([a.doc.id]);
+      expect(await ids({ authorPersons: ['Jansen'] })).toEqual([]);
     });
   });
 
