@@ -60,6 +60,21 @@ const EnvSchema = z.object({
     .regex(/^https?:\/\/[^?#]*[^/?#]$/, 'must be http(s), without a trailing slash, query or fragment')
     .optional(),
   CROSSGATE_FHIR_TOKEN_MINUTES: int(1, 60).default(15),
+  CROSSGATE_TLS_CERT: z.string().min(1).optional(),
+  CROSSGATE_TLS_KEY: z.string().min(1).optional(),
+  CROSSGATE_TRUST_BUNDLE: z.string().min(1).optional(),
+  CROSSGATE_IHE_CLIENT_CERT: z.enum(['required', 'optional'], { message: 'must be required or optional' }).default('required'),
+  CROSSGATE_IHE_CLOCK_SKEW_SECONDS: int(0, 600).default(60),
+  CROSSGATE_IHE_SHA1_COMMUNITIES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.replace(/^urn:oid:/, '')))
+    .pipe(z.array(z.string().regex(OID, 'must be a comma-separated list of home community ids (OIDs)')))
+    .optional(),
+  CROSSGATE_IHE_AUDIENCES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().min(1)))
+    .optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
@@ -84,6 +99,22 @@ export interface Config {
   /** Lifetime of a partner's FHIR access token (at most 60 minutes, UDAP B2B). */
   readonly fhirTokenSeconds: number;
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /**
+   * HTTPS: the server's certificate and key (PEM files). With them the gateway asks every client for a certificate
+   * and checks it against the trust bundle; FHIR and admin callers may present none, the IHE endpoints require one.
+   */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly ihe: {
+    /** PEM file of the CA certificates partners chain to (the Carequality trust bundle): TLS clients and SAML signers. */
+    readonly trustBundleFile?: string;
+    /** `optional` only behind a TLS terminator or for local trials: without a client certificate the SAML assertion alone identifies the partner. */
+    readonly clientCertificate: 'required' | 'optional';
+    readonly clockSkewSeconds: number;
+    /** Home communities whose assertions may be signed with SHA-1 (some peers still do); everyone else needs SHA-256. */
+    readonly sha1Communities: readonly string[];
+    /** Audiences accepted besides our own endpoint URLs. */
+    readonly extraAudiences: readonly string[];
+  };
   /** Signs cookies; shared by every gateway process. Unset, a key is made once and kept in the data directory. */
   readonly secretKey?: Buffer;
   readonly sessions: { readonly idleSeconds: number; readonly absoluteSeconds: number };
@@ -113,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
   }
   const e = parsed.data;
+  if (Boolean(e.CROSSGATE_TLS_CERT) !== Boolean(e.CROSSGATE_TLS_KEY)) {
+    throw new ConfigError([`${e.CROSSGATE_TLS_CERT ? 'CROSSGATE_TLS_KEY' : 'CROSSGATE_TLS_CERT'}: must be set together with ${e.CROSSGATE_TLS_CERT ? 'CROSSGATE_TLS_CERT' : 'CROSSGATE_TLS_KEY'}`]);
+  }
   const demoEnabled = e.CROSSGATE_DEMO_DATA === 'on' || (e.CROSSGATE_DEMO_DATA === 'auto' && !e.DATABASE_URL);
   return Object.freeze({
     port: e.PORT,
@@ -127,9 +161,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     demo: Object.freeze({ enabled: demoEnabled, patients: e.CROSSGATE_DEMO_PATIENTS }),
     shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
-    publicUrl: e.CROSSGATE_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    publicUrl: e.CROSSGATE_PUBLIC_URL ?? `${e.CROSSGATE_TLS_CERT ? 'https' : 'http'}://localhost:${e.PORT}`,
     fhirTokenSeconds: e.CROSSGATE_FHIR_TOKEN_MINUTES * 60,
     logLevel: e.LOG_LEVEL,
+    ...(e.CROSSGATE_TLS_CERT && e.CROSSGATE_TLS_KEY ? { tls: Object.freeze({ certFile: path.resolve(cwd, e.CROSSGATE_TLS_CERT), keyFile: path.resolve(cwd, e.CROSSGATE_TLS_KEY) }) } : {}),
+    ihe: Object.freeze({
+      ...(e.CROSSGATE_TRUST_BUNDLE ? { trustBundleFile: path.resolve(cwd, e.CROSSGATE_TRUST_BUNDLE) } : {}),
+      clientCertificate: e.CROSSGATE_IHE_CLIENT_CERT,
+      clockSkewSeconds: e.CROSSGATE_IHE_CLOCK_SKEW_SECONDS,
+      sha1Communities: Object.freeze(e.CROSSGATE_IHE_SHA1_COMMUNITIES ?? []),
+      extraAudiences: Object.freeze(e.CROSSGATE_IHE_AUDIENCES ?? []),
+    }),
     ...(e.CROSSGATE_SECRET_KEY ? { secretKey: Buffer.from(e.CROSSGATE_SECRET_KEY, 'base64') } : {}),
     audit: Object.freeze({
       ...(e.CROSSGATE_AUDIT_SIGNING_KEY ? { signingKeyPem: e.CROSSGATE_AUDIT_SIGNING_KEY.replace(/\\n/g, '\n') } : {}),

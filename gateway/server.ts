@@ -1,4 +1,6 @@
-import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { openStore, type RootStore } from '../store/index.js';
 import type { Config } from './config.js';
@@ -10,6 +12,7 @@ import { auditSigningKeyPem, cookieKey } from './keys.js';
 import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
 import { auditSecurityEvents } from './auth/security-events.js';
 import { createConsentService } from '../consent/service.js';
+import { loadTrustBundle } from './ihe/trust-bundle.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -42,6 +45,18 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     throw error;
   }
 
+  let trustAnchors: string[];
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  try {
+    trustAnchors = config.ihe.trustBundleFile ? loadTrustBundle(config.ihe.trustBundleFile) : [];
+    tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  if (!tls && config.ihe.clientCertificate === 'required') {
+    logger.warn('no CROSSGATE_TLS_CERT: the IHE endpoints require a client certificate and will refuse every request (set CROSSGATE_IHE_CLIENT_CERT=optional behind a TLS terminator)');
+  }
   const { key: secretKey, fromDataDir } = cookieKey(config);
   const signing = auditSigningKeyPem(config);
   if (config.database.url && (fromDataDir || signing.fromDataDir)) {
@@ -52,19 +67,28 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   const consent = createConsentService(store);
   await consent.ready();
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent }, surfaces, state);
+  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, trustAnchors }, surfaces, state);
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);
   checkpoints.unref();
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  // With TLS every client is asked for a certificate, checked against the trust bundle; a client without one is
+  // still served (FHIR partners use tokens, staff sessions), and routes that need one refuse it themselves.
+  const server: Server = tls
+    ? createHttpsServer({ ...tls, ...(trustAnchors.length > 0 ? { ca: trustAnchors, requestCert: true, rejectUnauthorized: false } : {}) }, app)
+    : createHttpServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info({ url, engine }, 'gateway listening');
 
   let stopping: Promise<void> | undefined;

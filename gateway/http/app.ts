@@ -33,6 +33,8 @@ export interface GatewayDeps {
   /** Signs audit checkpoints; its public half verifies them. */
   readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
   readonly consent: ConsentService;
+  /** The partners' trust bundle (PEM certificates): TLS client certificates and SAML signers chain to these. */
+  readonly trustAnchors: readonly string[];
 }
 
 /** A group of routes (FHIR, IHE, inbound, admin, …) mounted under one path prefix with the shared dependencies. */

@@ -18,6 +18,12 @@ export type Access =
   | { readonly connections: readonly ConnectionKind[] }
   /** Any signed-in person: fully, or also halfway (password given, second factor still to come). */
   | { readonly signedIn: 'complete' | 'any-stage' }
+  /**
+   * A partner connection of these kinds proven by the message itself: the signed SAML assertion of a SOAP request
+   * (with the TLS client certificate). Only the surface can check it, after reading the body; it refuses in its
+   * protocol's own form (a SOAP fault), never with the JSON refusal of the other routes.
+   */
+  | { readonly assertion: readonly ConnectionKind[] }
   /** Whoever one of these admits (e.g. partner connections of some kinds, or staff of some roles). */
   | { readonly anyOf: readonly Exclude<Access, { anyOf: unknown }>[] };
 
@@ -50,7 +56,7 @@ declare module 'express-serve-static-core' {
 
 /** Decides a declared access against the caller; returns the HTTP status to refuse with, or undefined to allow. */
 export function refusal(access: Access, p: Principal): 401 | 403 | undefined {
-  if ('public' in access) return undefined;
+  if ('public' in access || 'assertion' in access) return undefined;
   if ('anyOf' in access) {
     const answers = access.anyOf.map((a) => refusal(a, p));
     if (answers.includes(undefined)) return undefined;
@@ -105,7 +111,7 @@ export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], re
       if (refused === 401) throw new HttpError(401, 'sign in first', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
       if (refused === 403) throw new HttpError(403, 'not allowed for your role or connection');
       // Public routes act on no session's authority, so they need no CSRF token (sign-in works while signed in).
-      if (!('public' in spec.access)) checkCsrf(req);
+      if (!('public' in spec.access) && !('assertion' in spec.access)) checkCsrf(req);
       if (spec.body) {
         const parsed = spec.body.safeParse(req.body ?? {});
         if (!parsed.success) {

@@ -9,6 +9,7 @@ import type { RootStore } from '../../store/index.js';
 import { createAuditAppender, loadSigningKey, newSigningKey } from '../../audit/index.js';
 import { auditRecordOf } from '../../gateway/auth/security-events.js';
 import { createConsentService } from '../../consent/service.js';
+import { loadTrustBundle } from '../../gateway/ihe/trust-bundle.js';
 
 /** A logger whose every line is kept, so tests can read what the gateway logged. */
 export function capturingLogger(level = 'info'): { logger: Logger; lines: string[] } {
@@ -25,8 +26,9 @@ export function testDeps(store: RootStore, overrides: NodeJS.ProcessEnv = {}): G
   const { logger, lines } = capturingLogger();
   const securityEvents: SecurityEvent[] = [];
   const audit = createAuditAppender(store);
+  const config = testConfig(overrides);
   return {
-    config: testConfig(overrides), store, logger, metrics: createMetrics(), secretKey: randomBytes(32), audit, auditKey: loadSigningKey(newSigningKey()),
+    config, trustAnchors: config.ihe.trustBundleFile ? loadTrustBundle(config.ihe.trustBundleFile) : [], store, logger, metrics: createMetrics(), secretKey: randomBytes(32), audit, auditKey: loadSigningKey(newSigningKey()),
     consent: createConsentService(store),
     // The events go to the real trail, and are kept for the test to read.
     events: {
