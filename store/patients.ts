@@ -191,6 +191,26 @@ export function patientRepository(scope: Scope) {
       );
     },
 
+    /**
+     * A short text that changes whenever anything in the patient's record does: the patient's version, identifiers,
+     * and the count and newest arrival of each kind of clinical record (those are stored once, never edited; a merge
+     * moves records, which changes the counts). Documents made from the record on demand are named by it. One
+     * statement over the patient indexes.
+     */
+    async recordStamp(patientId: string): Promise<string | undefined> {
+      const rows = await q.query<{ stamp: string }>(
+        `SELECT concat_ws('|', p.version, p.updated_at,
+           (SELECT count(*) FROM patient_identifiers WHERE patient_id = p.id),
+           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM observations WHERE patient_id = p.id),
+           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM conditions WHERE patient_id = p.id),
+           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM care_program_enrolments WHERE patient_id = p.id),
+           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM diagnostic_reports WHERE patient_id = p.id)) AS stamp
+         FROM patients p WHERE p.id = $1`,
+        [patientId],
+      );
+      return rows[0]?.stamp;
+    },
+
     /** The version and last change of each patient, for FHIR meta and ETags. */
     async stamps(ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>> {
       if (ids.length === 0) return new Map();

@@ -72,6 +72,23 @@ describe(`store contract on ${engineUnderTest}`, () => {
   });
 
   describe('patients', () => {
+    it('gives a record stamp that changes with every change to the record and only then', async () => {
+      const p = await store.patients.insert(aPatient());
+      const first = await store.patients.recordStamp(p.id);
+      expect(first).toEqual(expect.any(String));
+      expect(await store.patients.recordStamp(p.id)).toBe(first);
+      await store.observations.insertMany([anObservation(p.id)]);
+      const second = await store.patients.recordStamp(p.id);
+      expect(second).not.toBe(first);
+      await store.patients.linkIdentifier(p.id, { system: 'urn:oid:2.16.840.1.113883.3.9999.77', value: 'X1' }, 'test');
+      const third = await store.patients.recordStamp(p.id);
+      expect(third).not.toBe(second);
+      const other = await store.patients.insert(aPatient());
+      await store.observations.insertMany([anObservation(other.id)]);
+      expect(await store.patients.recordStamp(p.id)).toBe(third);
+      expect(await store.patients.recordStamp(randomUUID())).toBeUndefined();
+    });
+
     it('stores a patient and reads back every field as written', async () => {
       const input = aPatient({
         names: [{ use: 'official', family: 'Vries', familyPrefix: 'de', partnerFamily: 'Jansen', given: ['Anna', 'Maria'], initials: 'A.M.', assembly: 'partner-own' }],

@@ -1,4 +1,5 @@
-import type { PatientFilter, Store } from '../../store/index.js';
+import { findCandidates, type Demographics } from '../../identity/index.js';
+import type { DocumentOwner, PatientFilter, Store } from '../../store/index.js';
 
 /**
  * Finds which patients a request concerns. It answers with ids only: nothing it reads leaves the gateway, and
@@ -10,6 +11,13 @@ export interface SubjectFinder {
   byIdentifier(system: string, value: string): Promise<string | undefined>;
   /** Active patients matching a search, in id order from `afterId`. */
   matching(filter: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]>;
+  /**
+   * The one patient demographics identify (identity/match.ts scoring: exactly one confident candidate and no other
+   * plausible one), or why there is none. Candidates are read to be scored; none of them leaves.
+   */
+  byDemographics(query: Demographics): Promise<{ outcome: 'match'; patientId: string } | { outcome: 'none' } | { outcome: 'ambiguous' }>;
+  /** Documents named by their uniqueId or entryUUID, or by those of the submission sets that registered them. */
+  documentOwners(ids: readonly string[]): Promise<DocumentOwner[]>;
   /** The patient a clinical record or document belongs to. */
   ownerOf(type: 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'EpisodeOfCare', id: string): Promise<string | undefined>;
 }
@@ -19,6 +27,11 @@ export function subjectFinder(store: Store): SubjectFinder {
     byId: (id) => store.patients.resolveId(id),
     byIdentifier: (system, value) => store.patients.resolveIdentifier(system, value),
     matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
+    async byDemographics(query) {
+      const { decision } = await findCandidates(store, query);
+      return decision.outcome === 'ambiguous' ? { outcome: 'ambiguous' } : decision;
+    },
+    documentOwners: (ids) => store.documents.owners(ids),
     async ownerOf(type, id) {
       const record = type === 'Observation' ? await store.observations.get(id)
         : type === 'Condition' ? await store.conditions.get(id)
