@@ -148,6 +148,19 @@ export function documentRepository(scope: Scope) {
       }));
     },
 
+    /**
+     * Marks a patient's approved documents from one source deprecated, but for the one to keep: what a newer
+     * version of a document made from the record (the summary) does to the ones it replaces. Returns their ids.
+     */
+    async deprecateOthers(patientId: string, source: string, keepId: string): Promise<string[]> {
+      const rows = await scope.q.query<{ id: string }>(
+        `UPDATE documents SET status = 'deprecated', resource = jsonb_set(resource, '{availabilityStatus}', '"deprecated"')
+         WHERE patient_id = $1 AND resource->'provenance'->>'source' = $2 AND id <> $3 AND status = 'approved' RETURNING id`,
+        [patientId, source, keepId],
+      );
+      return rows.map((r) => r.id);
+    },
+
     /** How many documents list would find (without its limit). */
     async count(patientId: string, query: DocumentQuery = {}): Promise<number> {
       const { where, params } = documentFilters(patientId, query);

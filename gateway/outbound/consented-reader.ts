@@ -1,7 +1,7 @@
 import type { CareProgramEnrolment, Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
 import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
 import type {
-  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, ReportQuery, Store, StoredWindow,
+  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RegisteredDocument, ReportQuery, Store, StoredWindow,
 } from '../../store/index.js';
 
 /**
@@ -26,6 +26,16 @@ export interface ConsentedReader {
   /** The purpose-of-use policy that applies to a patient now; noted as the Consent it is served as. */
   consentPolicy(patientId: string): Promise<EffectivePolicy>;
   documents(patientId: string, query?: DocumentQuery): Promise<Document[]>;
+  /** The XDS registry's view of a patient's stored documents (each with its submission set), each noted. */
+  registered(patientId: string, query?: DocumentQuery): Promise<RegisteredDocument[]>;
+  /** What names the current state of a patient's record (store `recordStamp`); hands nothing out. */
+  recordStamp(patientId: string): Promise<string | undefined>;
+  /**
+   * The record a document made on demand is built from: the patient, their conditions and programme enrolments,
+   * and their newest reports and observations up to the limits. Nothing is noted: the caller notes the document
+   * it makes, which is what leaves.
+   */
+  summaryRecord(patientId: string, limits: { readonly observations: number; readonly reports: number }): Promise<SummaryRecord | undefined>;
   document(id: string): Promise<Document | undefined>;
   /** A document's bytes; noted as the document's retrieval. */
   documentContent(document: Document): Promise<Uint8Array | undefined>;
@@ -36,6 +46,14 @@ export interface ConsentedReader {
   stamps(type: StampedType, ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>>;
   /** Something the surface itself disclosed about a permitted patient (e.g. their Consent resource). */
   note(patientId: string, reference: string): void;
+}
+
+export interface SummaryRecord {
+  readonly patient: PatientRecord;
+  readonly conditions: readonly Condition[];
+  readonly enrolments: readonly CareProgramEnrolment[];
+  readonly observations: readonly Observation[];
+  readonly reports: readonly DiagnosticReport[];
 }
 
 export type StampedType =
@@ -133,6 +151,28 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       return docs;
     },
     document: async (id) => one('DocumentReference', await store.documents.get(id)),
+    async registered(patientId, query) {
+      allow(patientId);
+      const found = await store.documents.registered(patientId, query);
+      for (const r of found) note(patientId, `DocumentReference/${r.document.id}`);
+      return found;
+    },
+    async recordStamp(patientId) {
+      allow(patientId);
+      return store.patients.recordStamp(patientId);
+    },
+    async summaryRecord(patientId, limits) {
+      allow(patientId);
+      const patient = await store.patients.get(patientId);
+      if (!patient) return undefined;
+      const [conditions, enrolments, observations, reports] = await Promise.all([
+        allPages((after) => store.conditions.list(patientId, { limit: 200, ...(after ? { after } : {}) }), 1000),
+        allPages((after) => store.carePrograms.list(patientId, { limit: 200, ...(after ? { after } : {}) }), 100),
+        allPages((after) => store.observations.list(patientId, { limit: Math.min(limits.observations, 500), ...(after ? { after } : {}) }), limits.observations),
+        allPages((after) => store.reports.list(patientId, { limit: Math.min(limits.reports, 500), ...(after ? { after } : {}) }), limits.reports),
+      ]);
+      return { patient, conditions, enrolments, observations, reports };
+    },
     async documentContent(document) {
       allow(document.patientId);
       const content = await store.documents.getContent(document.id);
@@ -172,4 +212,16 @@ async function effectivePolicy(store: Store, patientId: string): Promise<Effecti
   if (choice && choice.purposes !== null) return { patientId, source: 'patient-choice', purposes: choice.purposes, version: choice.version, dateTime: choice.setAt };
   if (defaults) return { patientId, source: 'clinic-default', purposes: defaults.purposes ?? [], version: defaults.version, dateTime: defaults.setAt };
   return { patientId, source: 'no-policy', purposes: [], version: 0 };
+}
+
+/** Pages of a list, newest first, until it ends or `max` items are read. */
+async function allPages<T>(page: (after: Page<T>['next']) => Promise<Page<T>>, max: number): Promise<T[]> {
+  const items: T[] = [];
+  let after: Page<T>['next'];
+  do {
+    const p = await page(after);
+    items.push(...p.items);
+    after = p.next;
+  } while (after && items.length < max);
+  return items.slice(0, max);
 }
