@@ -49,7 +49,8 @@ export const Document = z
     legalAuthenticator: z.string().max(300).optional(),
     sourcePatientId: z.string().max(300).optional(),
     referenceIds: z.array(z.string().max(300)).max(20).default([]),
-    provenance: z.object({ messageId: Id.optional(), source: z.string().min(1).max(200) }).strict(),
+    /** Where it came from; `sourceRecordId` names the version of what a document made by us was made from. */
+    provenance: z.object({ messageId: Id.optional(), source: z.string().min(1).max(200), sourceRecordId: z.string().max(500).optional() }).strict(),
   })
   .strict();
 export type Document = z.infer<typeof Document>;

@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   CROSSGATE_DB_POOL_SIZE: int(1, 200).default(10),
   CROSSGATE_HOME_COMMUNITY_ID: oid.default(DEMO_CLINIC.homeCommunityId.replace(/^urn:oid:/, '')),
   CROSSGATE_REPOSITORY_UNIQUE_ID: oid.default(DEMO_CLINIC.repositoryUniqueId),
+  CROSSGATE_ORGANIZATION_NAME: z.string().trim().min(1).max(300).default(DEMO_CLINIC.name),
   CROSSGATE_DEMO_DATA: z.enum(['auto', 'on', 'off'], { message: 'must be auto, on or off' }).default('auto'),
   CROSSGATE_DEMO_PATIENTS: int(1, 100_000).default(100),
   CROSSGATE_SHUTDOWN_GRACE_MS: int(0, 600_000).default(10_000),
@@ -87,6 +88,8 @@ export interface Config {
   /** Bare OID; written urn:oid:… where a wire format wants that form. */
   readonly homeCommunityId: string;
   readonly repositoryUniqueId: string;
+  /** Our clinic's name, as documents we make name their custodian and author. */
+  readonly organizationName: string;
   readonly demo: { readonly enabled: boolean; readonly patients: number };
   readonly shutdownGraceMs: number;
   /** Which proxies' X-Forwarded-For is believed for the caller's address (express "trust proxy"); false for none. */
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     }),
     homeCommunityId: e.CROSSGATE_HOME_COMMUNITY_ID,
     repositoryUniqueId: e.CROSSGATE_REPOSITORY_UNIQUE_ID,
+    organizationName: e.CROSSGATE_ORGANIZATION_NAME,
     demo: Object.freeze({ enabled: demoEnabled, patients: e.CROSSGATE_DEMO_PATIENTS }),
     shutdownGraceMs: e.CROSSGATE_SHUTDOWN_GRACE_MS,
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,

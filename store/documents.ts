@@ -148,6 +148,11 @@ export function documentRepository(scope: Scope) {
       }));
     },
 
+    /** The patient's newest approved document from one source (e.g. the summary made from the record). */
+    async latestFromSource(patientId: string, source: string): Promise<Document | undefined> {
+      return (await select(`patient_id = $1 AND status = 'approved' AND resource->'provenance'->>'source' = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, [patientId, source]))[0];
+    },
+
     /**
      * Marks a patient's approved documents from one source deprecated, but for the one to keep: what a newer
      * version of a document made from the record (the summary) does to the ones it replaces. Returns their ids.

@@ -192,23 +192,27 @@ export function patientRepository(scope: Scope) {
     },
 
     /**
-     * A short text that changes whenever anything in the patient's record does: the patient's version, identifiers,
-     * and the count and newest arrival of each kind of clinical record (those are stored once, never edited; a merge
-     * moves records, which changes the counts). Documents made from the record on demand are named by it. One
-     * statement over the patient indexes.
+     * A short text that changes whenever anything in the patient's record does (the patient's version, identifiers,
+     * and the count and newest arrival of each kind of clinical record: those are stored once, never edited, and a
+     * merge moves records, which changes the counts), and when the record last changed. Documents made from the
+     * record on demand are named by it. One statement over the patient indexes.
      */
-    async recordStamp(patientId: string): Promise<string | undefined> {
-      const rows = await q.query<{ stamp: string }>(
-        `SELECT concat_ws('|', p.version, p.updated_at,
-           (SELECT count(*) FROM patient_identifiers WHERE patient_id = p.id),
-           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM observations WHERE patient_id = p.id),
-           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM conditions WHERE patient_id = p.id),
-           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM care_program_enrolments WHERE patient_id = p.id),
-           (SELECT count(*) || '@' || coalesce(max(created_at)::text, '') FROM diagnostic_reports WHERE patient_id = p.id)) AS stamp
-         FROM patients p WHERE p.id = $1`,
+    async recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined> {
+      const rows = await q.query<{ stamp: string; changed_at: string }>(
+        `WITH c AS (SELECT p.version, p.updated_at,
+             (SELECT count(*) || '@' || coalesce(max(linked_at)::text, '') FROM patient_identifiers WHERE patient_id = p.id) AS ids,
+             (SELECT max(linked_at) FROM patient_identifiers WHERE patient_id = p.id) AS ids_at,
+             (SELECT count(*) FROM observations WHERE patient_id = p.id) AS o, (SELECT max(created_at) FROM observations WHERE patient_id = p.id) AS o_at,
+             (SELECT count(*) FROM conditions WHERE patient_id = p.id) AS cn, (SELECT max(created_at) FROM conditions WHERE patient_id = p.id) AS cn_at,
+             (SELECT count(*) FROM care_program_enrolments WHERE patient_id = p.id) AS e, (SELECT max(created_at) FROM care_program_enrolments WHERE patient_id = p.id) AS e_at,
+             (SELECT count(*) FROM diagnostic_reports WHERE patient_id = p.id) AS r, (SELECT max(created_at) FROM diagnostic_reports WHERE patient_id = p.id) AS r_at
+           FROM patients p WHERE p.id = $1)
+         SELECT concat_ws('|', version, updated_at, ids, o, o_at, cn, cn_at, e, e_at, r, r_at) AS stamp,
+           greatest(updated_at, ids_at, o_at, cn_at, e_at, r_at) AS changed_at
+         FROM c`,
         [patientId],
       );
-      return rows[0]?.stamp;
+      return rows[0] ? { stamp: rows[0].stamp, changedAt: rows[0].changed_at } : undefined;
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

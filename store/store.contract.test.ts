@@ -74,18 +74,20 @@ describe(`store contract on ${engineUnderTest}`, () => {
   describe('patients', () => {
     it('gives a record stamp that changes with every change to the record and only then', async () => {
       const p = await store.patients.insert(aPatient());
-      const first = await store.patients.recordStamp(p.id);
-      expect(first).toEqual(expect.any(String));
-      expect(await store.patients.recordStamp(p.id)).toBe(first);
+      const stamp = async () => (await store.patients.recordStamp(p.id))!;
+      const first = await stamp();
+      expect(first.stamp).toEqual(expect.any(String));
+      expect(await stamp()).toEqual(first);
       await store.observations.insertMany([anObservation(p.id)]);
-      const second = await store.patients.recordStamp(p.id);
-      expect(second).not.toBe(first);
+      const second = await stamp();
+      expect(second.stamp).not.toBe(first.stamp);
+      expect(Date.parse(second.changedAt)).toBeGreaterThanOrEqual(Date.parse(first.changedAt));
       await store.patients.linkIdentifier(p.id, { system: 'urn:oid:2.16.840.1.113883.3.9999.77', value: 'X1' }, 'test');
-      const third = await store.patients.recordStamp(p.id);
-      expect(third).not.toBe(second);
+      const third = await stamp();
+      expect(third.stamp).not.toBe(second.stamp);
       const other = await store.patients.insert(aPatient());
       await store.observations.insertMany([anObservation(other.id)]);
-      expect(await store.patients.recordStamp(p.id)).toBe(third);
+      expect(await stamp()).toEqual(third);
       expect(await store.patients.recordStamp(randomUUID())).toBeUndefined();
     });
 
@@ -360,6 +362,8 @@ describe(`store contract on ${engineUnderTest}`, () => {
       current.doc.provenance = { source: 'summary' };
       for (const d of [old, current, foreign]) await store.documents.insert(d.doc, d.content);
       expect(await store.documents.deprecateOthers(p.id, 'summary', current.doc.id)).toEqual([old.doc.id]);
+      expect((await store.documents.latestFromSource(p.id, 'summary'))?.id).toBe(current.doc.id);
+      expect(await store.documents.latestFromSource(p.id, 'elsewhere')).toBeUndefined();
       expect((await store.documents.get(old.doc.id))?.availabilityStatus).toBe('deprecated');
       expect((await store.documents.list(p.id, { statuses: ['approved'] })).map((d) => d.id).sort()).toEqual([current.doc.id, foreign.doc.id].sort());
       expect(await store.documents.deprecateOthers(p.id, 'summary', current.doc.id)).toEqual([]);

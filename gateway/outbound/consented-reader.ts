@@ -29,7 +29,7 @@ export interface ConsentedReader {
   /** The XDS registry's view of a patient's stored documents (each with its submission set), each noted. */
   registered(patientId: string, query?: DocumentQuery): Promise<RegisteredDocument[]>;
   /** What names the current state of a patient's record (store `recordStamp`); hands nothing out. */
-  recordStamp(patientId: string): Promise<string | undefined>;
+  recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined>;
   /**
    * The record a document made on demand is built from: the patient, their conditions and programme enrolments,
    * and their newest reports and observations up to the limits. Nothing is noted: the caller notes the document
