@@ -11,7 +11,7 @@ describe('registry errors', () => {
     for (const code of XDS_ERROR_CODES) expect(code).toMatch(/^XDS[A-Za-z]+$/);
   });
 
-  it.each([
+  it.each<[RegistryError[], boolean, string]>([
     [[], false, 'Success'],
     [[], true, 'Success'],
     [[warning], false, 'Success'],
@@ -19,7 +19,7 @@ describe('registry errors', () => {
     [[error], false, 'Failure'],
     [[warning, error], false, 'Failure'],
     [[error], true, 'PartialSuccess'],
-  ] as const)('errors %j with results %s → %s', (errors, hasResults, status) => {
+  ])('errors %j with results %s → %s', (errors, hasResults, status) => {
     expect(responseStatus(errors, hasResults)).toBe(status);
   });
 
