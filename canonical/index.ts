@@ -13,6 +13,7 @@ export * from './care-program.js';
 export * from './diagnostic-report.js';
 export * from './document.js';
 export * from './inbound-message.js';
+export * from './inbound-part.js';
 export * from './accounts.js';
 export * from './audit.js';
 export * from './purpose.js';

@@ -57,6 +57,11 @@ export function inboundRepository(scope: Scope) {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_messages WHERE id = $1`, [id]);
       return rows[0] ? fromRow(rows[0]) : undefined;
     },
+    /** The message, its row locked until the transaction ends: one filing of a message at a time, in every process. */
+    async lock(id: string): Promise<InboundMessage | undefined> {
+      const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_messages WHERE id = $1 FOR UPDATE`, [id]);
+      return rows[0] ? fromRow(rows[0]) : undefined;
+    },
     async getRaw(id: string): Promise<Uint8Array | undefined> {
       const rows = await q.query<{ raw: Uint8Array }>('SELECT raw FROM inbound_messages WHERE id = $1', [id]);
       return rows[0] ? new Uint8Array(rows[0].raw) : undefined;

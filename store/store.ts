@@ -5,6 +5,7 @@ import { organizationRepository, practitionerRepository } from './directory.js';
 import { careProgramRepository, conditionRepository, observationRepository, reportRepository } from './clinical.js';
 import { documentRepository } from './documents.js';
 import { inboundRepository } from './inbound.js';
+import { inboundFilingRepository } from './inbound-filing.js';
 import { userRepository } from './users.js';
 import { sessionRepository } from './sessions.js';
 import { connectionRepository } from './connections.js';
@@ -35,6 +36,7 @@ function repositories(scope: Scope) {
     reports: reportRepository(scope),
     documents: documentRepository(scope),
     inbound: inboundRepository(scope),
+    filing: inboundFilingRepository(scope),
     users: userRepository(scope),
     sessions: sessionRepository(scope),
     connections: connectionRepository(scope),

@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  Identifier, InboundMessage, InboundPart, InboundPartInput, InboundStatus, Issue, Organization, PatientInput, Practitioner,
+} from '../../canonical/index.js';
+import { InboundPart as InboundPartSchema } from '../../canonical/index.js';
+import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject, type Resolution } from '../../identity/index.js';
+import { StoreError, type Store } from '../../store/index.js';
+import { countRecords, type ParsedMessage, type ParsedPart } from './parsed.js';
+
+/**
+ * Files one parsed message inside the caller's transaction: the message row is locked first (one filing of a
+ * message at a time, whichever process or person starts it), each part not yet filed gets its patient or waits
+ * or is quarantined, and every record goes in by table in one statement each, with the parts and the message's
+ * new status. The caller's transaction makes it all or nothing: a failure part-way leaves no record behind.
+ */
+export type Decision = { readonly patientId: string } | { readonly create: true };
+
+export interface FilingRun {
+  readonly inboundId: string;
+  readonly parsed: ParsedMessage;
+  /** The statuses the message may be in for this run to go ahead; in any other, nothing is done. */
+  readonly from: readonly InboundStatus[];
+  /** File only these parts (keys); by default every part not filed yet. */
+  readonly only?: ReadonlySet<string>;
+  /** A person's decisions for waiting parts, by key: a patient to file under, or a new one from the message. */
+  readonly decisions?: ReadonlyMap<string, Decision>;
+  /** Who files: written as the linker of identifiers and the resolver of decided parts. */
+  readonly by: string;
+}
+
+export interface RecordCounts {
+  readonly observations: number;
+  readonly conditions: number;
+  readonly enrolments: number;
+  readonly reports: number;
+}
+
+export interface Filed {
+  readonly message: InboundMessage;
+  readonly parts: readonly InboundPart[];
+  /** False when the message was in no status this run may file from (another delivery filed it meanwhile). */
+  readonly ran: boolean;
+  /** The patients records were filed under in this run. */
+  readonly patients: readonly string[];
+  readonly counts: RecordCounts;
+}
+
+export const NO_RECORDS: RecordCounts = { observations: 0, conditions: 0, enrolments: 0, reports: 0 };
+
+interface Placed {
+  readonly part: ParsedPart;
+  readonly patientId: string;
+  readonly decided: boolean;
+  readonly issues: Issue[];
+}
+
+export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
+  const locked = await tx.inbound.lock(run.inboundId);
+  if (!locked) throw new StoreError('not-found', 'inbound message not found', { id: run.inboundId });
+  // A message that was never filed has no parts yet: skip the read on the common path.
+  const existing = locked.attempts === 0 ? [] : await tx.filing.parts(run.inboundId);
+  if (!run.from.includes(locked.status)) return { message: locked, parts: existing, ran: false, patients: [], counts: NO_RECORDS };
+  if (run.parsed.refused) {
+    const message = await tx.inbound.markQuarantined(run.inboundId, run.parsed.issues);
+    return { message, parts: existing, ran: true, patients: [], counts: NO_RECORDS };
+  }
+
+  const before = new Map(existing.map((p) => [p.key, p]));
+  for (const key of run.decisions?.keys() ?? []) {
+    if (before.get(key)?.status !== 'waiting') throw new StoreError('invalid-state', 'the part is no longer waiting for a decision');
+  }
+  const todo = run.parsed.parts.filter((p) => before.get(p.key)?.status !== 'filed' && (!run.only || run.only.has(p.key)));
+  const open = todo.filter((p) => !p.quarantined && p.subject);
+  const held = await identifiersHeld(tx, open.map((p) => p.subject!));
+
+  const rows: InboundPartInput[] = [];
+  const row = (part: ParsedPart, fields: Pick<InboundPartInput, 'status' | 'issues'> & Partial<InboundPartInput>): InboundPartInput => ({
+    id: before.get(part.key)?.id ?? randomUUID(), inboundId: run.inboundId, key: part.key, refs: [...part.refs],
+    ...(part.subject ? { subject: part.subject } : {}), records: countRecords(part.records), ...fields,
+  });
+  for (const part of todo.filter((p) => p.quarantined || !p.subject)) {
+    rows.push(row(part, { status: 'quarantined', issues: [...part.issues] }));
+  }
+
+  const created = new Map<string, PatientInput>();
+  const placed: Placed[] = [];
+  for (const part of open) {
+    const decision = run.decisions?.get(part.key);
+    const resolution: Resolution = decision
+      ? 'patientId' in decision ? { outcome: 'found', patientId: decision.patientId, by: 'identifier' } : { outcome: 'new' }
+      : await resolveSubject(tx, part.subject!, held);
+    if (resolution.outcome === 'waiting') {
+      rows.push(row(part, { status: 'waiting', candidates: resolution.candidates, issues: [...part.issues, waitingIssue(resolution.reason)] }));
+      continue;
+    }
+    const issues = [...part.issues];
+    let patientId: string;
+    if (resolution.outcome === 'found') patientId = resolution.patientId;
+    else {
+      // Parts about the same BSN in one message become one new patient.
+      const bsn = bsnOfSubject(part.subject!);
+      const input = (bsn && created.get(bsn)) || newPatient(part, held, issues);
+      if (!input) {
+        rows.push(row(part, { status: 'quarantined', issues: [...issues, noNameIssue()] }));
+        continue;
+      }
+      created.set(bsn ?? input.id!, input);
+      patientId = input.id!;
+    }
+    placed.push({ part, patientId, decided: decision !== undefined, issues });
+  }
+
+  if (created.size > 0) await tx.patients.insertMany([...created.values()], run.by);
+  const newIds = new Set([...created.values()].map((p) => p.id!));
+  await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
+  const counts = await insertRecords(tx, run, placed);
+  for (const p of placed) {
+    rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
+  }
+  await tx.filing.saveParts(rows);
+
+  const after = new Map(existing.map((p) => [p.key, p]));
+  for (const r of rows) after.set(r.key, InboundPartSchema.parse(r));
+  const parts = [...after.values()].sort((a, b) => a.key.localeCompare(b.key));
+  const quarantined = parts.filter((p) => p.status === 'quarantined');
+  const issues = quarantined.length > 0 ? [...run.parsed.issues, partsQuarantinedIssue(quarantined, parts.length)] : [...run.parsed.issues];
+  const message = quarantined.length > 0 ? await tx.inbound.markQuarantined(run.inboundId, issues) : await tx.inbound.markProcessed(run.inboundId, issues);
+  return { message, parts, ran: true, patients: [...new Set(placed.map((p) => p.patientId))], counts };
+}
+
+/** A new patient from what the message says; identifiers another patient holds are left off, with a warning. */
+function newPatient(part: ParsedPart, held: ReadonlyMap<string, string>, issues: Issue[]): PatientInput | undefined {
+  const subject = part.subject!;
+  if (subject.names.length === 0) return undefined;
+  const identifiers = subject.identifiers.filter((i) => {
+    if (!held.has(identifierKey(i))) return true;
+    issues.push(heldElsewhereIssue(i));
+    return false;
+  });
+  return {
+    id: randomUUID(), identifiers, names: subject.names, gender: subject.gender, ...(subject.birthDate ? { birthDate: subject.birthDate } : {}),
+    addresses: [...(part.contact?.addresses ?? [])], telecom: [...(part.contact?.telecom ?? [])],
+  };
+}
+
+/**
+ * The sender's other identifiers for a patient found another way (a lab's patient number beside the BSN, or
+ * after a person linked the part) are linked to them, so the next message with that number finds them. One
+ * another patient holds already is left where it is, with a warning: moving it would be a merge nobody decided.
+ */
+async function linkIdentifiers(tx: Store, placed: readonly Placed[], held: ReadonlyMap<string, string>, by: string): Promise<void> {
+  const done = new Set<string>();
+  for (const p of placed) {
+    for (const identifier of p.part.subject!.identifiers) {
+      const holder = held.get(identifierKey(identifier));
+      if (holder === p.patientId) continue;
+      if (holder) {
+        p.issues.push(heldElsewhereIssue(identifier));
+        continue;
+      }
+      const key = identifierKey(identifier);
+      if (done.has(key)) continue;
+      done.add(key);
+      await tx.patients.linkIdentifier(p.patientId, identifier, by);
+    }
+  }
+}
+
+async function insertRecords(tx: Store, run: FilingRun, placed: readonly Placed[]): Promise<RecordCounts> {
+  if (placed.length === 0) return NO_RECORDS;
+  const ids = await fileParties(tx, run.parsed.organizations, run.parsed.practitioners);
+  const provenance = (p: { provenance: { source: string; sourceRecordId?: string | undefined } }) => ({ ...p.provenance, messageId: run.inboundId });
+  const own = <T extends { provenance: { source: string; sourceRecordId?: string | undefined } }>(patientId: string, record: T) =>
+    ({ ...partyIds(record, ids), patientId, provenance: provenance(record) });
+  const observations = placed.flatMap((p) => p.part.records.observations.map((r) => own(p.patientId, r)));
+  const conditions = placed.flatMap((p) => p.part.records.conditions.map((r) => own(p.patientId, r)));
+  const enrolments = placed.flatMap((p) => p.part.records.enrolments.map((r) => own(p.patientId, r)));
+  const reports = placed.flatMap((p) => p.part.records.reports.map((r) => own(p.patientId, r)));
+  await tx.reports.insertMany(reports);
+  await tx.observations.insertMany(observations);
+  await tx.conditions.insertMany(conditions);
+  await tx.carePrograms.insertMany(enrolments);
+  return { observations: observations.length, conditions: conditions.length, enrolments: enrolments.length, reports: reports.length };
+}
+
+const PARTY_FIELDS = [
+  'performerOrganizationId', 'performerPractitionerId', 'requesterPractitionerId', 'organizationId', 'practitionerId', 'recorderPractitionerId',
+] as const;
+
+/** The record with the party ids the message used replaced by the ids those parties are stored under. */
+function partyIds<T extends object>(record: T, ids: ReadonlyMap<string, string>): T {
+  const out = { ...record } as Record<string, unknown>;
+  for (const field of PARTY_FIELDS) {
+    const id = out[field];
+    if (typeof id === 'string') out[field] = ids.get(id) ?? id;
+  }
+  return out as T;
+}
+
+/**
+ * The parties a message names, found by any of their identifiers (the same lab or doctor in every message) or
+ * stored when new. A party without identifiers is stored under the id the message gave it. Returns message id →
+ * stored id.
+ */
+async function fileParties(tx: Store, organizations: readonly Organization[], practitioners: readonly Practitioner[]): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const place = async <P extends { id: string; identifiers: readonly Identifier[] }>(
+    parties: readonly P[], find: (i: Identifier) => Promise<{ id: string } | undefined>, save: (p: P) => Promise<unknown>,
+  ) => {
+    const known = new Map<string, string>();
+    for (const party of parties) {
+      const keys = party.identifiers.map(identifierKey);
+      let id = keys.map((k) => known.get(k)).find((k) => k !== undefined);
+      for (const identifier of id ? [] : party.identifiers) {
+        id = (await find(identifier))?.id;
+        if (id) break;
+      }
+      if (!id) {
+        await save(party);
+        id = party.id;
+      }
+      for (const k of keys) known.set(k, id);
+      ids.set(party.id, id);
+    }
+  };
+  await place(organizations, (i) => tx.organizations.findByIdentifier(i.system, i.value), (o) => tx.organizations.save(o));
+  await place(practitioners, (i) => tx.practitioners.findByIdentifier(i.system, i.value), (p) => tx.practitioners.save(p));
+  return ids;
+}
+
+function waitingIssue(reason: string): Issue {
+  return { severity: 'information', code: 'PATIENT_TO_MATCH', message: `waits in the matching queue for staff to say whose it is: ${reason}` };
+}
+
+function noNameIssue(): Issue {
+  return { severity: 'error', code: 'PATIENT_NAME_MISSING', message: 'a new patient needs a family name and the message gives none: nothing of it was filed' };
+}
+
+function heldElsewhereIssue(identifier: Pick<Identifier, 'system'>): Issue {
+  return { severity: 'warning', code: 'IDENTIFIER_HELD_ELSEWHERE', message: `an identifier in system ${identifier.system} already names another patient: it was not linked` };
+}
+
+function partsQuarantinedIssue(quarantined: readonly InboundPart[], total: number): Issue {
+  const named = quarantined.slice(0, 10).map((p) => `${p.refs.join(', ') || p.key} (${[...new Set(p.issues.filter((i) => i.severity !== 'warning' && i.severity !== 'information').map((i) => i.code))].join(', ')})`);
+  return {
+    severity: 'error', code: 'PARTS_QUARANTINED',
+    message: `${quarantined.length} of ${total} parts quarantined, nothing of them filed: ${named.join('; ')}${quarantined.length > 10 ? '; …' : ''}`,
+  };
+}

@@ -1,0 +1,71 @@
+import express, { type Request, type Response } from 'express';
+import type { Surface } from '../http/app.js';
+import { declareRoutes, HttpError, type RouteSpec } from '../http/routes.js';
+import { ketenzorgAdapter, renderKetenzorgAck } from './ketenzorg.js';
+import { labAdapter, renderLabAck } from './lab.js';
+import { createInboundPipeline, type Delivery, type InboundPipeline } from './pipeline.js';
+
+/**
+ * POST /inbound/ketenzorg (his connections) and POST /inbound/lab (lab connections): the message is the request
+ * body as sent (HL7v3 XML, OZIS or MEDLAB EDIFACT, any content type but JSON or a form), answered with the
+ * format's acknowledgement. An answer of 200 means the message is stored: the acknowledgement says what became of it.
+ */
+export const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+
+export function inboundSurface(): Surface {
+  return {
+    name: 'inbound',
+    mountPath: '/inbound',
+    router(deps, registry) {
+      const pipeline = createInboundPipeline({ store: deps.store, audit: deps.audit, logger: deps.logger });
+      return declareRoutes('/inbound', inboundRoutes(pipeline, deps.config.homeCommunityId), registry);
+    },
+  };
+}
+
+function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): RouteSpec[] {
+  return [
+    {
+      method: 'post', path: '/ketenzorg', access: { connections: ['his'] },
+      summary: 'A GP system delivers an HL7v3 Ketenzorg message (or an OZIS EDIFACT interchange); answered with an HL7v3 MCCI_IN000002 acknowledgement',
+      async handler(req, res) {
+        const outcome = await pipeline.receive(ketenzorgAdapter, await delivery(req, res));
+        const { code, xml } = renderKetenzorgAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, idRoot: homeCommunityId, now: new Date() });
+        res.status(200).set(headers(outcome.message.id, code, outcome.duplicate)).type('application/xml').send(xml);
+      },
+    },
+    {
+      method: 'post', path: '/lab', access: { connections: ['lab'] },
+      summary: 'A lab (or ZorgMail forwarding) delivers a MEDLAB interchange; answered with a JSON acknowledgement naming every problem',
+      async handler(req, res) {
+        const outcome = await pipeline.receive(labAdapter, await delivery(req, res));
+        const ack = renderLabAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, duplicate: outcome.duplicate });
+        res.status(200).set(headers(outcome.message.id, ack.acknowledgement, outcome.duplicate)).json(ack);
+      },
+    },
+  ];
+}
+
+function headers(inboundId: string, code: string, duplicate: boolean): Record<string, string> {
+  return { 'X-Inbound-Message-Id': inboundId, 'X-Acknowledgement': code, 'X-Duplicate': String(duplicate) };
+}
+
+/** The body as bytes: every byte matters (a Latin-1 name, a checksum), so nothing may decode it first. */
+async function delivery(req: Request, res: Response): Promise<Delivery> {
+  // The JSON and form parsers of every route have run: a body they read was not a message.
+  if (req.body !== undefined) {
+    throw new HttpError(415, 'send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as JSON or a form');
+  }
+  await new Promise<void>((resolve, reject) => {
+    express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES })(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve()));
+  });
+  const raw = req.body as unknown;
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'the request body is empty: it must be the message');
+  const p = req.principal;
+  if (p.type !== 'connection') throw new HttpError(403, 'not allowed for your role or connection');
+  return {
+    connection: p.connection, raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
+    actor: { type: 'partner', connectionId: p.connection.id, organizationId: p.connection.organizationId },
+    meta: { requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}) },
+  };
+}
