@@ -165,6 +165,18 @@ audit
     });
   });
 
+program
+  .command('import')
+  .description('load a FHIR R4 Bundle (collection or transaction) of Patients, DocumentReferences and Binaries in one transaction; any error imports nothing (exit 1)')
+  .argument('<file>', 'the Bundle as FHIR JSON')
+  .option('--dry-run', 'check the bundle against the database and report, writing nothing')
+  .action(async (file: string, options: { dryRun?: boolean }) => {
+    const { importFile } = await import('./import.js');
+    await withStore(async (store, c) => {
+      process.exitCode = await importFile(store, file, { dryRun: options.dryRun ?? false, repositoryUniqueId: c.repositoryUniqueId }, process);
+    });
+  });
+
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`crossgate: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
