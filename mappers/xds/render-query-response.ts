@@ -124,8 +124,7 @@ function extrinsicObject({ document: d, patientCx, home, objectType }: DocumentE
       stable ? slot('size', String(d.size)) : undefined,
       slot('sourcePatientId', d.sourcePatientId),
       slot(REFERENCE_ID_LIST_SLOT, ...d.referenceIds),
-      localized('rim:Name', d.title),
-      localized('rim:Description', d.comments),
+      ...nameAndDescription(d.title, d.comments),
       ...d.authors.map((a, i) => authorClassification(id, DOCUMENT_ENTRY.author, i, a)),
       codeClassification(id, DOCUMENT_ENTRY.classCode, d.classCode),
       ...d.confidentialityCodes.map((c, i) => codeClassification(id, DOCUMENT_ENTRY.confidentialityCode, c, i)),
@@ -144,8 +143,7 @@ function submissionSet(s: SubmissionSetInput): XmlNode {
   const id = objectId(s.entryUuid);
   return registryPackage(id, s.home, [
     slot('submissionTime', dtm(s.submissionTime)),
-    localized('rim:Name', s.title),
-    localized('rim:Description', s.comments),
+    ...nameAndDescription(s.title, s.comments),
     ...(s.authors ?? []).map((a, i) => authorClassification(id, SUBMISSION_SET.author, i, a)),
     codeClassification(id, SUBMISSION_SET.contentTypeCode, s.contentTypeCode),
     nodeClassification(id, SUBMISSION_SET.node),
@@ -159,8 +157,7 @@ function folder(f: FolderInput): XmlNode {
   const id = objectId(f.entryUuid);
   return registryPackage(id, f.home, [
     slot('lastUpdateTime', dtm(f.lastUpdateTime)),
-    localized('rim:Name', f.title),
-    localized('rim:Description', f.comments),
+    ...nameAndDescription(f.title, f.comments),
     ...f.codes.map((c, i) => codeClassification(id, FOLDER.codeList, c, i)),
     nodeClassification(id, FOLDER.node),
     externalIdentifier(id, FOLDER.patientId, 'XDSFolder.patientId', f.patientCx),
@@ -196,6 +193,11 @@ function slot(name: string, ...values: readonly (string | undefined)[]): XmlNode
 
 function localized(name: 'rim:Name' | 'rim:Description', value: string | undefined): XmlNode | undefined {
   return value === undefined || value === '' ? undefined : element(name, {}, [element('rim:LocalizedString', { value })]);
+}
+
+/** An object's title and comments, in the place ebRIM gives them: after the slots, before the classifications. */
+function nameAndDescription(title: string | undefined, comments: string | undefined): (XmlNode | undefined)[] {
+  return [localized('rim:Name', title), localized('rim:Description', comments)];
 }
 
 /** A coded Classification; XDS wants a display name, so the code stands in when the coding has none. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { readXml } from '../xml/index.js';
-import { element, escapeAttribute, escapeText, serialize, textElement } from './xml-writer.js';
+import { element, escapeAttribute, escapeText, inlineElement, serialize, textElement } from './xml-writer.js';
 
 const HOSTILE = ['<', '&', '"', "'", '>', ']]>', '&amp;', '<!DOCTYPE x>', '\u0000', '\u0001', '\u001F', '\uFFFE', '\uD800', '\uDC00', 'a\tb\nc\r\nd', '😀', '\u2028'];
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -22,6 +22,11 @@ describe('the XML writer', () => {
   it('writes namespaces on the root, indents child elements and keeps text inline, leaving out absent attributes', () => {
     const xml = serialize(element('p:a', { x: '1', y: undefined }, [textElement('p:b', 'text'), undefined, element('p:c', {})]), { p: 'urn:p' });
     expect(xml).toBe('<p:a xmlns:p="urn:p" x="1">\n  <p:b>text</p:b>\n  <p:c/>\n</p:a>\n');
+  });
+
+  it('writes an inline element on one line with nothing between its children', () => {
+    const xml = serialize(element('p:a', {}, [inlineElement('p:d', {}, [element('p:i', { href: 'cid:x' }), textElement('p:t', '1')])]), { p: 'urn:p' });
+    expect(xml).toBe('<p:a xmlns:p="urn:p">\n  <p:d><p:i href="cid:x"/><p:t>1</p:t></p:d>\n</p:a>\n');
   });
 
   it('escapes markup, keeps white space in attributes and CR in text as references', () => {

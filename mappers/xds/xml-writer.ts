@@ -9,6 +9,8 @@ export interface XmlNode {
   readonly attributes: readonly (readonly [string, string])[];
   readonly children: readonly XmlNode[];
   readonly text?: string;
+  /** Written on one line with no white space between the children (see `inlineElement`). */
+  readonly inline?: true;
 }
 
 type Attributes = Readonly<Record<string, string | undefined>>;
@@ -16,6 +18,14 @@ type Attributes = Readonly<Record<string, string | undefined>>;
 /** An element with child elements; undefined children (optional parts) are left out. */
 export function element(name: string, attributes: Attributes, children: readonly (XmlNode | undefined)[] = []): XmlNode {
   return { name, attributes: present(attributes), children: children.filter((c): c is XmlNode => c !== undefined) };
+}
+
+/**
+ * An element whose children must not be separated by white space, e.g. an XOP `Document` whose only content may
+ * be its `xop:Include` (W3C XOP 1.0 §3.2): strict MTOM stacks refuse anything else.
+ */
+export function inlineElement(name: string, attributes: Attributes, children: readonly XmlNode[]): XmlNode {
+  return { ...element(name, attributes, children), inline: true };
 }
 
 /** An element holding only text. */
@@ -33,18 +43,23 @@ const TEXT_SPECIAL = /[&<>\r]/g;
 const ATTRIBUTE_SPECIAL = /[&<>"\t\n\r]/g;
 const REFERENCE: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
 
+/** The string with each character XML 1.0 cannot carry replaced by U+FFFD; it is then also well-formed UTF-16. */
+export function replaceNonXml(value: string): string {
+  return value.replace(NOT_XML, '\uFFFD');
+}
+
 export function escapeText(value: string): string {
-  return value.replace(NOT_XML, '\uFFFD').replace(TEXT_SPECIAL, (c) => REFERENCE[c]!);
+  return replaceNonXml(value).replace(TEXT_SPECIAL, (c) => REFERENCE[c]!);
 }
 
 export function escapeAttribute(value: string): string {
-  return value.replace(NOT_XML, '\uFFFD').replace(ATTRIBUTE_SPECIAL, (c) => REFERENCE[c]!);
+  return replaceNonXml(value).replace(ATTRIBUTE_SPECIAL, (c) => REFERENCE[c]!);
 }
 
 /**
  * The element as text, two spaces per level, namespace declarations on the root. No XML declaration: the result
- * is the content of a SOAP Body. Indentation only ever sits between elements, never inside a text-only element,
- * so it adds no character data that ebXML would read.
+ * is the content of a SOAP Body. Indentation only ever sits between elements, never inside a text-only or inline
+ * element, so it adds no character data that ebXML or XOP would read.
  */
 export function serialize(root: XmlNode, namespaces: Readonly<Record<string, string>>): string {
   const declarations = Object.entries(namespaces).map(([prefix, uri]) => [`xmlns:${prefix}`, uri] as const);
@@ -55,14 +70,20 @@ export function serialize(root: XmlNode, namespaces: Readonly<Record<string, str
 
 function write(node: XmlNode, depth: number, lines: string[]): void {
   const indent = '  '.repeat(depth);
-  const open = `${indent}<${node.name}${node.attributes.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('')}`;
-  if (node.text !== undefined && node.text !== '') {
-    lines.push(`${open}>${escapeText(node.text)}</${node.name}>`);
-  } else if (node.children.length === 0) {
-    lines.push(`${open}/>`);
-  } else {
-    lines.push(`${open}>`);
-    for (const child of node.children) write(child, depth + 1, lines);
-    lines.push(`${indent}</${node.name}>`);
+  if (node.inline || node.children.length === 0) {
+    lines.push(`${indent}${compact(node)}`);
+    return;
   }
+  lines.push(`${indent}${startTag(node)}>`);
+  for (const child of node.children) write(child, depth + 1, lines);
+  lines.push(`${indent}</${node.name}>`);
+}
+
+function compact(node: XmlNode): string {
+  const content = node.text !== undefined && node.text !== '' ? escapeText(node.text) : node.children.map(compact).join('');
+  return content === '' ? `${startTag(node)}/>` : `${startTag(node)}>${content}</${node.name}>`;
+}
+
+function startTag(node: XmlNode): string {
+  return `<${node.name}${node.attributes.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('')}`;
 }
