@@ -1,0 +1,227 @@
+import request from 'supertest';
+import type { DiagnosticReport, Observation, Organization, Patient } from 'fhir/r4.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp } from '../gateway/http/app.js';
+import type { LabAcknowledgement } from '../gateway/inbound/lab.js';
+import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
+import { aPatient } from './support/factories.js';
+import { testDeps } from './support/gateway.js';
+import { sessionFor, type TestSession } from './support/people.js';
+import { aSender, deliver, fhirSearch, fixture, inboundAudit, staffCall, type Sender } from './inbound-helpers.js';
+
+/**
+ * Issue 9 end to end: a lab connection posts MEDLAB interchanges; results are filed under the right patient (by
+ * BSN; without one only when exactly one patient fits, else they wait for staff), every problem is named in the
+ * acknowledgement, and nothing uncertain is filed.
+ */
+let t: TestStore;
+let app: ReturnType<typeof createApp>;
+let admin: TestSession;
+let provider: TestSession;
+let lab: Sender;
+
+const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
+
+beforeAll(async () => {
+  t = await openTestStore();
+  app = createApp(testDeps(t.store));
+  admin = await sessionFor(t.store, { roles: ['admin'] });
+  provider = await sessionFor(t.store, { roles: ['provider'] });
+  lab = await aSender(app, admin, 'lab', 'Regionaal Laboratorium Voorbeeld');
+});
+afterAll(async () => t.close());
+
+async function post(body: Buffer | string): Promise<LabAcknowledgement> {
+  const res = await deliver(app, lab, 'lab', body).expect(200);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  return res.body as LabAcknowledgement;
+}
+
+async function patientByBsn(bsn: string): Promise<Patient | undefined> {
+  return (await fhirSearch<Patient>(app, provider, `Patient?identifier=${encodeURIComponent(`${BSN}|${bsn}`)}`))[0];
+}
+
+const codes = (problems: readonly { code: string }[]) => problems.map((p) => p.code);
+
+describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
+  it('files results with flags, remarks and a pending test under the patient by BSN, one report per order', async () => {
+    const ack = await post(fixture('medlab', 'results-flags-remarks.edi'));
+    expect(ack).toMatchObject({
+      acknowledgement: 'AA', status: 'processed', duplicate: false,
+      interchange: { reference: 'IC250314A', sender: '500000111', recipient: '500000222', messageId: '500000111/IC250314A' },
+      messages: [{ reference: 'M0001', position: 0, type: 'MEDLAB:1', outcome: 'filed', records: 8 }],
+    });
+    expect(codes(ack.messages[0]!.problems)).toEqual(['UNMAPPED_CODE', 'UNMAPPED_CODE', 'UNMAPPED_CODE']);
+    expect(ack.messages[0]!.problems[0]).toMatchObject({ severity: 'warning', segment: 'BEP', field: 'BEP.9', line: expect.any(Number) });
+
+    const patient = (await patientByBsn('999900018'))!;
+    expect(patient.name?.[0]?.family).toMatch(/Berg/);
+    const reports = await fhirSearch<DiagnosticReport>(app, provider, `DiagnosticReport?patient=${patient.id}`);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.result).toHaveLength(7);
+    expect(reports[0]!.conclusion).toMatch(/geautoriseerd/);
+    const observations = await fhirSearch<Observation>(app, provider, `Observation?patient=${patient.id}&_count=100`);
+    expect(observations).toHaveLength(7);
+    const hba1c = observations.find((o) => o.code.text?.startsWith('HbA1c') || o.code.coding?.some((c) => c.code === '2816'))!;
+    expect(hba1c.interpretation?.[0]?.coding?.[0]?.code).toBe('H');
+    expect(hba1c.note?.map((n) => n.text).join(' ')).toMatch(/Streefwaarde/);
+    expect(observations.filter((o) => o.status === 'registered')).toHaveLength(1);
+    const crp = observations.find((o) => o.code.coding?.some((c) => c.code === 'CRP B'))!;
+    expect(crp.code.coding?.[0]?.system).toBe('urn:crossgate:medlab:500000111:test-code');
+    const performer = hba1c.performer?.[0]?.reference;
+    expect(performer).toMatch(/^Organization\//);
+    const org = await request(app).get(`/fhir/R4/${performer}`).set('Cookie', provider.cookie).expect(200);
+    expect((JSON.parse(org.text) as Organization).name).toBe('Regionaal Laboratorium Voorbeeld');
+  });
+
+  it('is idempotent on the interchange reference: a repeat is acknowledged again and files nothing', async () => {
+    const before = await t.store.counts();
+    const again = await post(fixture('medlab', 'results-flags-remarks.edi'));
+    expect(again).toMatchObject({ acknowledgement: 'AA', duplicate: true, messages: [{ outcome: 'filed', records: 8 }] });
+    const changed = fixture('medlab', 'results-flags-remarks.edi').toString('latin1').replace('+58++mmol/mol', '+61++mmol/mol');
+    expect((await post(Buffer.from(changed, 'latin1'))).duplicate).toBe(true);
+    expect(await t.store.counts()).toEqual(before);
+  });
+
+  it('holds a patient without BSN in the matching queue; once staff link it the results are filed, and the next message finds the patient by the lab number', async () => {
+    const known = await t.store.patients.insert(aPatient({
+      identifiers: [{ system: BSN, value: '999970021' }],
+      names: [{ use: 'official', family: 'Jansen', partnerFamily: 'Vries', partnerPrefix: 'de', given: ['Anna', 'Maria'], initials: 'A.M.' }],
+      birthDate: '1962-07-21', gender: 'female',
+    }));
+    const before = await t.store.counts();
+    const ack = await post(fixture('medlab', 'patient-without-bsn.edi'));
+    expect(ack).toMatchObject({ acknowledgement: 'AA', status: 'processed', messages: [{ outcome: 'waiting-for-match', records: 4 }] });
+    expect(ack.messages[0]!.problems).toEqual([expect.objectContaining({ severity: 'information', code: 'PATIENT_TO_MATCH' })]);
+    expect((await t.store.counts()).observations).toBe(before.observations);
+
+    const queue = await staffCall(request(app).get('/admin/lab-matching'), provider).expect(200);
+    const entry = queue.body.entries.find((e: { message: { id: string } }) => e.message.id === ack.inboundMessageId);
+    expect(entry).toMatchObject({
+      status: 'waiting', refs: ['M0001'], records: 4, reason: expect.stringMatching(/no full birth date/),
+      subject: { birthDate: '1962-07', gender: 'female', names: [expect.objectContaining({ family: 'Jansen' })] },
+    });
+    expect(entry.candidates[0]).toMatchObject({ id: known.id, birthDate: '1962-07-21', reasons: expect.arrayContaining(['family name equal']) });
+    const member = await sessionFor(t.store, { roles: ['member'] });
+    await staffCall(request(app).get('/admin/lab-matching'), member).expect(403);
+    await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: '00000000-0000-4000-8000-000000000000' }).expect(404);
+
+    const linked = await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: known.id }).expect(200);
+    expect(linked.body).toMatchObject({ message: { status: 'processed' }, patients: [known.id], filed: { observations: 3, reports: 1 } });
+    await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: known.id }).expect(409);
+    expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${known.id}`)).toHaveLength(3);
+    expect((await t.store.patients.get(known.id))!.patient.identifiers).toContainEqual(expect.objectContaining({ system: 'urn:crossgate:medlab:500000111:patient', value: 'L0099' }));
+
+    const next = fixture('medlab', 'patient-without-bsn.edi').toString('latin1').replace(/IC250602B/g, 'IC250602C').replace('+142++', '+138++');
+    const second = await post(Buffer.from(next, 'latin1'));
+    expect(second).toMatchObject({ acknowledgement: 'AA', messages: [{ outcome: 'filed' }] });
+    expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${known.id}`)).toHaveLength(6);
+
+    const trail = (await inboundAudit(t.store)).filter((r) => r.subject?.inboundMessageId === ack.inboundMessageId);
+    expect(trail.map((r) => [r.action, r.actor.type, r.patientIds])).toEqual([['receive', 'partner', []], ['match-link', 'user', [known.id]]]);
+  });
+
+  it('links a patient without BSN by family name, full birth date, sex and initials only when exactly one patient fits', async () => {
+    const variant = (ref: string, number: string, initials: string) => Buffer.from(fixture('medlab', 'patient-without-bsn.edi').toString('latin1')
+      .replace(/IC250602B/g, ref).replace('PID+1962:07:00+V+Vries:de:Jansen::Anna Maria:A.M.+L0099', `PID+1962:07:21+V+Vries:de:Jansen::Anna Maria:${initials}+${number}`), 'latin1');
+    const [known] = (await t.store.patients.findByFamilyKey('jansen', '1962-07-21')).map((r) => r.patient);
+    const one = await post(variant('IC250602D', 'L0100', 'A.M.'));
+    expect(one.messages[0]).toMatchObject({ outcome: 'filed' });
+    expect((await t.store.filing.parts(one.inboundMessageId))[0]!.patientId).toBe(known!.id);
+
+    const otherInitials = await post(variant('IC250602E', 'L0101', 'B.'));
+    expect(otherInitials.messages[0]).toMatchObject({ outcome: 'waiting-for-match' });
+    expect(otherInitials.messages[0]!.problems[0]!.message).toMatch(/no patient has this name, birth date and sex/);
+
+    await t.store.patients.insert(aPatient({ identifiers: [{ system: BSN, value: '999970045' }], names: [{ family: 'Jansen', given: ['Anna'], initials: 'A.' }], birthDate: '1962-07-21', gender: 'female' }));
+    const two = await post(variant('IC250602F', 'L0102', 'A.M.'));
+    expect(two.messages[0]).toMatchObject({ outcome: 'waiting-for-match' });
+    expect(two.messages[0]!.problems[0]!.message).toMatch(/2 patients have this name, birth date and sex/);
+  });
+
+  it('quarantines a message with an invalid BSN and files nothing of it (AR)', async () => {
+    const before = await t.store.counts();
+    const ack = await post(fixture('medlab', 'invalid-bsn.edi'));
+    expect(ack).toMatchObject({ acknowledgement: 'AR', status: 'quarantined', messages: [{ outcome: 'quarantined', records: 0 }] });
+    expect(ack.messages[0]!.problems).toContainEqual(expect.objectContaining({ severity: 'error', code: 'INVALID_BSN', segment: 'PID', field: 'PID.5' }));
+    expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
+    expect(await patientByBsn('999900019')).toBeUndefined();
+  });
+
+  it('rejects a truncated transfer as a whole (AR), keeping it in quarantine', async () => {
+    const ack = await post(fixture('medlab', 'truncated.edi'));
+    expect(ack).toMatchObject({ acknowledgement: 'AR', status: 'quarantined', messages: [] });
+    expect(codes(ack.problems)).toEqual(expect.arrayContaining(['MISSING_UNT', 'MISSING_UNZ']));
+    const listed = await staffCall(request(app).get(`/admin/inbound?status=quarantined&sender=${lab.connectionId}`), admin).expect(200);
+    expect(listed.body.messages.map((m: { id: string }) => m.id)).toContain(ack.inboundMessageId);
+  });
+
+  it('files the rest of a message when a result has a unit that contradicts its code (AE, the result named)', async () => {
+    const ack = await post(fixture('medlab', 'unit-mismatch.edi'));
+    expect(ack).toMatchObject({ acknowledgement: 'AE', status: 'processed', messages: [{ outcome: 'filed', records: 2 }] });
+    expect(ack.messages[0]!.problems).toContainEqual(expect.objectContaining({ severity: 'error', code: 'UNIT_MISMATCH', field: 'BEP.5' }));
+    const patient = (await patientByBsn('999900043'))!;
+    const [report] = await fhirSearch<DiagnosticReport>(app, provider, `DiagnosticReport?patient=${patient.id}`);
+    expect(report!.status).toBe('partial');
+    expect(report!.result).toHaveLength(1);
+  });
+
+  it('files the messages of an interchange it can read and quarantines the one it cannot; a replay files nothing twice', async () => {
+    const ack = await post(fixture('medlab', 'multiple-messages.edi'));
+    expect(ack.acknowledgement).toBe('AE');
+    expect(ack.status).toBe('quarantined');
+    expect(ack.messages.map((m) => [m.reference, m.outcome])).toEqual([['M0001', 'filed'], ['M0002', 'filed'], ['M0003', 'quarantined']]);
+    expect(codes(ack.messages[2]!.problems)).toContain('UNSUPPORTED_MESSAGE_TYPE');
+    expect(codes(ack.problems)).toEqual(expect.arrayContaining(['UNT_COUNT_MISMATCH', 'PARTS_QUARANTINED']));
+    expect(await patientByBsn('999900055')).toBeDefined();
+    expect(await patientByBsn('999900067')).toBeDefined();
+    const before = await t.store.counts();
+    const replayed = await staffCall(request(app).post(`/admin/inbound/${ack.inboundMessageId}/replay`), admin).expect(200);
+    expect(replayed.body.message.status).toBe('quarantined');
+    expect(replayed.body.filed).toEqual({ observations: 0, conditions: 0, enrolments: 0, reports: 0 });
+    expect(await t.store.counts()).toEqual(before);
+  });
+
+  it('reads Latin-1 names and released separators', async () => {
+    expect((await post(fixture('medlab', 'latin1-names.edi'))).acknowledgement).toBe('AA');
+    const latin = (await patientByBsn('999900079'))!;
+    expect(JSON.stringify(latin.name)).toContain('Çelik');
+    expect(JSON.stringify(latin.name)).toContain('Müller');
+    expect((await post(fixture('medlab', 'escaped-separators.edi'))).acknowledgement).toBe('AA');
+    const escaped = (await patientByBsn('999900080'))!;
+    expect(JSON.stringify(escaped.name)).toContain('Ancona');
+    const [observation] = await fhirSearch<Observation>(app, provider, `Observation?patient=${escaped.id}`);
+    expect(observation!.note?.[0]?.text).toBe("Verhouding 1:4 ? berekend; zie 'bijlage'");
+  });
+
+  it('refuses other connection kinds', async () => {
+    const his = await aSender(app, admin, 'his');
+    await deliver(app, his, 'lab', fixture('medlab', 'results-flags-remarks.edi')).expect(403);
+  });
+
+  it('puts every lab delivery on the audit trail without names or BSNs', async () => {
+    const records = (await inboundAudit(t.store)).filter((r) => r.transaction === 'inbound-lab' && r.actor.type === 'partner');
+    expect(records.length).toBeGreaterThanOrEqual(9);
+    expect(records.every((r) => r.actor.connectionId === lab.connectionId)).toBe(true);
+    const text = JSON.stringify(records);
+    for (const secret of ['999900018', 'Jansen', 'Çelik', 'Pietersen']) expect(text).not.toContain(secret);
+  });
+
+  it('reports likely duplicate patients for staff (prefixes, diacritics, initials) and merges one into another', async () => {
+    const a = await t.store.patients.insert(aPatient({ identifiers: [{ system: BSN, value: '999970033' }], names: [{ family: 'Hoek', familyPrefix: 'van den', given: ['Ine'], initials: 'I.' }], birthDate: '1949-04-04', gender: 'female' }));
+    const b = await t.store.patients.insert(aPatient({ identifiers: [], names: [{ family: 'VAN DEN HÖEK', given: [], initials: 'I.' }], birthDate: '1949-04-04', gender: 'female' }));
+    const twin = await t.store.patients.insert(aPatient({ identifiers: [], names: [{ family: 'Hoek', familyPrefix: 'van den', given: ['Paul'] }], birthDate: '1949-04-04', gender: 'male' }));
+    const report = await staffCall(request(app).get('/admin/patients/duplicates'), provider).expect(200);
+    const group = report.body.groups.find((g: { familyKey: string }) => g.familyKey === 'hoek');
+    expect(group.pairs).toEqual([expect.objectContaining({ a: [a.id, b.id].sort()[0], b: [a.id, b.id].sort()[1], reasons: expect.arrayContaining(['family name equal', 'birth date equal', 'initials equal']) })]);
+    expect(group.patients.map((p: { id: string }) => p.id)).not.toContain(twin.id);
+
+    const observation = { id: '7d9c2f0e-51a4-4c8e-9d51-1f0a6b2c3d4e', patientId: b.id, status: 'final' as const, codings: [{ system: 'urn:test', code: 'x' }], provenance: { source: 'test' } };
+    await t.store.observations.insertMany([observation]);
+    const merged = await staffCall(request(app).post('/admin/patients/merge'), provider).send({ survivorId: a.id, mergedId: b.id, reason: 'same person: duplicate report' }).expect(200);
+    expect(merged.body.moved.records.observations).toEqual([observation.id]);
+    expect((await t.store.observations.list(a.id)).items.map((o) => o.id)).toEqual([observation.id]);
+    const after = await staffCall(request(app).get('/admin/patients/duplicates'), provider).expect(200);
+    expect(after.body.groups.find((g: { familyKey: string }) => g.familyKey === 'hoek')).toBeUndefined();
+  });
+});
