@@ -47,7 +47,7 @@ export function ccdDocumentEntry(input: CcdInput, xml: Uint8Array, context: CcdE
     title: TITLE,
     classCode: ccd,
     typeCode: ccd,
-    formatCode: { system: CodeSystems.iheFormatCode.uri, code: XDS_CODES.formatCode, display: 'C-CDA R2.1 structured body' },
+    formatCode: { system: CodeSystems.iheFormatCode.uri, ...XDS_CODES.formatCode },
     confidentialityCodes: [{ system: CodeSystems.v3Confidentiality.uri, code: 'N', display: 'normal' }],
     healthcareFacilityTypeCode: coding(CodeSystems.snomed.uri, XDS_CODES.healthcareFacilityType),
     practiceSettingCode: coding(CodeSystems.snomed.uri, XDS_CODES.practiceSetting),

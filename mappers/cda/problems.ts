@@ -1,13 +1,13 @@
 import {
   CareProgramNames,
   CodeSystems,
-  startInstant,
   type CareProgramEnrolment,
   type Condition,
   type Issue,
 } from '../../canonical/index.js';
 import { cd, cdCode, fixedCode, fixedTranslation, ii, interval, templateIds } from './datatypes.js';
 import { conceptName, paragraph, period, row, table, when } from './narrative.js';
+import { byId, byTimeDesc } from './order.js';
 import { noInformationSection, section, type SectionKind } from './section.js';
 import { derivedUuid } from './uuid.js';
 import { CODES, OID, TEMPLATES } from './vocabulary.js';
@@ -27,9 +27,6 @@ import { el, type XmlChild, type XmlNode } from './xml-writer.js';
 const PROBLEMS: SectionKind = { template: TEMPLATES.problemSection, code: CODES.problemSection, title: 'Problems' };
 
 const ENDED: ReadonlySet<Condition['clinicalStatus']> = new Set(['inactive', 'remission', 'resolved']);
-
-const byStartDesc = (a: string | undefined, b: string | undefined): number =>
-  a === b ? 0 : a === undefined ? 1 : b === undefined ? -1 : startInstant(b).localeCompare(startInstant(a)) || b.localeCompare(a);
 
 function problemValue(condition: Condition, reference: string, issues: Issue[]): XmlNode {
   const written = condition.codings.flatMap((c) => {
@@ -67,8 +64,8 @@ export function problemSection(conditions: readonly Condition[], enrolments: rea
       if (left) issues.push({ severity: 'information', code: 'PROBLEM_LEFT_OUT', message: `a ${c.verificationStatus} problem is not part of the summary`, where: { path: `conditions/${c.id}` } });
       return !left;
     })
-    .sort((a, b) => Number(ENDED.has(a.clinicalStatus)) - Number(ENDED.has(b.clinicalStatus)) || byStartDesc(a.onset, b.onset) || a.id.localeCompare(b.id));
-  const programmes = [...enrolments].sort((a, b) => byStartDesc(a.period.start, b.period.start) || a.id.localeCompare(b.id));
+    .sort((a, b) => Number(ENDED.has(a.clinicalStatus)) - Number(ENDED.has(b.clinicalStatus)) || byTimeDesc(a.onset, b.onset) || byId(a, b));
+  const programmes = [...enrolments].sort((a, b) => byTimeDesc(a.period.start, b.period.start) || byId(a, b));
   const programmeRef = new Map(programmes.map((e, i) => [e.id, `programme-${i + 1}`]));
   const problemRef = new Map(listed.map((c, i) => [c.id, `problem-${i + 1}`]));
 

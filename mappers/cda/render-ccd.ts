@@ -1,7 +1,8 @@
-import { issuesFromZod, startInstant, type Issue } from '../../canonical/index.js';
+import { issuesFromZod, type Issue } from '../../canonical/index.js';
 import { header } from './header.js';
 import { CcdInput, type CcdData } from './input.js';
 import { paragraph } from './narrative.js';
+import { byTimeDesc } from './order.js';
 import { problemSection } from './problems.js';
 import { resultsSection, routeObservations, socialHistorySection, vitalSignsSection } from './results.js';
 import { noInformationSection } from './section.js';
@@ -96,6 +97,6 @@ export function servicePeriod(data: CcdData): { low?: string; high?: string } {
     ...data.reports.flatMap((r) => (r.status === 'entered-in-error' ? [] : [r.effective])),
   ].filter((t): t is string => t !== undefined);
   if (times.length === 0) return {};
-  const sorted = [...times].sort((a, b) => startInstant(a).localeCompare(startInstant(b)) || a.localeCompare(b));
+  const sorted = [...times].sort(byTimeDesc).reverse();
   return { low: sorted[0]!, high: sorted.at(-1)! };
 }

@@ -1,4 +1,4 @@
-import { startInstant, type DiagnosticReport, type Issue, type Observation } from '../../canonical/index.js';
+import type { DiagnosticReport, Issue, Observation } from '../../canonical/index.js';
 import { cd, cdCode, fixedCode, fixedTranslation, ii, templateIds, ts } from './datatypes.js';
 import { conceptName, paragraph, rangeText, row, table, valueText, when } from './narrative.js';
 import {
@@ -11,6 +11,7 @@ import {
   observationValue,
   resultStatus,
 } from './observation-entry.js';
+import { byId, byTimeDesc, compareText } from './order.js';
 import { noInformationSection, section, type SectionKind } from './section.js';
 import { derivedUuid } from './uuid.js';
 import { CODES, TEMPLATES } from './vocabulary.js';
@@ -44,9 +45,8 @@ export function routeObservations(observations: readonly Observation[]): Routed 
   return { results, vitalSigns, socialHistory };
 }
 
-/** Newest first; records at the same moment in a fixed order, so the input's order never shows in the output. */
-const byTimeDesc = (a: string | undefined, b: string | undefined): number => (a === b ? 0 : a === undefined ? 1 : b === undefined ? -1 : startInstant(b).localeCompare(startInstant(a)) || b.localeCompare(a));
-const byId = <T extends { id: string }>(a: T, b: T) => a.id.localeCompare(b.id);
+/** Records with the same time in a fixed order (by name, then id), so the input's order never shows in the output. */
+const byName = (a: Observation, b: Observation): number => compareText(conceptName(a.text, a.codings), conceptName(b.text, b.codings)) || byId(a, b);
 
 interface Counter {
   next(): number;
@@ -106,31 +106,38 @@ function groupStatus(members: readonly Observation[]): string {
   return 'active';
 }
 
+/** Appends to the list under a key, creating it: grouping without copying a list per record. */
+function push<T>(map: Map<string, T[]>, key: string, item: T): void {
+  const list = map.get(key);
+  if (list) list.push(item);
+  else map.set(key, [item]);
+}
+
 function groups(observations: readonly Observation[], reports: readonly DiagnosticReport[]): Group[] {
+  const byObservationId = new Map(observations.map((o) => [o.id, o]));
+  const byReportId = new Map<string, Observation[]>();
+  for (const o of observations) if (o.reportId !== undefined) push(byReportId, o.reportId, o);
   const claimed = new Set<string>();
   const out: Group[] = [];
   for (const report of [...reports].sort(byId)) {
     if (report.status === 'entered-in-error') continue;
     const order = new Map(report.observationIds.map((id, i) => [id, i]));
-    const members = observations
-      .filter((o) => !claimed.has(o.id) && (o.reportId === report.id || order.has(o.id)))
+    const candidates = [...report.observationIds.flatMap((id) => byObservationId.get(id) ?? []), ...(byReportId.get(report.id) ?? [])];
+    const members = [...new Set(candidates)]
+      .filter((o) => !claimed.has(o.id))
       .sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || byId(a, b));
     if (members.length === 0) continue;
     members.forEach((m) => claimed.add(m.id));
     out.push({ report, laboratory: report.category === 'laboratory', effective: report.effective ?? latest(members), members });
   }
   const loose = new Map<string, Observation[]>();
-  for (const o of observations) {
-    if (claimed.has(o.id)) continue;
-    const key = `${o.category === 'laboratory' ? 'L' : 'D'}|${o.effective ?? ''}`;
-    loose.set(key, [...(loose.get(key) ?? []), o]);
-  }
+  for (const o of observations) if (!claimed.has(o.id)) push(loose, `${o.category === 'laboratory' ? 'L' : 'D'}|${o.effective ?? ''}`, o);
   for (const [key, members] of loose) {
     const effective = key.slice(2) || undefined;
-    const sorted = [...members].sort((a, b) => conceptName(a.text, a.codings).localeCompare(conceptName(b.text, b.codings)) || byId(a, b));
+    const sorted = [...members].sort(byName);
     out.push({ laboratory: key.startsWith('L'), effective, members: sorted });
   }
-  return out.sort((a, b) => byTimeDesc(a.effective, b.effective) || (a.report?.id ?? a.members[0]!.id).localeCompare(b.report?.id ?? b.members[0]!.id));
+  return out.sort((a, b) => byTimeDesc(a.effective, b.effective) || compareText(a.report?.id ?? a.members[0]!.id, b.report?.id ?? b.members[0]!.id));
 }
 
 function latest(members: readonly Observation[]): string | undefined {
@@ -196,12 +203,12 @@ export function vitalSignsSection(observations: readonly Observation[], issues: 
     return noInformationSection(VITAL_SIGNS, [paragraph('No information: we hold no vital sign measurements for this patient.')]);
   }
   const byMoment = new Map<string, Observation[]>();
-  for (const o of observations) byMoment.set(o.effective ?? '', [...(byMoment.get(o.effective ?? '') ?? []), o]);
+  for (const o of observations) push(byMoment, o.effective ?? '', o);
   const moments = [...byMoment.keys()].sort((a, b) => byTimeDesc(a || undefined, b || undefined));
   const n = counter();
   const rows: XmlNode[] = [];
   const entries = moments.map((moment) => {
-    const members = [...byMoment.get(moment)!].sort((a, b) => conceptName(a.text, a.codings).localeCompare(conceptName(b.text, b.codings)) || byId(a, b));
+    const members = [...byMoment.get(moment)!].sort(byName);
     const components = members.map((o) => {
       const id = `vital-${n.next()}`;
       const note = (i: number) => `${id}-note-${i + 1}`;

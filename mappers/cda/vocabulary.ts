@@ -79,5 +79,6 @@ export const CODES = {
 export const XDS_CODES = {
   healthcareFacilityType: snomed('35971002', 'Ambulatory care site'),
   practiceSetting: snomed('394814009', 'General practice'),
-  formatCode: 'urn:hl7-org:sdwg:ccda-structuredBody:2.1',
+  // Code and display as HL7's document format code list (THO v3-HL7DocumentFormatCodes) gives them.
+  formatCode: { code: 'urn:hl7-org:sdwg:ccda-structuredBody:2.1', display: 'ccda-structuredBody:2.1' },
 } as const;
