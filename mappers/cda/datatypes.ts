@@ -81,7 +81,7 @@ export function ii(root: string, extension?: string): XmlNode {
 }
 
 /** A point in time, or the null flavour that says we do not know it (the element itself is required). */
-export function timeElement(name: string, value: string | undefined, nullFlavor = 'UNK'): XmlNode {
+function timeElement(name: string, value: string | undefined, nullFlavor = 'UNK'): XmlNode {
   return value ? el(name, { value: ts(value) }) : el(name, { nullFlavor });
 }
 
@@ -159,7 +159,7 @@ export function names(name: HumanName): XmlNode[] {
   ];
 }
 
-export const GENDER: Readonly<Record<string, string | undefined>> = { male: 'M', female: 'F', other: 'UN' };
+const GENDER: Readonly<Record<string, string | undefined>> = { male: 'M', female: 'F', other: 'UN' };
 
 export function genderCode(gender: string): XmlNode {
   const code = GENDER[gender];

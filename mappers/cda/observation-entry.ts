@@ -16,7 +16,8 @@ import { el, type XmlNode } from './xml-writer.js';
  * LOINC the first coding we can name by OID leads. `loincRequired`: the element is bound to a LOINC value set
  * (vital signs, social history), so a record without LOINC gets `nullFlavor="OTH"` with its codes as translations
  * rather than a code outside the binding. Codings in systems without an OID (a lab's own codes) cannot be
- * written as CD at all: they stay in the narrative, which the original text points to.
+ * written as CD at all: the entry keeps the test's name through the original text, and an issue says a code
+ * was left out.
  */
 export function observationCode(observation: Observation, reference: string, loincRequired: boolean, issues: Issue[]): XmlNode {
   const written = observation.codings.flatMap((c) => {
@@ -62,7 +63,7 @@ function pq(name: string, value: string, unit: string | undefined, extra: Readon
  * allows no other, so such a value is sent as text ("5 mg/l") rather than under a unit it does not have. No unit
  * at all is a dimensionless quantity (an INR), which is PQ's default unit "1".
  */
-export function quantityValue(q: Quantity): XmlNode {
+function quantityValue(q: Quantity): XmlNode {
   if (q.unit === undefined && q.unitText !== undefined) {
     return el('value', { [XSI_TYPE]: 'ST' }, `${q.comparator ?? ''}${q.value} ${q.unitText}`);
   }
@@ -112,7 +113,7 @@ export function interpretationText(code: Interpretation | undefined): string {
   return code ? INTERPRETATION_DISPLAY[code] : '';
 }
 
-export function interpretationCode(code: Interpretation | undefined): XmlNode | undefined {
+function interpretationCode(code: Interpretation | undefined): XmlNode | undefined {
   return code
     ? el('interpretationCode', { code, codeSystem: OID.interpretation, codeSystemName: 'ObservationInterpretation', displayName: INTERPRETATION_DISPLAY[code] })
     : undefined;
