@@ -72,6 +72,18 @@ describe('serializeElement', () => {
     expect(roundTrip(clash)).toEqual(shape(clash));
   });
 
+  it('leaves out names with a second colon, which no declaration can make well-formed', () => {
+    const root = read('<a xmlns:p="urn:example:p"><p:b:c/><d p:e:f="1" g="2"/></a>');
+    expect(root.children.map((c) => c.name)).toEqual(['b:c', 'd']);
+    expect(serializeElement(root)).toBe('<a xmlns=""><d g="2"/></a>');
+  });
+
+  it('writes elements of the XML namespace under xml: without declaring it', () => {
+    const root = read('<xml:a xmlns:p="urn:example:p"><xml:b/><p:c/></xml:a>');
+    expect(serializeElement(root)).toBe('<xml:a xmlns:p="urn:example:p"><xml:b/><p:c/></xml:a>');
+    expect(roundTrip(root)).toEqual(shape(root));
+  });
+
   it('indents for a person to read, starting at a given depth', () => {
     const root = read(`<a xmlns="${NS.hl7}"><b><c>t</c></b><d/></a>`);
     expect(serializeElement(root, { indent: '  ', depth: 1 })).toBe(`  <a xmlns="${NS.hl7}">\n    <b>\n      <c>t</c>\n    </b>\n    <d/>\n  </a>`);

@@ -59,6 +59,9 @@ export function writeXml(node: XmlNode, options: WriteOptions = {}): string {
   return out.join(indent ? '\n' : '');
 }
 
+/** Bound to `xml` by definition; declaring it, or binding it to another prefix, is an error. */
+const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
+
 /** The attributes of the XML Schema instance namespace, which HL7v3 senders write as `xsi:type` and `xsi:nil`. */
 const XSI_ATTRIBUTES = new Set(['type', 'nil', 'schemaLocation', 'noNamespaceSchemaLocation']);
 
@@ -68,15 +71,19 @@ const XSI_ATTRIBUTES = new Set(['type', 'nil', 'schemaLocation', 'noNamespaceSch
  * something in the subtree has no namespace; other namespaces keep a prefix the sender used for them where one is
  * free, else a known one (`xsi`, `sdtc`), else `ns1`, `ns2`, ….
  *
+ * Elements and attributes whose local name holds a colon (`<a:b:c>`, which readXml lets through although the
+ * namespaces spec forbids it) are left out: no declaration can make them well-formed again.
+ *
  * readXml keeps attributes by local name only. An attribute named like one of XML Schema instance's, on an element
  * where the sender had bound a prefix to that namespace, is written back in it (`xsi:type`, its QName value
  * resolved and written with the prefix chosen here); any other attribute is written without a namespace.
  */
 export function nodeOfElement(root: XmlElement): XmlNode {
   const elements: XmlElement[] = [];
+  const writable = (local: string) => !local.includes(':');
   const collect = (e: XmlElement) => {
     elements.push(e);
-    e.children.forEach(collect);
+    e.children.filter((c) => writable(c.name)).forEach(collect);
   };
   collect(root);
 
@@ -97,14 +104,14 @@ export function nodeOfElement(root: XmlElement): XmlNode {
     if (type?.ns) used.add(type.ns);
     else if (type) unqualified = true;
   }
-  const defaultNs = root.ns && !unqualified ? root.ns : undefined;
+  const defaultNs = root.ns && root.ns !== XML_NAMESPACE && !unqualified ? root.ns : undefined;
 
-  const prefixOf = new Map<string, string>();
+  const prefixOf = new Map<string, string>([[XML_NAMESPACE, 'xml']]);
   const taken = new Set(['xml', 'xmlns']);
   const known = Object.entries(NS) as [string, string][];
   let generated = 0;
   for (const ns of used) {
-    if (ns === defaultNs) continue;
+    if (ns === defaultNs || prefixOf.has(ns)) continue;
     const sendersPrefix = elements.flatMap((e) => Object.entries(e.prefixes)).find(([p, uri]) => uri === ns && p !== '' && !taken.has(p))?.[0];
     let prefix = sendersPrefix ?? known.find(([p, uri]) => uri === ns && !taken.has(p))?.[0];
     while (prefix === undefined || taken.has(prefix)) prefix = `ns${++generated}`;
@@ -119,11 +126,11 @@ export function nodeOfElement(root: XmlElement): XmlNode {
   const declarations: [string, string][] = [];
   if (defaultNs) declarations.push(['xmlns', defaultNs]);
   else if (unqualified) declarations.push(['xmlns', '']);
-  for (const [ns, prefix] of prefixOf) declarations.push([`xmlns:${prefix}`, ns]);
+  for (const [ns, prefix] of prefixOf) if (ns !== XML_NAMESPACE) declarations.push([`xmlns:${prefix}`, ns]);
 
   const toNode = (e: XmlElement, isRoot: boolean): XmlNode => {
     const attributes: [string, string][] = isRoot ? [...declarations] : [];
-    for (const [local, value] of Object.entries(e.attributes)) {
+    for (const [local, value] of Object.entries(e.attributes).filter(([a]) => writable(a))) {
       const type = local === 'type' ? typeValue(e) : undefined;
       if (!inXsi(e, local)) attributes.push([local, value]);
       else attributes.push([qualified(NS.xsi, local), type ? qualified(type.ns, type.name) : value]);
@@ -132,7 +139,7 @@ export function nodeOfElement(root: XmlElement): XmlNode {
       name: qualified(e.ns, e.name),
       attributes,
       ...(e.text ? { text: e.text } : {}),
-      children: e.children.map((c) => toNode(c, false)),
+      children: e.children.filter((c) => writable(c.name)).map((c) => toNode(c, false)),
     };
   };
   return toNode(root, true);
