@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The identifier spellings XDS and XCA mix: `urn:oid:` present or absent (peers differ, and some send it twice:
- * ihe-xca-xcpd.md §6), `urn:uuid:` ids in either case. Everything is compared in one normal form.
+ * The identifier spellings XDS and XCA mix: `urn:oid:` present or absent (peers differ: ihe-xca-xcpd.md §6; a
+ * Metriport sample response even carries it twice), `urn:uuid:` ids in either case. Everything is compared in one
+ * normal form.
  */
 const URN_OID = /^urn:oid:/i;
 const UUID = /^(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;

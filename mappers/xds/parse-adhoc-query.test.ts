@@ -9,7 +9,7 @@ const FD = STORED_QUERIES.FindDocuments.id;
 const GD = STORED_QUERIES.GetDocuments.id;
 const APPROVED = "('urn:oasis:names:tc:ebxml-regrep:StatusType:Approved')";
 const PID = "'0012345678^^^&amp;2.999.1.3&amp;ISO'";
-const PATIENT = { cx: '0012345678^^^&2.999.1.3&ISO', id: '0012345678', assigningAuthority: '2.999.1.3' };
+const PATIENT = { cx: '0012345678^^^&2.999.1.3&ISO', id: '0012345678', assigningAuthority: FIXTURE_COMMUNITY.assigningAuthority };
 const E1 = 'urn:uuid:a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const E2 = 'urn:uuid:b2c3d4e5-f6a7-4b8c-9d0e-1f2a3b4c5d6e';
 const LOINC = '2.16.840.1.113883.6.1';
@@ -63,10 +63,10 @@ describe('parseAdhocQueryRequest: the samples as initiators send them', () => {
     expect(query.params).toEqual({
       patientId: { cx: 'PAT-7^^^&2.999.1.3&ISO', id: 'PAT-7', assigningAuthority: '2.999.1.3' },
       status: ['Approved', 'Deprecated'],
-      serviceStartTimeFrom: { value: '20230101000000', start: '2023-01-01T00:00:00Z' },
-      serviceStartTimeTo: { value: '20241231235959', start: '2024-12-31T23:59:59Z' },
-      creationTimeFrom: { value: '202301', start: '2023-01-01T00:00:00Z' },
-      creationTimeTo: { value: '2025', start: '2025-01-01T00:00:00Z' },
+      serviceStartTimeFrom: { value: '20230101000000', start: '2023-01-01T00:00:00.000Z' },
+      serviceStartTimeTo: { value: '20241231235959', start: '2024-12-31T23:59:59.000Z' },
+      creationTimeFrom: { value: '202301', start: '2023-01-01T00:00:00.000Z' },
+      creationTimeTo: { value: '2025', start: '2025-01-01T00:00:00.000Z' },
       entryTypes: ['stable', 'on-demand'],
     });
   });
@@ -85,12 +85,12 @@ describe('parseAdhocQueryRequest: the samples as initiators send them', () => {
       formatCodes: [XPHR],
       eventCodes: [[{ code: 'T90', scheme: ICPC }, { code: 'T90.02', scheme: ICPC }], [{ code: 'K86', scheme: ICPC }]],
       confidentialityCodes: [[{ code: 'N', scheme: CONFIDENTIALITY }, { code: 'R', scheme: CONFIDENTIALITY }]],
-      creationTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00Z' },
-      creationTimeTo: { value: '20240201', start: '2024-02-01T00:00:00Z' },
-      serviceStartTimeFrom: { value: '2024', start: '2024-01-01T00:00:00Z' },
-      serviceStartTimeTo: { value: '202406', start: '2024-06-01T00:00:00Z' },
-      serviceStopTimeFrom: { value: '2024010112', start: '2024-01-01T12:00:00Z' },
-      serviceStopTimeTo: { value: '202401011230', start: '2024-01-01T12:30:00Z' },
+      creationTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00.000Z' },
+      creationTimeTo: { value: '20240201', start: '2024-02-01T00:00:00.000Z' },
+      serviceStartTimeFrom: { value: '2024', start: '2024-01-01T00:00:00.000Z' },
+      serviceStartTimeTo: { value: '202406', start: '2024-06-01T00:00:00.000Z' },
+      serviceStopTimeFrom: { value: '2024010112', start: '2024-01-01T12:00:00.000Z' },
+      serviceStopTimeTo: { value: '202401011230', start: '2024-01-01T12:30:00.000Z' },
       authorPersons: ['%Jansen%', "O'Brien_%"],
       entryTypes: ['on-demand'],
     });
@@ -120,15 +120,15 @@ describe('parseAdhocQueryRequest: the samples as initiators send them', () => {
       patientId: PATIENT,
       status: ['Approved'],
       sourceIds: ['2.999.1.6', '2.999.1.7'],
-      submissionTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00Z' },
-      submissionTimeTo: { value: '20250101', start: '2025-01-01T00:00:00Z' },
+      submissionTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00.000Z' },
+      submissionTimeTo: { value: '20250101', start: '2025-01-01T00:00:00.000Z' },
       authorPerson: '%Jansen%',
       contentTypeCodes: [{ code: '11369-6', scheme: LOINC }],
     }],
     ['find-folders.xml', 'FindFolders', {
       patientId: PATIENT,
       status: ['Approved'],
-      lastUpdateTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00Z' },
+      lastUpdateTimeFrom: { value: '20240101', start: '2024-01-01T00:00:00.000Z' },
       codes: [[{ code: 'T90', scheme: ICPC }]],
     }],
     ['get-all.xml', 'GetAll', {

@@ -102,7 +102,7 @@ function objectId(id: string): string {
 
 function extrinsicObject({ document: d, patientCx, home, objectType }: DocumentEntryInput): XmlNode {
   const id = objectId(d.entryUuid);
-  // An on-demand entry describes content made when it is retrieved: it has no fixed hash or size (ITI TF-3 4.2.3.2).
+  // An on-demand entry describes content made when it is retrieved: it has no fixed hash or size (§2.3).
   const stable = objectType === 'stable';
   return element(
     'rim:ExtrinsicObject',

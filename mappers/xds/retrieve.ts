@@ -73,7 +73,7 @@ export interface RetrievedDocument {
   readonly repositoryUniqueId: string;
   readonly documentUniqueId: string;
   readonly mimeType: string;
-  /** For an on-demand entry: where the content made now is kept, and its uniqueId (ITI TF-2b 3.43.4.2.3). */
+  /** For an on-demand entry: where the content made now is kept, and its uniqueId (ihe-xca-xcpd.md §3). */
   readonly newRepositoryUniqueId?: string;
   readonly newDocumentUniqueId?: string;
   /** The Content-ID of the MIME part holding the bytes (without angle brackets), or the bytes themselves. */

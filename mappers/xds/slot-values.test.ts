@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { startInstant } from '../../canonical/index.js';
 import { parseCode, parseEntryType, parsePatientId, parseStatus, parseTime, parseUuid, splitSlotValue } from './slot-values.js';
 
 const value = <T>(parsed: { ok: true; value: T } | { ok: false; reason: string }) => (parsed.ok ? parsed.value : `refused: ${parsed.reason}`);
@@ -62,14 +63,21 @@ describe('slot value kinds', () => {
   });
 
   it.each([
-    ['2024', '2024-01-01T00:00:00Z'],
-    ['202402', '2024-02-01T00:00:00Z'],
-    ['20240229', '2024-02-29T00:00:00Z'],
-    ['2024022913', '2024-02-29T13:00:00Z'],
-    ['202402291359', '2024-02-29T13:59:00Z'],
-    ['20240229135959', '2024-02-29T13:59:59Z'],
+    ['2024', '2024-01-01T00:00:00.000Z'],
+    ['202402', '2024-02-01T00:00:00.000Z'],
+    ['20240229', '2024-02-29T00:00:00.000Z'],
+    ['2024022913', '2024-02-29T13:00:00.000Z'],
+    ['202402291359', '2024-02-29T13:59:00.000Z'],
+    ['20240229135959', '2024-02-29T13:59:59.000Z'],
   ])('reads the time %s as starting at %s', (text, start) => {
     expect(value(parseTime(text))).toEqual({ value: text, start });
+  });
+
+  it('writes the start as canonical startInstant does, so a bound and a document time compare as strings', () => {
+    const from = parseTime('20240301');
+    expect(from.ok && from.value.start).toBe(startInstant('2024-03-01'));
+    expect(from.ok && startInstant('2024-03-01T00:00:00+00:00') >= from.value.start).toBe(true);
+    expect(from.ok && startInstant('2024-03-01T00:30:00+01:00') >= from.value.start).toBe(false);
   });
 
   it.each(['24', '20241', '2024130', '20230229', '20240101240000', '20240101006000', '20240101000060', '20240101000000.5', '20240101+0100', '0050'])(

@@ -3,7 +3,7 @@ import { bareOid, urnUuid } from './ids.js';
 import { ASSOCIATION_TYPES, AVAILABILITY_STATUS, DOCUMENT_ENTRY_TYPE, type AssociationType, type AvailabilityStatus, type DocumentEntryType } from './vocabulary.js';
 
 /**
- * The syntax of stored-query slot values (ITI TF-2a 3.18.4.1.2.3; ihe-xca-xcpd.md §2.1), apart from what the
+ * The syntax of stored-query slot values (ihe-xca-xcpd.md §2.1; IPF `QuerySlotHelper`), apart from what the
  * query means: a `rim:Value` holds one item `'text'` or a list `('a','b')`; a quote inside an item is doubled
  * (`'O''Brien'`). Items are returned as strings, whatever they look like (numeric-looking ids stay strings).
  * Unquoted items are accepted too: real initiators send `(urn:uuid:…,urn:uuid:…)` for `$XDSDocumentEntryType`
@@ -105,7 +105,8 @@ export function parseCode(text: string): Parsed<QueryCode> {
 
 /**
  * An XDS time (HL7 DTM, UTC, truncated at any precision from the year to the second). `start` is the first
- * instant it covers: a From bound selects times at or after it, a To bound times before it (ITI TF-2a 3.18.4.1.2.3.6).
+ * instant it covers, written as canonical `startInstant` writes instants (`…T00:00:00.000Z`), so the two compare
+ * as strings: a From bound selects times at or after it, a To bound times before it.
  */
 export interface QueryTime {
   readonly value: string;
@@ -115,15 +116,17 @@ export interface QueryTime {
 const DTM = /^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(\d{2})?)?)?)?)?$/;
 
 export function parseTime(text: string): Parsed<QueryTime> {
-  const match = DTM.exec(text.trim());
+  const value = text.trim();
+  const match = DTM.exec(value);
   if (!match) return bad('a time is not written YYYY[MM[DD[hh[mm[ss]]]]]');
   const year = match[1]!;
   const [month = '01', day = '01', hour = '00', minute = '00', second = '00'] = match.slice(2);
+  const start = `${year}-${month}-${day}T${hour}:${minute}:${second}.000Z`;
+  // Date.UTC rolls 20240231 over to March (and years below 100 into the 1900s): only an unchanged round trip
+  // proves every field was in range.
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
-  const start = `${year}-${month}-${day}T${hour}:${minute}:${second}Z`;
-  // Date.UTC rolls 20240231 over to March; an unchanged round trip proves every field was in range.
-  if (Number.isNaN(date.getTime()) || date.toISOString().replace('.000Z', 'Z') !== start) return bad('a time names a date or time that does not exist');
-  return ok({ value: text.trim(), start });
+  if (date.toISOString() !== start) return bad('a time names a date or time that does not exist');
+  return ok({ value, start });
 }
 
 /** The availability status URN; the bare names of XDS.a are accepted too. */

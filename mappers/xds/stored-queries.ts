@@ -39,8 +39,8 @@ const andOr = <S extends string, K extends ValueKind>(slot: S, kind: K) => ({ sl
 const required = <P extends ParameterSpec>(spec: P) => ({ ...spec, required: true }) as const;
 
 /**
- * Absent means stable entries only (ITI TF-2a 3.18.4.1.2.3.6.2; marked unverified in ihe-xca-xcpd.md §2.2), which
- * is also why real initiators name both types.
+ * Absent means stable entries only (ihe-xca-xcpd.md §2.2, marked unverified there), which is also why real
+ * initiators name both types.
  */
 const ENTRY_TYPES = { ...list('$XDSDocumentEntryType', 'entryType'), whenAbsent: ['stable'] } as const;
 

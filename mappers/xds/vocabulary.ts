@@ -61,5 +61,5 @@ export const FOLDER = {
   uniqueId: 'urn:uuid:75df8f67-9973-4fbe-a900-df66cefecc5a',
 } as const;
 
-/** Slot name of the DocumentEntry referenceIdList (ITI TF-3 4.2.3.2.28, IPF `SLOT_NAME_REFERENCE_ID_LIST`). */
+/** Slot name of the DocumentEntry referenceIdList (IPF `SLOT_NAME_REFERENCE_ID_LIST`). */
 export const REFERENCE_ID_LIST_SLOT = 'urn:ihe:iti:xds:2013:referenceIdList';

@@ -22,7 +22,7 @@ export function element(name: string, attributes: Attributes, children: readonly
 
 /**
  * An element whose children must not be separated by white space, e.g. an XOP `Document` whose only content may
- * be its `xop:Include` (W3C XOP 1.0 §3.2): strict MTOM stacks refuse anything else.
+ * be its `xop:Include` (W3C XOP 1.0): strict MTOM stacks refuse anything else.
  */
 export function inlineElement(name: string, attributes: Attributes, children: readonly XmlNode[]): XmlNode {
   return { ...element(name, attributes, children), inline: true };
