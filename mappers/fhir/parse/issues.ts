@@ -29,7 +29,8 @@ export const error = (code: string, where: Where, text: string): Issue => proble
 export const warning = (code: string, where: Where, text: string): Issue => problem('warning', code, where, text);
 
 /** A missing element reads "is required"; zod's other messages name the rule broken, never the value. */
-const requiredMessage: z.core.$ZodErrorMap = (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : undefined);
+const requiredMessage: z.core.$ZodErrorMap = (issue) =>
+  (issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined ? 'is required' : undefined;
 
 /** Checks `value` against a FHIR shape; every deviation becomes an error at its own path. */
 export function parseShape<S extends z.ZodType>(schema: S, value: unknown, where: Where): { value?: z.infer<S>; issues: Issue[] } {
@@ -66,6 +67,7 @@ export function checkCanonical<S extends z.ZodType>(
   };
 }
 
+/** zod's sentences start with a capital; continuing ours, they need a small one, but an acronym ("BSN") keeps its. */
 function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

@@ -158,6 +158,13 @@ describe('the partner test set fixture', () => {
 });
 
 describe('the bad bundles in the fixtures', () => {
+  it.each(['wrong-resource-type.json', 'hash-mismatch.json', 'missing-master-identifier.json', 'unresolved-subject.json'])(
+    '%s has exactly one error, and no warning about a Binary whose DocumentReference was refused', (file) => {
+      const { issues } = parseImportBundle(read(`bad/${file}`));
+      expect(issues.map((i) => i.severity)).toEqual(['error']);
+    },
+  );
+
   it('wrong-resource-type: an Observation entry', () => {
     const parsed = parseImportBundle(read('bad/wrong-resource-type.json'));
     expect(errorsOf(parsed.issues)).toEqual([

@@ -71,6 +71,7 @@ export function parseImportBundle(json: unknown): ImportBundle {
   const index = new Map<string, Indexed>();
   const patients = new Map<number, ImportedPatient>();
   const documents: DocumentReferenceParts[] = [];
+  let unreadDocuments = 0;
   const binaries = new Map<number, ImportedBinary>();
 
   entries.forEach((entry, i) => {
@@ -105,6 +106,7 @@ export function parseImportBundle(json: unknown): ImportBundle {
       const parsed = parseDocumentReference(entry.resource, resourceWhere.path);
       issues.push(...parsed.issues);
       if (parsed.document) documents.push(parsed.document);
+      else unreadDocuments++;
     }
   });
 
@@ -119,7 +121,8 @@ export function parseImportBundle(json: unknown): ImportBundle {
     if (linked.document) imported.push(linked.document);
   }
   issues.push(...repeatedDocumentIds(imported));
-  for (const [entry, binary] of binaries) {
+  // A DocumentReference that could not be read may be the one that names a Binary: then no Binary is called unused.
+  for (const [entry, binary] of unreadDocuments === 0 ? binaries : []) {
     if (!used.has(entry)) issues.push(warning('informational', resourceAt(binary.path, 'Binary'), 'is referenced by no DocumentReference: it is not imported'));
   }
   return hasErrors(issues)
@@ -170,23 +173,23 @@ class Resolver {
 function linkDocument(
   parts: DocumentReferenceParts, resolver: Resolver, binaries: ReadonlyMap<number, ImportedBinary>, used: Set<number>,
 ): { document?: ImportedDocument; issues: Issue[] } {
-  const subject = resolver.patient(parts.subject);
-  if (!subject.link) return { issues: subject.issues };
-
-  const source = parts.metadata.sourcePatientId ? { issues: [] } : sourcePatientIdFor(parts, subject.link, resolver);
-  const issues: Issue[] = [...source.issues];
-
+  // The Binary first, so one named by a document refused for another reason is not also reported as unused.
   const a = parts.attachment;
   let content: { path: string; bytes: Uint8Array; contentType?: string };
   if (a.url !== undefined) {
     const found = resolver.entry(a.url, 'Binary', at(a.where, 'url'));
     const binary = found.entry !== undefined ? binaries.get(found.entry) : undefined;
-    if (!binary) return { issues: [...issues, ...found.issues] };
+    if (!binary) return { issues: found.issues };
     used.add(found.entry!);
     content = { path: binary.path, bytes: binary.bytes, contentType: binary.contentType };
   } else {
     content = { path: at(a.where, 'data').path, bytes: a.data! };
   }
+
+  const subject = resolver.patient(parts.subject);
+  if (!subject.link) return { issues: subject.issues };
+  const source = parts.metadata.sourcePatientId ? { issues: [] } : sourcePatientIdFor(parts, subject.link, resolver);
+  const issues: Issue[] = [...source.issues];
   if (hasErrors(issues)) return { issues };
   const completed = completeDocument(parts, { bytes: content.bytes, from: content.path, ...(content.contentType ? { contentType: content.contentType } : {}) }, source.value);
   issues.push(...completed.issues);
