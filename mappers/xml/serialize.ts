@@ -62,6 +62,9 @@ export function writeXml(node: XmlNode, options: WriteOptions = {}): string {
 /** Bound to `xml` by definition; declaring it, or binding it to another prefix, is an error. */
 const XML_NAMESPACE = 'http://www.w3.org/XML/1998/namespace';
 
+/** A local name as readXml gives it (already XML name characters) that is also an NCName: no colon, a name start. */
+const NCNAME = /^[^\d\-.:\u00B7\u0300-\u036F\u203F\u2040][^:]*$/u;
+
 /** The attributes of the XML Schema instance namespace, which HL7v3 senders write as `xsi:type` and `xsi:nil`. */
 const XSI_ATTRIBUTES = new Set(['type', 'nil', 'schemaLocation', 'noNamespaceSchemaLocation']);
 
@@ -71,8 +74,8 @@ const XSI_ATTRIBUTES = new Set(['type', 'nil', 'schemaLocation', 'noNamespaceSch
  * something in the subtree has no namespace; other namespaces keep a prefix the sender used for them where one is
  * free, else a known one (`xsi`, `sdtc`), else `ns1`, `ns2`, ….
  *
- * Elements and attributes whose local name holds a colon (`<a:b:c>`, which readXml lets through although the
- * namespaces spec forbids it) are left out: no declaration can make them well-formed again.
+ * Elements and attributes whose local name is no NCName (`<a:b:c>`, `<a:1b>`: XML names that readXml lets through
+ * although the namespaces spec forbids them) are left out: no declaration can make them well-formed again.
  *
  * readXml keeps attributes by local name only. An attribute named like one of XML Schema instance's, on an element
  * where the sender had bound a prefix to that namespace, is written back in it (`xsi:type`, its QName value
@@ -80,7 +83,7 @@ const XSI_ATTRIBUTES = new Set(['type', 'nil', 'schemaLocation', 'noNamespaceSch
  */
 export function nodeOfElement(root: XmlElement): XmlNode {
   const elements: XmlElement[] = [];
-  const writable = (local: string) => !local.includes(':');
+  const writable = (local: string) => NCNAME.test(local);
   const collect = (e: XmlElement) => {
     elements.push(e);
     e.children.filter((c) => writable(c.name)).forEach(collect);
