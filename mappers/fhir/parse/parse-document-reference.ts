@@ -199,7 +199,7 @@ function entryUuidOf(identifiers: readonly FhirIdentifier[], where: Where): Pars
   const isUuid = (i: FhirIdentifier) => (i.system === undefined || i.system === URI_SYSTEM) && /^urn:uuid:/i.test(i.value ?? '');
   const candidates = identifiers.map((identifier, index) => ({ identifier, index })).filter((c) => isUuid(c.identifier));
   const chosen = candidates.find((c) => c.identifier.use === 'official') ?? candidates[0];
-  const issues = identifiers.flatMap((identifier, index) =>
+  const issues = identifiers.flatMap((_, index) =>
     index === chosen?.index ? [] : [warning('not-supported', at(where, 'identifier', index), 'is not imported: only the urn:uuid entryUUID has a DocumentEntry counterpart')],
   );
   if (!chosen) return { value: null, issues };
