@@ -9,6 +9,7 @@ import { openStore } from '../../store/open.js';
 import type { RootStore } from '../../store/index.js';
 import { DEFAULT_SYNTHETIC } from '../../fixtures/synthetic/generate.js';
 import { createAdmin } from './users.js';
+import { inboundCommands } from './inbound.js';
 import { loadSigningKey, signCheckpoint, verifyChain } from '../../audit/index.js';
 import { auditSigningKeyPem } from '../keys.js';
 
@@ -176,6 +177,8 @@ program
       process.exitCode = await importFile(store, file, { dryRun: options.dryRun ?? false, repositoryUniqueId: c.repositoryUniqueId }, process);
     });
   });
+
+inboundCommands(program, withStore);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`crossgate: ${error instanceof Error ? error.message : String(error)}\n`);

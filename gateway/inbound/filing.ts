@@ -45,6 +45,8 @@ export interface Filed {
   readonly counts: RecordCounts;
 }
 
+export const PARTS_QUARANTINED = 'PARTS_QUARANTINED';
+
 export const NO_RECORDS: RecordCounts = { observations: 0, conditions: 0, enrolments: 0, reports: 0 };
 
 interface Placed {
@@ -243,7 +245,7 @@ function heldElsewhereIssue(identifier: Pick<Identifier, 'system'>): Issue {
 function partsQuarantinedIssue(quarantined: readonly InboundPart[], total: number): Issue {
   const named = quarantined.slice(0, 10).map((p) => `${p.refs.join(', ') || p.key} (${[...new Set(p.issues.filter((i) => i.severity !== 'warning' && i.severity !== 'information').map((i) => i.code))].join(', ')})`);
   return {
-    severity: 'error', code: 'PARTS_QUARANTINED',
+    severity: 'error', code: PARTS_QUARANTINED,
     message: `${quarantined.length} of ${total} parts quarantined, nothing of them filed: ${named.join('; ')}${quarantined.length > 10 ? '; …' : ''}`,
   };
 }

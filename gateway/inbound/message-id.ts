@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Channel } from './parsed.js';
 
 /**
  * The sender's id for a message, read from its first bytes before anything parses it, so the raw message can be
@@ -13,9 +14,24 @@ const HEAD_BYTES = 16_384;
 /** The store keeps ids up to 200 characters; a longer one is kept as its digest, which still tells repeats apart. */
 const MAX_ID = 200;
 
-export function messageIdOf(raw: Uint8Array): string {
+function headOf(raw: Uint8Array): string {
   const head = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, HEAD_BYTES)).toString('latin1');
-  const start = head.replace(/^\u00EF\u00BB\u00BF/, '').trimStart();
+  return head.replace(/^\u00EF\u00BB\u00BF/, '').trimStart();
+}
+
+/**
+ * Which channel a file belongs to, for `crossgate ingest`: XML is HL7v3 Ketenzorg; EDIFACT naming MEDLAB in its
+ * header is a lab interchange, other EDIFACT is taken as OZIS ketenzorg (which is then kept in quarantine).
+ */
+export function channelOf(raw: Uint8Array): Channel | undefined {
+  const start = headOf(raw);
+  if (start.startsWith('<')) return 'ketenzorg';
+  if (!/^UN[AB]/.test(start)) return undefined;
+  return /MEDLAB/.test(start.slice(0, 2048)) ? 'lab' : 'ketenzorg';
+}
+
+export function messageIdOf(raw: Uint8Array): string {
+  const start = headOf(raw);
   const id = start.startsWith('<') ? hl7v3Id(start) : /^UN[AB]/.test(start) ? edifactId(start) : undefined;
   if (id === undefined) return `sha256:${sha256(raw)}`;
   return id.length > MAX_ID ? `id-sha256:${sha256(Buffer.from(id, 'latin1'))}` : id;

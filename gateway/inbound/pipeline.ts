@@ -73,22 +73,23 @@ export interface PipelineDeps {
 export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
   const { store } = deps;
 
-  /** Runs a filing in its own transaction. On failure nothing of it remains, and (unless told not to) the message is quarantined saying so. */
+  /**
+   * Runs a filing in its own transaction. Two messages filed at once may both add the same new patient, lab or
+   * doctor: the one that commits second fails on the identifier and is run again, when it finds what the first
+   * stored. On any other failure nothing of it remains, and (unless told not to) the message is quarantined saying so.
+   */
   async function file(run: FilingRun, quarantineOnFailure: boolean): Promise<Filed> {
-    try {
-      return await store.transaction((tx) => fileMessage(tx, run));
-    } catch (error) {
-      if (error instanceof StoreError && (error.code === 'not-found' || error.code === 'invalid-state')) throw error;
-      // The error's own fields only: a driver's `detail` may quote the values of a violated key.
-      const code = (error as { code?: unknown }).code;
-      deps.logger.error({ inboundId: run.inboundId, err: { name: (error as Error).name, code, message: (error as Error).message } }, 'filing an inbound message failed');
-      if (!quarantineOnFailure) throw error;
-      const issue: Issue = {
-        severity: 'fatal', code: FILING_FAILED,
-        message: `filing failed${typeof code === 'string' ? ` in the database (SQLSTATE ${code})` : ''}: nothing of the message was filed; it is kept for a replay`,
-      };
-      const message = await store.inbound.markQuarantined(run.inboundId, [...run.parsed.issues, issue]);
-      return { message, parts: await store.filing.parts(run.inboundId), ran: true, patients: [], counts: NO_RECORDS };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.transaction((tx) => fileMessage(tx, run));
+      } catch (error) {
+        if (attempt < RACE_ATTEMPTS && lostRace(error)) continue;
+        if (error instanceof StoreError && (error.code === 'not-found' || error.code === 'invalid-state')) throw error;
+        deps.logger.error({ inboundId: run.inboundId, err: error }, 'filing an inbound message failed');
+        if (!quarantineOnFailure) throw error;
+        const message = await store.inbound.markQuarantined(run.inboundId, [...run.parsed.issues, filingFailed(error)]);
+        return { message, parts: await store.filing.parts(run.inboundId), ran: true, patients: [], counts: NO_RECORDS };
+      }
     }
   }
 
@@ -164,6 +165,26 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
       return audited('patientId' in target ? 'match-link' : 'match-create', { ...filed, duplicate: false, contentDiffers: false, parsed, ack }, actor, meta);
     },
   };
+}
+
+const RACE_ATTEMPTS = 4;
+/** Unique violation, serialization failure, deadlock: what a concurrent filing of the same new party causes. */
+const RACE_STATES: ReadonlySet<string> = new Set(['23505', '40001', '40P01']);
+
+function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+function lostRace(error: unknown): boolean {
+  return (error instanceof StoreError && error.code === 'identifier-taken') || RACE_STATES.has(sqlState(error) ?? '');
+}
+
+/** What the sender and the admin are told; our own store errors name the record, a driver's error only its code. */
+function filingFailed(error: unknown): Issue {
+  const state = sqlState(error);
+  const cause = error instanceof StoreError ? `: ${error.message}` : state ? ` in the database (SQLSTATE ${state})` : '';
+  return { severity: 'fatal', code: FILING_FAILED, message: `filing failed${cause}: nothing of the message was filed; it is kept for a replay` };
 }
 
 function byOf(actor: InboundActor): string {
