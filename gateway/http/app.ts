@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { fhirSurface } from '../fhir/surface.js';
+import { iheSurface } from '../ihe/surface.js';
 import { inboundSurface } from '../inbound/routes.js';
 import { inboundAdminRoutes } from '../admin/inbound.js';
 import { requestContext } from './request-context.js';
@@ -82,7 +83,7 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   app.use('/portal', declareRoutes('/portal', portalRoutes(consent), routes));
   app.use('/audit', declareRoutes('/audit', complianceRoutes({ store: deps.store, audit: deps.audit, auditKey: deps.auditKey, homeCommunityId: deps.config.homeCommunityId, retentionYears: deps.config.audit.retentionYears, checkpointMinutes: deps.config.audit.checkpointMinutes }), routes));
 
-  for (const surface of [fhirSurface(), inboundSurface(), ...surfaces]) app.use(surface.mountPath, surface.router(deps, routes));
+  for (const surface of [fhirSurface(), iheSurface(), inboundSurface(), ...surfaces]) app.use(surface.mountPath, surface.router(deps, routes));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not found', requestId: req.requestId });
