@@ -42,6 +42,8 @@ export interface RegisteredDocument {
 }
 
 export interface DocumentOwner {
+  /** The document's record id. */
+  readonly id: string;
   readonly patientId: string;
   readonly uniqueId: string;
   readonly entryUuid: string;
@@ -137,13 +139,13 @@ export function documentRepository(scope: Scope) {
      */
     async owners(ids: readonly string[]): Promise<DocumentOwner[]> {
       if (ids.length === 0) return [];
-      const rows = await scope.q.query<{ patient_id: string; unique_id: string; entry_uuid: string; repository_unique_id: string; submission_set_uuid: string; submission_set_unique_id: string }>(
-        `SELECT patient_id, unique_id, entry_uuid, repository_unique_id, submission_set_uuid, submission_set_unique_id FROM documents
+      const rows = await scope.q.query<{ id: string; patient_id: string; unique_id: string; entry_uuid: string; repository_unique_id: string; submission_set_uuid: string; submission_set_unique_id: string }>(
+        `SELECT id, patient_id, unique_id, entry_uuid, repository_unique_id, submission_set_uuid, submission_set_unique_id FROM documents
          WHERE unique_id = ANY($1::text[]) OR entry_uuid = ANY($2::text[]) OR submission_set_uuid = ANY($2::text[]) OR submission_set_unique_id = ANY($1::text[])`,
         [ids, ids.map((i) => i.toLowerCase())],
       );
       return rows.map((r) => ({
-        patientId: r.patient_id, uniqueId: r.unique_id, entryUuid: r.entry_uuid, repositoryUniqueId: r.repository_unique_id,
+        id: r.id, patientId: r.patient_id, uniqueId: r.unique_id, entryUuid: r.entry_uuid, repositoryUniqueId: r.repository_unique_id,
         submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
       }));
     },

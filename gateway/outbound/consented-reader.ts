@@ -37,6 +37,7 @@ export interface ConsentedReader {
    */
   summaryRecord(patientId: string, limits: { readonly observations: number; readonly reports: number }): Promise<SummaryRecord | undefined>;
   document(id: string): Promise<Document | undefined>;
+  documentByUniqueId(uniqueId: string): Promise<Document | undefined>;
   /** A document's bytes; noted as the document's retrieval. */
   documentContent(document: Document): Promise<Uint8Array | undefined>;
   /** Directory entries concern no patient: no consent applies, they are noted as returned all the same. */
@@ -151,6 +152,7 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       return docs;
     },
     document: async (id) => one('DocumentReference', await store.documents.get(id)),
+    documentByUniqueId: async (uniqueId) => one('DocumentReference', await store.documents.getByUniqueId(uniqueId)),
     async registered(patientId, query) {
       allow(patientId);
       const found = await store.documents.registered(patientId, query);

@@ -1,0 +1,16 @@
+import type { SecurityEventSink } from '../auth/security-events.js';
+import type { Config } from '../config.js';
+import type { OutboundPipeline } from '../outbound/pipeline.js';
+import type { Store } from '../../store/index.js';
+
+/** What the IHE endpoints work with. Patient data goes through the pipeline only; the store is for partners and replay. */
+export interface IheContext {
+  readonly config: Config;
+  readonly pipeline: OutboundPipeline;
+  readonly partners: Pick<Store, 'organizations' | 'connections' | 'oauth'>;
+  readonly events: SecurityEventSink;
+  readonly trustAnchors: readonly string[];
+  /** Our endpoint URLs, as partners address them (wsa:To, SAML Audience). */
+  readonly endpoints: { readonly xcpd: string; readonly query: string; readonly retrieve: string };
+  readonly now: () => Date;
+}

@@ -1,0 +1,91 @@
+import type { TLSSocket } from 'node:tls';
+import type { Request } from 'express';
+import type { Connection } from '../../canonical/index.js';
+import { SUBCODES, type SoapFault, type SoapRequest } from '../../mappers/soap/index.js';
+import { matchPurpose } from '../../profiles/purposes.js';
+import type { Requester } from '../outbound/requester.js';
+import type { IheContext } from './context.js';
+import { verifyXua, type VerifiedAssertion } from './xua/index.js';
+
+export type PartnerCheck =
+  | { readonly ok: true; readonly requester: Requester; readonly connection: Connection; readonly assertion: VerifiedAssertion }
+  | { readonly ok: false; readonly fault: SoapFault; readonly connectionId?: string };
+
+/** How long a MessageID is remembered for replay detection, beyond the assertion's own end. */
+const REPLAY_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Who asks (ihe-xca-xcpd.md §5.1): the TLS client certificate, when the connection was made with one, names a
+ * `carequality` connection; the SAML assertion must verify against the trust bundle and name that connection's
+ * organization by its home community id. Without a client certificate (allowed only when configured so, behind a
+ * terminator) the assertion's home community names the organization and its one active carequality connection.
+ * A MessageID seen before from the same connection within its window is a replay.
+ */
+export async function authenticatePartner(ctx: IheContext, req: Request, envelope: string, soap: SoapRequest, now: Date): Promise<PartnerCheck> {
+  const refuse = (reason: string, subcode: NonNullable<SoapFault['subcode']> = SUBCODES.failedAuthentication, connectionId?: string): PartnerCheck => ({
+    ok: false, fault: { code: 'Sender', subcode, reason }, ...(connectionId ? { connectionId } : {}),
+  });
+
+  const viaCertificate = certificateConnection(req);
+  if (viaCertificate === 'unregistered') return refuse('the client certificate is not registered for a Carequality connection');
+  if (!viaCertificate && ctx.config.ihe.clientCertificate === 'required') {
+    return refuse('a TLS client certificate issued under the trust bundle is required', SUBCODES.invalidSecurity);
+  }
+  if (viaCertificate && viaCertificate.kind !== 'carequality') return refuse('the client certificate belongs to a connection that does not serve IHE', SUBCODES.failedAuthentication, viaCertificate.id);
+
+  const sha1Allowed = async (): Promise<boolean> => {
+    if (!viaCertificate) return false;
+    const org = await ctx.partners.organizations.get(viaCertificate.organizationId);
+    return org?.homeCommunityId !== undefined && ctx.config.ihe.sha1Communities.includes(org.homeCommunityId.replace(/^urn:oid:/, ''));
+  };
+  const verified = verifyXua(envelope, {
+    trustAnchors: ctx.trustAnchors,
+    audiences: [ctx.endpoints.xcpd, ctx.endpoints.query, ctx.endpoints.retrieve, ctx.config.publicUrl, ...ctx.config.ihe.extraAudiences],
+    clockSkewSeconds: ctx.config.ihe.clockSkewSeconds,
+    allowSha1: await sha1Allowed(),
+  }, now);
+  if (!verified.ok) {
+    const subcode = Object.values(SUBCODES).find((s) => `${s.prefix}:${s.name}` === verified.fault.subcode) ?? SUBCODES.invalidSecurity;
+    return { ok: false, fault: { code: 'Sender', subcode, reason: verified.fault.reason }, ...(viaCertificate ? { connectionId: viaCertificate.id } : {}) };
+  }
+  const assertion = verified.assertion;
+  const organization = await ctx.partners.organizations.findByHomeCommunityId(assertion.homeCommunityId);
+  if (!organization) return refuse('the assertion\'s home community is not a registered partner', SUBCODES.failedAuthentication, viaCertificate?.id);
+
+  let connection: Connection | undefined = viaCertificate;
+  if (connection && connection.organizationId !== organization.id) {
+    return refuse('the assertion\'s home community is not the organization this client certificate was registered for', SUBCODES.failedAuthentication, connection.id);
+  }
+  if (!connection) {
+    const candidates = (await ctx.partners.connections.list({ organizationId: organization.id, kind: 'carequality' })).filter((c) => c.status === 'active');
+    if (candidates.length !== 1) return refuse(candidates.length === 0 ? 'the partner has no active Carequality connection' : 'the partner has several Carequality connections: present the client certificate of one');
+    connection = candidates[0]!;
+  }
+  if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection.id);
+
+  const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, Date.parse(assertion.notOnOrAfter) + ctx.config.ihe.clockSkewSeconds * 1000));
+  if (!(await ctx.partners.oauth.useAssertion(connection.id, `wsa:${soap.addressing.messageId}`, until))) {
+    return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection.id);
+  }
+
+  const purpose = matchPurpose(assertion.purposes);
+  const role = assertion.role.displayName ? `${assertion.role.displayName} (${assertion.role.code})` : assertion.role.code;
+  const person = { name: assertion.subjectId, id: assertion.nameId, role };
+  return {
+    ok: true, connection, assertion,
+    requester: {
+      kind: 'partner', organizationId: organization.id, connectionId: connection.id, connectionActive: true, purpose,
+      purposeAsReceived: assertion.purposes.map((p) => `${p.system ?? ''}#${p.code}`).join(' '),
+      person,
+    },
+  };
+}
+
+/** The connection a verified TLS client certificate names; 'unregistered' for a trusted certificate no connection holds. */
+function certificateConnection(req: Request): Connection | 'unregistered' | undefined {
+  const socket = req.socket as Partial<TLSSocket>;
+  if (!socket.authorized) return undefined;
+  const p = req.principal;
+  if (p.type === 'connection' && !req.get('authorization')) return p.connection;
+  return 'unregistered';
+}

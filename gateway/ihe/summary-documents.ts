@@ -1,0 +1,80 @@
+import type { Document } from '../../canonical/index.js';
+import { ccdDocumentEntry, ccdUniqueId, renderCcd, type CcdInput } from '../../mappers/cda/index.js';
+import { StoreError, type Store } from '../../store/index.js';
+import type { Config } from '../config.js';
+import type { ConsentedReader } from '../outbound/consented-reader.js';
+import { ourPatientAuthority } from './patient-id.js';
+
+/** The provenance source of the summaries, which marks them among a patient's documents. */
+export const SUMMARY_SOURCE = 'crossgate:ccd';
+/** A CCD is a summary: the newest results, not a lifetime of them. */
+const LIMITS = { observations: 500, reports: 100 } as const;
+const CACHE_ENTRIES = 10_000;
+
+export interface SummaryDocuments {
+  /**
+   * Makes sure the patient's current summary (a C-CDA CCD of their record) is registered: made and stored when the
+   * record changed since the last one, which it replaces (deprecated), so every query lists one current summary
+   * and a retrieve gets exactly the bytes a query described, also of an older one. Only for a patient the reader
+   * permits; nothing is noted here: the registry listing that follows notes what leaves.
+   */
+  ensure(reader: ConsentedReader, patientId: string): Promise<void>;
+}
+
+/**
+ * Summaries made on demand and kept as documents. A summary is named by the record's stamp (store recordStamp):
+ * while the stamp is unchanged, a query costs one small statement; a change costs one read of the record and one
+ * rendering, by whichever gateway process sees it first (another that races it finds the same document stored).
+ */
+export function summaryDocuments(store: Store, config: Config): SummaryDocuments {
+  const current = new Map<string, string>();
+  const remember = (patientId: string, stamp: string) => {
+    if (current.size >= CACHE_ENTRIES) current.delete(current.keys().next().value!);
+    current.set(patientId, stamp);
+  };
+  const custodian = { oid: config.homeCommunityId, name: config.organizationName };
+
+  return {
+    async ensure(reader, patientId) {
+      const state = await reader.recordStamp(patientId);
+      if (!state) return;
+      if (current.get(patientId) === state.stamp) return;
+      const latest = await store.documents.latestFromSource(patientId, SUMMARY_SOURCE);
+      if (latest?.provenance.sourceRecordId === state.stamp) {
+        remember(patientId, state.stamp);
+        return;
+      }
+      const record = await reader.summaryRecord(patientId, LIMITS);
+      if (!record) return;
+      const input: CcdInput = {
+        patient: record.patient.patient,
+        patientId: { root: ourPatientAuthority(config), extension: patientId },
+        custodian, author: custodian,
+        conditions: [...record.conditions], enrolments: [...record.enrolments], observations: [...record.observations], reports: [...record.reports],
+        documentId: { root: '2.25.0' },
+        effectiveTime: state.changedAt,
+      };
+      const identified: CcdInput = { ...input, documentId: { root: ccdUniqueId(input) } };
+      const rendered = renderCcd(identified);
+      if (!rendered.xml) throw new Error(`the summary could not be rendered: ${rendered.issues.map((i) => i.message).join('; ')}`);
+      const bytes = Buffer.from(rendered.xml, 'utf8');
+      const entry = ccdDocumentEntry(identified, bytes, { repositoryUniqueId: config.repositoryUniqueId });
+      const document = { ...entry, provenance: { source: SUMMARY_SOURCE, sourceRecordId: state.stamp } };
+      await store.transaction(async (tx) => {
+        await insertOnce(tx, document, bytes);
+        await tx.documents.deprecateOthers(patientId, SUMMARY_SOURCE, document.id!);
+      });
+      remember(patientId, state.stamp);
+    },
+  };
+}
+
+/** A summary another process stored first (the same data gives the same uniqueId) is the same document. */
+async function insertOnce(store: Store, document: Parameters<Store['documents']['insert']>[0], bytes: Uint8Array): Promise<Document | undefined> {
+  try {
+    return await store.documents.insert(document, bytes);
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'duplicate') return undefined;
+    throw error;
+  }
+}
