@@ -7,7 +7,7 @@ import { faultStatus, renderFault, SUBCODES } from './fault.js';
 import { readSoapHttpBody } from './http-body.js';
 import { buildMtom } from './mtom.js';
 
-const envelope = (header: string, body = '<q:AdhocQueryRequest xmlns:q="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"/>', soap = NS.soap12) =>
+const envelope = (header: string, body = '<q:AdhocQueryRequest xmlns:q="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0"/>', soap: string = NS.soap12) =>
   `<s:Envelope xmlns:s="${soap}" xmlns:a="${NS.wsa}"><s:Header>${header}</s:Header><s:Body>${body}</s:Body></s:Envelope>`;
 const addressing = '<a:Action s:mustUnderstand="1">urn:ihe:iti:2007:CrossGatewayQuery</a:Action><a:MessageID>urn:uuid:6d4f0a3e-0000-4000-8000-000000000001</a:MessageID>'
   + '<a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">https://gw.example/ihe/xca/query</a:To>';
