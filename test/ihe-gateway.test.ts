@@ -77,6 +77,8 @@ describe(`ITI-55 patient discovery on ${engineUnderTest}`, () => {
     const patient = first(first(a.body, 'subject1')!, 'patient')!;
     expect(patient.children.find((c) => c.name === 'id')!.attributes).toMatchObject({ root: ours, extension: patients.jansen });
     expect(first(first(a.body, 'custodian')!, 'id')!.attributes.root).toBe(ours);
+    const bsn = (await t.store.patients.get(patients.jansen!))!.patient.identifiers[0]!.value;
+    expect(a.envelope).not.toContain(bsn);
   });
 
   it('answers NF for nobody, asks for more attributes when two patients fit, and never guesses', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { IdentifierSystems } from '../../canonical/index.js';
 import { demographicsOf, parsePatientDiscoveryRequest, renderPatientDiscoveryResponse, type DiscoveryOutcome, type PatientDiscoveryQuery, type RequestedAttribute } from '../../mappers/xcpd/index.js';
 import type { IheContext } from './context.js';
 import { hl7Timestamp } from './hl7-time.js';
@@ -50,7 +51,9 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
             }
             const record = await reader.patient(permitted);
             if (!record) return { kind: 'no-match' };
-            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient: record.patient }] };
+            // The BSN is for Dutch care providers under Dutch law (Wabvpz); discovery answers partners anywhere.
+            const patient = { ...record.patient, identifiers: record.patient.identifiers.filter((i) => i.system !== IdentifierSystems.bsn.uri) };
+            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient }] };
           },
         });
       } catch (error) {
