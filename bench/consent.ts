@@ -14,9 +14,12 @@ import { jsonLines, table, type Figure } from './lib/report.js';
 /**
  * Consent decisions per second from the cache, with N patients each holding a choice of their own, beside the
  * pure decide() on the same facts (the ceiling: no cache lookup, no promise), and the time from a committed
- * change to its effect in another gateway process (a second store: its own connections and listener).
+ * change to its effect in another gateway process (a second store: its own connections and listener). Every
+ * decision waits for a read of the consent clock begun after it was asked, shared by the decisions of one turn of
+ * the event loop (consent/service.ts): one caller pays a round trip a decision, many callers (a loaded gateway)
+ * share it, so both are measured.
  *
- *   node dist/bench/consent.js [--engine pglite|postgres|both] [--patients N] [--decisions N] [--changes N]
+ *   node dist/bench/consent.js [--engine pglite|postgres|both] [--patients N] [--decisions N] [--changes N] [--callers N]
  */
 const { values } = parseArgs({
   options: {
@@ -24,12 +27,16 @@ const { values } = parseArgs({
     patients: { type: 'string', default: '100000' },
     decisions: { type: 'string', default: '1000000' },
     changes: { type: 'string', default: '300' },
+    callers: { type: 'string', default: '256' },
     'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
   },
 });
 const PATIENTS = Number(values.patients);
 const DECISIONS = Number(values.decisions);
 const CHANGES = Number(values.changes);
+const CALLERS = Number(values.callers);
+/** One caller pays a clock read a decision: fewer decisions keep that row short. */
+const SINGLE_CALLER_DECISIONS = Math.min(DECISIONS, 20_000);
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const purposeMatches = Object.fromEntries(PURPOSES.map((p) => [p, matchPurpose([purposeCoding(p)])])) as Record<Purpose, ReturnType<typeof matchPurpose>>;
@@ -73,8 +80,9 @@ async function run(engine: 'postgres' | 'pglite'): Promise<Figure[]> {
     log(`${engine}: warming the cache`);
     for (const id of ids) await service.decide({ ...requests[0]!, patientId: id });
 
-    log(`${engine}: ${DECISIONS} decisions from the cache`);
-    const cached = await timeCalls(DECISIONS, 1, (i) => service.decide(requests[i]!));
+    log(`${engine}: ${DECISIONS} decisions from the cache, ${CALLERS} callers; ${SINGLE_CALLER_DECISIONS} with one caller`);
+    const cached = await timeCalls(DECISIONS, CALLERS, (i) => service.decide(requests[i]!));
+    const single = await timeCalls(SINGLE_CALLER_DECISIONS, 1, (i) => service.decide(requests[i]!));
     const facts = new Map<string, Awaited<ReturnType<typeof store.consent.patientFacts>>>();
     for (const id of ids.slice(0, 1000)) facts.set(id, await store.consent.patientFacts(id));
     const pureRequests = requests.map((r, i) => ({ ...r, patientId: ids[i % 1000]! }));
@@ -112,7 +120,8 @@ async function run(engine: 'postgres' | 'pglite'): Promise<Figure[]> {
     const prop = { ...summarize(CHANGES, { latenciesMs: propagation, wallMs: 1 }), opsPerSec: Number.NaN };
 
     return [
-      { engine, operation: `decision from the cache (${PATIENTS} patients with own choices)`, callers: 1, ...summarize(DECISIONS, cached), ceiling: { operation: 'pure decide()', opsPerSec: pure.opsPerSec } },
+      { engine, operation: `decision from the cache (${PATIENTS} patients with own choices)`, callers: CALLERS, ...summarize(DECISIONS, cached), ceiling: { operation: 'pure decide()', opsPerSec: pure.opsPerSec } },
+      { engine, operation: `decision from the cache (${PATIENTS} patients with own choices)`, callers: 1, ...summarize(SINGLE_CALLER_DECISIONS, single), ceiling: { operation: 'pure decide()', opsPerSec: pure.opsPerSec } },
       { engine, operation: 'pure decide() on loaded facts', callers: 1, ...pure },
       { engine, operation: 'change (with its commit) → effect in another process', callers: 1, ...prop },
     ];
@@ -126,4 +135,4 @@ const engines = values.engine === 'both' ? (['pglite', 'postgres'] as const) : [
 const figures: Figure[] = [];
 for (const engine of engines) figures.push(...(await run(engine)));
 process.stdout.write(`${table(figures)}\n`);
-process.stdout.write(`${jsonLines('consent', figures, { patients: PATIENTS, decisions: DECISIONS, changes: CHANGES, date: new Date().toISOString() })}\n`);
+process.stdout.write(`${jsonLines('consent', figures, { patients: PATIENTS, decisions: DECISIONS, changes: CHANGES, callers: CALLERS, date: new Date().toISOString() })}\n`);

@@ -73,4 +73,34 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
     await arrived;
     expect(await here.decide(ask)).toMatchObject({ result: 'deny', rule: 'patient-choice' });
   });
+
+  it('never answers a committed revocation with a cached permit, even before its notification arrives', async () => {
+    // The other process hears of changes half a second late, and counts what it reads from the database.
+    let reads = 0;
+    const late: RootStore = {
+      ...other,
+      listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
+      consent: { ...other.consent, patientFacts: (id) => { reads += 1; return other.consent.patientFacts(id); } },
+    };
+    const slow = createConsentService(late);
+    await slow.ready();
+    try {
+      const p = await t.store.patients.insert(aPatient());
+      await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
+      const ask = () => ({ patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
+      const before = reads;
+      expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
+      expect(reads).toBe(before);
+
+      await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+      expect(reads).toBe(before + 1);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+    } finally {
+      await slow.close();
+    }
+  });
 });

@@ -4,10 +4,13 @@ import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, t
 
 /**
  * Decisions from a cached policy. The clinic defaults and each patient's choice and approvals are cached;
- * every committed change is announced on a NOTIFY channel, and every process drops what it names (its own
- * changes at once, others' as the notification arrives, typically within a millisecond of the commit). When
- * the listening connection breaks, the whole cache is dropped and bypassed until it listens again, so a lost
- * notification can never leave a permit in place.
+ * every committed change moves the consent clock and is announced on a NOTIFY channel with it, and every process
+ * drops what a notification names (its own changes at once, others' as the notification arrives, typically within
+ * a millisecond of the commit). The cache is used only when it is known to be current: each decision reads the
+ * clock once after it was asked (callers in the same turn of the event loop share that read), and when a change
+ * has been committed whose notification has not yet arrived, it decides from the database instead. So a revocation
+ * committed in any process is never answered with a cached permit, not even in the moment before its notification
+ * arrives. When the listening connection breaks, the whole cache is dropped and bypassed until it listens again.
  */
 /** An outbound request as a surface sees it: who asks, through which connection and surface. */
 export interface SurfaceRequest extends ConsentRequest {
@@ -47,6 +50,8 @@ export function createConsentService(store: RootStore): ConsentService {
   let trusted = false;
   // Bumped by every invalidation: a read that started before one must not be cached after it.
   let generation = 0;
+  // The newest consent clock whose change this cache has taken in (from notifications, or a full drop).
+  let seen = -1;
   const waiting = new Map<string, (() => void)[]>();
 
   const invalidate = (scope: string) => {
@@ -66,41 +71,70 @@ export function createConsentService(store: RootStore): ConsentService {
     }
   };
 
+  /**
+   * After listening (again), everything cached may have missed changes: drop it all and take the clock read
+   * after that as seen, since whatever commits later is announced to us.
+   */
+  const resynchronize = async () => {
+    const clock = await store.consent.clock();
+    invalidate('*');
+    seen = Math.max(seen, clock);
+  };
+
   const listening = store
     .listen(
       CONSENT_CHANNEL,
       (payload) => {
-        // Any notification proves the listener is connected again (a re-established one announces '*').
+        // Any notification proves the listener is connected again (a re-established one announces '').
         trusted = true;
-        invalidate(payload || '*');
+        if (payload === '') {
+          invalidate('*');
+          resynchronize().catch(() => undefined);
+          return;
+        }
+        const at = payload.lastIndexOf('@');
+        invalidate(at > 0 ? payload.slice(0, at) : payload);
+        const clock = Number(payload.slice(at + 1));
+        if (at > 0 && Number.isFinite(clock)) seen = Math.max(seen, clock);
       },
       () => {
         trusted = false;
         invalidate('*');
       },
     )
-    .then((stop) => {
+    .then(async (stop) => {
+      await resynchronize();
       trusted = true;
       return stop;
     });
   // Without a listener nothing is cached, so decisions stay right; ready() still reports the failure.
   listening.catch(() => undefined);
 
-  async function loadDefaults(): Promise<PolicyVersion | undefined> {
-    if (trusted && defaults) return defaults.value;
-    const seen = generation;
-    const current = await store.consent.currentDefaults();
-    const value = current ? { version: current.version, purposes: current.purposes ?? [] } : undefined;
-    if (trusted && seen === generation) defaults = { value };
+  // One clock read for the callers of one turn: each of them asked before it started, which is what they need.
+  let queued: Promise<number> | undefined;
+  const clockAfterNow = (): Promise<number> =>
+    (queued ??= new Promise<number>((resolve, reject) => {
+      setImmediate(() => {
+        queued = undefined;
+        store.consent.clock().then(resolve, reject);
+      });
+    }));
+
+  async function loadDefaults(current: boolean): Promise<PolicyVersion | undefined> {
+    if (current && defaults) return defaults.value;
+    const before = generation;
+    const stored = await store.consent.currentDefaults();
+    const value = stored ? { version: stored.version, purposes: stored.purposes ?? [] } : undefined;
+    if (current && before === generation) defaults = { value };
     return value;
   }
 
-  async function loadPatient(patientId: string): Promise<PatientEntry> {
-    const cached = trusted ? patients.get(patientId) : undefined;
+  async function loadPatient(patientId: string, current: boolean): Promise<PatientEntry> {
+    const cached = current ? patients.get(patientId) : undefined;
     if (cached) return cached;
-    const seen = generation;
+    const before = generation;
     const entry = await store.consent.patientFacts(patientId);
-    if (trusted && seen === generation) {
+    if (current && before === generation) {
       if (patients.size >= MAX_PATIENTS) patients.delete(patients.keys().next().value!);
       patients.set(patientId, entry);
     }
@@ -118,7 +152,9 @@ export function createConsentService(store: RootStore): ConsentService {
       return { ...decision, heldRequestId: held.id };
     },
     async decide(request) {
-      const [clinicDefaults, patient] = await Promise.all([loadDefaults(), loadPatient(request.patientId)]);
+      // Only a cache that has taken in every change committed before this decision was asked may answer it.
+      const current = trusted && (await clockAfterNow()) <= seen;
+      const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), loadPatient(request.patientId, current)]);
       return decide(request, {
         connectionActive: request.connectionActive,
         ...(clinicDefaults ? { clinicDefaults } : {}),

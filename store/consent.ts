@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PURPOSES, type Purpose } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
+import type { Queryable } from './database.js';
 import type { Scope } from './scope.js';
 
 export interface PolicyRecord {
@@ -63,10 +64,23 @@ const request = (r: RequestRow): AccessRequest => ({
 /** Both engines deliver this channel's notifications after commit; every gateway process drops its cached policy on one. */
 export const CONSENT_CHANNEL = 'crossgate_consent';
 
+/**
+ * Moves the consent clock forward and announces the change on the channel as `<scope>@<clock>` (scope: a patient
+ * id, or `*` for everyone), inside the changing transaction: the notification is delivered only once it commits.
+ */
+async function announce(tx: Queryable, changed: string): Promise<void> {
+  const clock = (await tx.query<{ version: number }>('UPDATE consent_clock SET version = version + 1 RETURNING version'))[0]!.version;
+  await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [`${changed}@${clock}`]);
+}
+
 export function consentRepository(scope: Scope) {
   const { q } = scope;
   const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
   return {
+    /** The consent clock: how many consent changes have been committed (see announce). */
+    async clock(): Promise<number> {
+      return (await q.query<{ version: number }>('SELECT version FROM consent_clock'))[0]!.version;
+    },
     async currentDefaults(): Promise<PolicyRecord | undefined> {
       const rows = await q.query<PolicyRow>('SELECT version, purposes, set_by, set_at, source_address FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1');
       return rows[0] ? policy(rows[0]) : undefined;
@@ -86,7 +100,7 @@ export function consentRepository(scope: Scope) {
              RETURNING version, purposes, set_by, set_at, source_address`,
             [expectedVersion + 1, [...new Set(purposes)], setBy, sourceAddress ?? null],
           ))[0]!;
-          await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', '*')`);
+          await announce(tx, '*');
           return policy(row);
         } catch (error) {
           if (isUniqueViolation(error)) throw conflict();
@@ -124,7 +138,7 @@ export function consentRepository(scope: Scope) {
              RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
             [patientId, expectedVersion + 1, purposes === null ? null : [...new Set(purposes)], by.setBy, by.kind, by.sourceAddress ?? null],
           ))[0]!;
-          await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [patientId]);
+          await announce(tx, patientId);
           return policy(row);
         } catch (error) {
           if (isUniqueViolation(error)) throw conflict();
@@ -197,7 +211,7 @@ export function consentRepository(scope: Scope) {
           const exists = await tx.query('SELECT 1 FROM access_requests WHERE id = $1', [id]);
           throw exists.length > 0 ? new StoreError('invalid-state', 'this request was already decided') : new StoreError('not-found', 'access request not found');
         }
-        await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [rows[0].patient_id]);
+        await announce(tx, rows[0].patient_id);
         return request(rows[0]);
       });
     },
