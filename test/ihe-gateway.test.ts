@@ -1,7 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditRecordContent } from '../canonical/index.js';
+import request from 'supertest';
+import type { AuditEvent, Bundle } from 'fhir/r4.js';
 import { createApp } from '../gateway/http/app.js';
+import { fhirProblems } from './support/fhir-validators.js';
+import { sessionFor } from './support/people.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
 import { aDocument, anObservation, aPatient } from './support/factories.js';
 import { testDeps } from './support/gateway.js';
@@ -202,6 +206,21 @@ describe(`ITI-39 retrieve on ${engineUnderTest}`, () => {
     expect(first(a.body, 'RegistryResponse')!.attributes.status).toBe('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure');
     expect(all(a.body, 'RegistryError').map((e) => e.attributes.errorCode)).toEqual(['XDSMissingHomeCommunityId']);
     expect(all(a.body, 'DocumentResponse')).toHaveLength(0);
+  });
+});
+
+describe(`the audit trail of IHE exchanges on ${engineUnderTest}`, () => {
+  it('exports the exchanges as BALP AuditEvents (ITI-55 and ITI-38 queries, ITI-39 exports) that both validators accept', async () => {
+    const admin = await sessionFor(t.store, { roles: ['compliance'] });
+    const res = await request(app).get(`/audit/export.fhir?from=${encodeURIComponent('2000-01-01T00:00:00Z')}`).set('Cookie', admin.cookie).expect(200);
+    const bundle = res.body as Bundle;
+    const events = (bundle.entry ?? []).map((e) => e.resource as AuditEvent);
+    const subtypes = new Set(events.flatMap((e) => (e.subtype ?? []).map((c) => c.code)));
+    expect([...subtypes]).toEqual(expect.arrayContaining(['ITI-55', 'ITI-38', 'ITI-39']));
+    const iheEvents = events.filter((e) => (e.subtype ?? []).some((c) => /^ITI-/.test(c.code ?? '')));
+    expect(iheEvents.flatMap((e) => fhirProblems(e))).toEqual([]);
+    const retrieve = iheEvents.find((e) => e.subtype?.some((c) => c.code === 'ITI-39') && e.outcome === '0');
+    expect(retrieve?.type.code).toBe('110106');
   });
 });
 
