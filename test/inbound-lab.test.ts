@@ -102,6 +102,8 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
       subject: { birthDate: '1962-07', gender: 'female', names: [expect.objectContaining({ family: 'Jansen' })] },
     });
     expect(entry.candidates[0]).toMatchObject({ id: known.id, birthDate: '1962-07-21', reasons: expect.arrayContaining(['family name equal']) });
+    const one = await staffCall(request(app).get(`/admin/lab-matching/${entry.id}`), provider).expect(200);
+    expect(one.body).toMatchObject({ id: entry.id, subject: entry.subject, candidates: entry.candidates });
     const member = await sessionFor(t.store, { roles: ['member'] });
     await staffCall(request(app).get('/admin/lab-matching'), member).expect(403);
     await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: '00000000-0000-4000-8000-000000000000' }).expect(404);
@@ -109,6 +111,9 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const linked = await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: known.id }).expect(200);
     expect(linked.body).toMatchObject({ message: { status: 'processed' }, patients: [known.id], filed: { observations: 3, reports: 1 } });
     await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: known.id }).expect(409);
+    await staffCall(request(app).get(`/admin/lab-matching/${entry.id}`), provider).expect(404);
+    // Once filed, the names and birth date the message gave are no longer kept beside the patient record.
+    expect((await t.store.filing.part(entry.id))!.subject).toBeUndefined();
     expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${known.id}`)).toHaveLength(3);
     expect((await t.store.patients.get(known.id))!.patient.identifiers).toContainEqual(expect.objectContaining({ system: 'urn:crossgate:medlab:500000111:patient', value: 'L0099' }));
 

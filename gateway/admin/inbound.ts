@@ -143,12 +143,12 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
       },
     },
     {
-      method: 'get', path: '/lab-matching/:id', access: IDENTITY_STAFF, summary: 'One entry of the matching queue (or a part decided since), with its candidates',
+      method: 'get', path: '/lab-matching/:id', access: IDENTITY_STAFF, summary: 'One entry of the matching queue, with its candidates',
       async handler(req, res) {
         const part = await store.filing.part(uuidParam(req));
-        if (!part || !part.subject) throw new HttpError(404, 'no such entry in the matching queue');
+        if (!part || part.status !== 'waiting') throw new HttpError(404, 'no such entry in the matching queue');
         const shown = await entry(part);
-        await readRecord(req, 'matching-queue-read', [...part.candidates.map((c) => c.patientId), ...(part.patientId ? [part.patientId] : [])], { entries: 1 });
+        await readRecord(req, 'matching-queue-read', part.candidates.map((c) => c.patientId), { entries: 1 });
         res.json(shown);
       },
     },

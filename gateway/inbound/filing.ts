@@ -78,7 +78,8 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const rows: InboundPartInput[] = [];
   const row = (part: ParsedPart, fields: Pick<InboundPartInput, 'status' | 'issues'> & Partial<InboundPartInput>): InboundPartInput => ({
     id: before.get(part.key)?.id ?? randomUUID(), inboundId: run.inboundId, key: part.key, refs: [...part.refs],
-    ...(part.subject ? { subject: part.subject } : {}), records: countRecords(part.records), ...fields,
+    // Who a part is about is kept only while a person has to decide it; once filed, the patient record says it.
+    ...(fields.status === 'waiting' && part.subject ? { subject: part.subject } : {}), records: countRecords(part.records), ...fields,
   });
   for (const part of todo.filter((p) => p.quarantined || !p.subject)) {
     rows.push(row(part, { status: 'quarantined', issues: [...part.issues] }));
