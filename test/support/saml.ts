@@ -297,12 +297,8 @@ export function iti38Body(patientId = "'9999000011^^^&2.16.840.1.113883.3.9999.2
     + slot('$XDSDocumentEntryType', ["('urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1','urn:uuid:34268e47-fdf5-41a6-ba33-82133c465248')"])
     + slot('$XDSDocumentEntryCreationTimeFrom', ['20200101'])
     + slot('$XDSDocumentEntryCreationTimeTo', ['20251231235959'])
-    + slot('$XDSDocumentEntryServiceStartTimeFrom', ['20200101'])
-    + slot('$XDSDocumentEntryServiceStopTimeTo', ['20251231235959'])
-    + slot('$XDSDocumentEntryClassCode', ["('34133-9^^2.16.840.1.113883.6.1')", "('11506-3^^2.16.840.1.113883.6.1')", "('18842-5^^2.16.840.1.113883.6.1')"])
-    + slot('$XDSDocumentEntryPracticeSettingCode', ["('394802001^^2.16.840.1.113883.6.96')", "('408443003^^2.16.840.1.113883.6.96')"])
-    + slot('$XDSDocumentEntryHealthcareFacilityTypeCode', ["('225732001^^2.16.840.1.113883.6.96')"])
-    + slot('$XDSDocumentEntryFormatCode', ["('urn:ihe:pcc:xphr:2007^^1.3.6.1.4.1.19376.1.2.3')", "('urn:hl7-org:sdwg:ccda-structuredBody:2.1^^1.3.6.1.4.1.19376.1.2.3')"])
+    + slot('$XDSDocumentEntryClassCode', ["('34133-9^^2.16.840.1.113883.6.1')", "('18842-5^^2.16.840.1.113883.6.1')"])
+    + slot('$XDSDocumentEntryFormatCode', ["('urn:hl7-org:sdwg:ccda-structuredBody:2.1^^1.3.6.1.4.1.19376.1.2.3')"])
     + slot('$XDSDocumentEntryConfidentialityCode', ["('N^^2.16.840.1.113883.5.25')"])
     + `      </rim:AdhocQuery>\n`
     + `    </query:AdhocQueryRequest>`;

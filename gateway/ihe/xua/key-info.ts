@@ -10,7 +10,7 @@ import { fault, type XuaFault } from './types.js';
  * RSA key values since they are only compared with the signing key.
  */
 type SigningCertificate = { readonly ok: true; readonly der: Buffer } | { readonly ok: false; readonly fault: XuaFault };
-type Keys = { readonly ok: true; readonly keys: readonly KeyObject[] } | { readonly ok: false; readonly fault: XuaFault };
+type Checked = { readonly ok: true } | { readonly ok: false; readonly fault: XuaFault };
 
 /** The first ds:X509Certificate of ds:X509Data: XML signers put the signing certificate first. */
 export function signingCertificate(keyInfo: Element | undefined): SigningCertificate {
@@ -25,41 +25,37 @@ export function signingCertificate(keyInfo: Element | undefined): SigningCertifi
   return der && der.length > 0 ? { ok: true, der } : fault('wsse:InvalidSecurityToken', 'certificate: X509Certificate is not base64');
 }
 
-/** Every key of a holder-of-key KeyInfo; one we cannot compare with the signing key is a failure, not a pass. */
-export function confirmationKeys(keyInfo: Element): Keys {
-  const keys: KeyObject[] = [];
-  for (const item of elementChildren(keyInfo)) {
-    if (is(item, NS.ds, 'X509Data')) {
-      for (const c of childrenNamed(item, NS.ds, 'X509Certificate')) {
-        const key = certificateKey(textOf(c));
-        if (!key) return unreadable();
-        keys.push(key);
-      }
-    } else if (is(item, NS.ds, 'KeyValue')) {
-      const rsa = childrenNamed(item, NS.ds, 'RSAKeyValue')[0];
-      const key = rsa && rsaKey(rsa);
-      if (!key) return unreadable();
-      keys.push(key);
-    } else {
-      return unreadable();
-    }
+/**
+ * Does a holder-of-key KeyInfo name the signing key, and only it? A copy of the signing certificate is recognised
+ * by its bytes; another certificate (a renewal of the same key) or a bare RSA key value by its key. A key we cannot
+ * compare is a failure, not a pass.
+ */
+export function confirmsSigningKey(keyInfo: Element, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
+  const verdicts = elementChildren(keyInfo).flatMap((item) => {
+    if (is(item, NS.ds, 'X509Data')) return childrenNamed(item, NS.ds, 'X509Certificate').map((c) => certifiesKey(base64(textOf(c)), signing));
+    if (is(item, NS.ds, 'KeyValue')) return [rsaKey(childrenNamed(item, NS.ds, 'RSAKeyValue')[0])?.equals(signing.key)];
+    return [undefined];
+  });
+  if (verdicts.length === 0 || verdicts.includes(undefined)) {
+    return fault('wsse:FailedAuthentication', 'holder-of-key: the confirmation key is not a certificate or RSA key value we can compare');
   }
-  return keys.length > 0 ? { ok: true, keys } : unreadable();
+  return verdicts.every(Boolean) ? { ok: true } : fault('wsse:FailedAuthentication', 'holder-of-key: the confirmation key is not the signing key');
 }
 
-const unreadable = () => fault('wsse:FailedAuthentication', 'holder-of-key: the confirmation key is not a certificate or RSA key value we can compare');
-
-function certificateKey(text: string): KeyObject | undefined {
-  const der = base64(text);
+/** Whether a certificate holds the signing key; undefined when it cannot be read. */
+function certifiesKey(der: Buffer | undefined, signing: { readonly der: Buffer; readonly key: KeyObject }): boolean | undefined {
   if (!der) return undefined;
+  // Peers repeat the signing certificate here: equal bytes need no parse.
+  if (der.equals(signing.der)) return true;
   try {
-    return new X509Certificate(der).publicKey;
+    return new X509Certificate(der).publicKey.equals(signing.key);
   } catch {
     return undefined;
   }
 }
 
-function rsaKey(value: Element): KeyObject | undefined {
+function rsaKey(value: Element | undefined): KeyObject | undefined {
+  if (!value) return undefined;
   const modulus = childrenNamed(value, NS.ds, 'Modulus')[0];
   const exponent = childrenNamed(value, NS.ds, 'Exponent')[0];
   const n = modulus && base64(textOf(modulus));

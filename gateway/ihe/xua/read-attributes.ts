@@ -13,7 +13,7 @@ import { fault, type CodedValue, type XuaAttributes, type XuaFault } from './typ
  */
 type Read = { readonly ok: true; readonly attributes: XuaAttributes } | { readonly ok: false; readonly fault: XuaFault };
 
-export const ATTRIBUTE_NAMES = {
+const ATTRIBUTE_NAMES = {
   subjectId: ['urn:oasis:names:tc:xspa:1.0:subject:subject-id', 'urn:oasis:names:tc:xacml:1.0:subject:subject-id'],
   organization: ['urn:oasis:names:tc:xspa:1.0:subject:organization'],
   organizationId: ['urn:oasis:names:tc:xspa:1.0:subject:organization-id'],
@@ -27,6 +27,14 @@ export const ATTRIBUTE_NAMES = {
   queryAuthGrantor: ['QueryAuthGrantor'],
 } as const;
 
+const SINGLE: readonly [string, readonly string[]][] = [
+  ['subject-id', ATTRIBUTE_NAMES.subjectId],
+  ['organization', ATTRIBUTE_NAMES.organization],
+  ['organization-id', ATTRIBUTE_NAMES.organizationId],
+  ['npi', ATTRIBUTE_NAMES.npi],
+  ['resource-id', ATTRIBUTE_NAMES.resourceId],
+  ['QueryAuthGrantor', ATTRIBUTE_NAMES.queryAuthGrantor],
+];
 const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const missing = (what: string) => fault('wsse:InvalidSecurity', `attribute: ${what} is missing`);
 const several = (what: string) => fault('wsse:InvalidSecurity', `attribute: ${what} has more than one value`);
@@ -44,18 +52,22 @@ export function readAttributes(assertion: Element): Read {
   const valuesOf = (names: readonly string[]) => names.flatMap((n) => values.get(n) ?? []);
   const texts = (names: readonly string[]) => [...new Set(valuesOf(names).map((v) => textOf(v).trim()).filter((t) => t !== ''))];
 
-  const single: Record<'subjectId' | 'organization' | 'organizationId' | 'resourceId' | 'npi' | 'queryAuthGrantor', string | undefined> = {
-    subjectId: undefined, organization: undefined, organizationId: undefined, resourceId: undefined, npi: undefined, queryAuthGrantor: undefined,
-  };
-  for (const key of Object.keys(single) as (keyof typeof single)[]) {
-    const found = texts(ATTRIBUTE_NAMES[key]);
-    if (found.length > 1) return several(key);
-    single[key] = found[0];
+  // Single-valued attributes, by the name a fault gives them.
+  const single = new Map<string, string | undefined>();
+  for (const [label, names] of SINGLE) {
+    const found = texts(names);
+    if (found.length > 1) return several(label);
+    single.set(label, found[0]);
   }
-  const { subjectId, organization, organizationId } = single;
+  const subjectId = single.get('subject-id');
+  const organization = single.get('organization');
+  const organizationId = single.get('organization-id');
   if (!subjectId) return missing('subject-id');
   if (!organization) return missing('organization');
   if (!organizationId) return missing('organization-id');
+  const npi = single.get('npi');
+  const resourceId = single.get('resource-id');
+  const queryAuthGrantor = single.get('QueryAuthGrantor');
 
   const communities = [...new Set(texts(ATTRIBUTE_NAMES.homeCommunityId).map((t) => t.replace(/^urn:oid:/i, '')))];
   if (communities.length === 0) return missing('homeCommunityId');
@@ -76,11 +88,11 @@ export function readAttributes(assertion: Element): Read {
       homeCommunityId: `urn:oid:${communities[0]!}`,
       role: roles[0]!,
       purposes,
-      ...(single.npi ? { npi: single.npi } : {}),
-      ...(single.resourceId ? { resourceId: single.resourceId } : {}),
+      ...(npi ? { npi } : {}),
+      ...(resourceId ? { resourceId } : {}),
       acp: texts(ATTRIBUTE_NAMES.acp),
       bppcDocIds: texts(ATTRIBUTE_NAMES.bppcDocId),
-      ...(single.queryAuthGrantor ? { queryAuthGrantor: single.queryAuthGrantor } : {}),
+      ...(queryAuthGrantor ? { queryAuthGrantor } : {}),
     },
   };
 }

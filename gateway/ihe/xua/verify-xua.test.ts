@@ -132,6 +132,10 @@ describe('valid assertions: the claims', () => {
     expect([a.subjectId, a.role.code, a.purposes]).toEqual([DEFAULTS.subjectId, DEFAULT_ROLE.code, [{ system: NHIN_PURPOSE_SYSTEM, code: 'TREATMENT' }]]);
   });
 
+  it('takes U+FFFD for the character it is, not an encoding error', () => {
+    expect(claims(verify({ organization: 'Ziekenhuis \ufffd Noord' })).organization).toBe('Ziekenhuis \ufffd Noord');
+  });
+
   it('reads text around comments and CDATA as one value, as it was signed', () => {
     const a = claims(verify({
       subjectId: null,
@@ -161,7 +165,9 @@ describe('faults', () => {
     ['a DOCTYPE', envelope.replace('<?xml version="1.0" encoding="UTF-8"?>', '<!DOCTYPE x [<!ENTITY e "e">]>'), 'DOCTYPE'],
     ['more than the size limit', envelope.replace('</soap:Body>', `<x>${'a'.repeat(5 * 1024 * 1024)}</x></soap:Body>`), 'larger than the limit'],
     ['elements nested too deep', envelope.replace('</soap:Body>', `${'<d>'.repeat(70)}${'</d>'.repeat(70)}</soap:Body>`), 'deeper than the limit'],
-    ['a character XML forbids', envelope.replace('</soap:Body>', '<x>&#0;</x></soap:Body>'), 'character XML does not allow'],
+    ['a character XML forbids, by reference', envelope.replace('</soap:Body>', '<x>&#0;</x></soap:Body>'), 'character XML does not allow'],
+    ['a character XML forbids, by reference in an attribute', envelope.replace('</soap:Body>', '<x a="&#x1;"/></soap:Body>'), 'character XML does not allow'],
+    ['a character XML forbids, written out', envelope.replace('</soap:Body>', '<x>\u0001</x></soap:Body>'), 'character XML does not allow'],
     ['a prefix undeclared', envelope.replace('</soap:Body>', '<x xmlns:p=""/></soap:Body>'), 'namespace declaration'],
     ['a SOAP 1.1 envelope', envelope.replaceAll('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/'), 'not a SOAP 1.2 Envelope'],
     ['no wsse:Security', envelope.replace(/<wsse:Security[\s\S]*<\/wsse:Security>/, ''), 'exactly one wsse:Security'],

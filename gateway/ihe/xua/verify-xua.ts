@@ -3,7 +3,7 @@ import type { Element } from '@xmldom/xmldom';
 import { NS } from '../../../mappers/xml/index.js';
 import { checkSignature, readSignature } from './check-signature.js';
 import { attribute, childrenNamed, elementChildren, textOf } from './dom.js';
-import { confirmationKeys, signingCertificate } from './key-info.js';
+import { confirmsSigningKey, signingCertificate } from './key-info.js';
 import { parseEnvelope } from './parse-envelope.js';
 import { readAttributes } from './read-attributes.js';
 import { trustSigner } from './trust-chain.js';
@@ -12,9 +12,10 @@ import { fault, type VerifiedAssertion, type XuaPolicy, type XuaResult } from '.
 /**
  * Checks the XUA assertion of an inbound SOAP 1.2 request (ihe-xca-xcpd.md §5.1 items 2–8) and returns its claims,
  * or the WS-Security fault to answer with. The order is deliberate: the message's structure and the wrapping
- * defences first, then the trust of the certificate in KeyInfo and the signature made with its key, and only then what the assertion says (holder-of-key, times, audience, issuer, subject, attributes), so nothing
- * an unauthenticated sender wrote decides which fault is answered. mTLS (item 1) and replay (item 9) are the
- * caller's: the result carries the signature digest and certificate they need.
+ * defences first, then the trust of the certificate in KeyInfo and the signature made with its key, and only then
+ * what the assertion says (holder-of-key, times, audience, issuer, subject, attributes), so nothing an
+ * unauthenticated sender wrote decides which fault is answered. mTLS (item 1) and replay (item 9) are the caller's:
+ * the result carries the signature digest and certificate they need.
  */
 export function verifyXua(envelope: string, policy: XuaPolicy, now: Date): XuaResult {
   const parsed = parseEnvelope(envelope);
@@ -34,27 +35,13 @@ export function verifyXua(envelope: string, policy: XuaPolicy, now: Date): XuaRe
   const signed = checkSignature(assertion, parts, trust.key);
   if (!signed.ok) return signed;
 
-  const confirmed = checkHolderOfKey(assertion, trust.key);
+  const confirmed = checkHolderOfKey(assertion, { der: certificate.der, key: trust.key });
   if (!confirmed.ok) return confirmed;
 
-  const skew = policy.clockSkewSeconds * 1000;
   const conditions = childrenNamed(assertion, NS.saml2, 'Conditions');
   if (conditions.length !== 1) return fault('wsse:InvalidSecurityToken', 'conditions: exactly one Conditions element is required');
-  const notBefore = time(attribute(conditions[0]!, 'NotBefore'));
-  const notOnOrAfter = time(attribute(conditions[0]!, 'NotOnOrAfter'));
-  if (notBefore === null || notOnOrAfter === null || !notOnOrAfter) return fault('wsse:InvalidSecurityToken', 'conditions: NotOnOrAfter is required and times must be xs:dateTime with a zone');
-  if (notBefore && now.getTime() < notBefore.getTime() - skew) return fault('wsse:MessageExpired', 'conditions: the assertion is not yet valid (NotBefore)');
-  if (now.getTime() >= notOnOrAfter.getTime() + skew) return fault('wsse:MessageExpired', 'conditions: the assertion has expired (NotOnOrAfter)');
-
-  let timestamp: { created?: string; expires?: string } | undefined;
-  if (parsed.envelope.timestamp) {
-    const created = optionalChildTime(parsed.envelope.timestamp, 'Created');
-    const expires = optionalChildTime(parsed.envelope.timestamp, 'Expires');
-    if (created === null || expires === null) return fault('wsse:InvalidSecurity', 'timestamp: Created and Expires must be one xs:dateTime with a zone');
-    if (created && now.getTime() < created.getTime() - skew) return fault('wsse:MessageExpired', 'timestamp: Created is in the future');
-    if (expires && now.getTime() >= expires.getTime() + skew) return fault('wsse:MessageExpired', 'timestamp: the message has expired (Expires)');
-    timestamp = { ...(created ? { created: created.toISOString() } : {}), ...(expires ? { expires: expires.toISOString() } : {}) };
-  }
+  const times = checkTimes(conditions[0]!, parsed.envelope.timestamp, policy.clockSkewSeconds * 1000, now);
+  if (!times.ok) return times;
 
   const audience = checkConditions(conditions[0]!, policy.audiences);
   if (!audience.ok) return audience;
@@ -75,8 +62,7 @@ export function verifyXua(envelope: string, policy: XuaPolicy, now: Date): XuaRe
     assertion: {
       id,
       ...header.header,
-      ...(notBefore ? { notBefore: notBefore.toISOString() } : {}),
-      notOnOrAfter: notOnOrAfter.toISOString(),
+      ...times.times,
       ...(classRef ? { authnContextClassRef: textOf(classRef).trim() } : {}),
       ...(locality ? { subjectLocality: { ...(address ? { address } : {}), ...(dnsName ? { dnsName } : {}) } } : {}),
       ...attributes.attributes,
@@ -87,7 +73,6 @@ export function verifyXua(envelope: string, policy: XuaPolicy, now: Date): XuaRe
         certificate: trust.certificate,
         chain: trust.chain,
       },
-      ...(timestamp ? { timestamp } : {}),
     },
   };
 }
@@ -104,16 +89,15 @@ const UNDERSTOOD_CONDITIONS: ReadonlySet<string> = new Set(['AudienceRestriction
 type Checked = { readonly ok: true } | ReturnType<typeof fault>;
 
 /** A holder-of-key confirmation must name the signing key, and only it. */
-function checkHolderOfKey(assertion: Element, signingKey: KeyObject): Checked {
+function checkHolderOfKey(assertion: Element, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
   const subject = childrenNamed(assertion, NS.saml2, 'Subject')[0];
   for (const confirmation of subject ? childrenNamed(subject, NS.saml2, 'SubjectConfirmation') : []) {
     if (attribute(confirmation, 'Method') !== HOLDER_OF_KEY) continue;
     const keyInfos = childrenNamed(confirmation, NS.saml2, 'SubjectConfirmationData').flatMap((d) => childrenNamed(d, NS.ds, 'KeyInfo'));
     if (keyInfos.length === 0) return fault('wsse:FailedAuthentication', 'holder-of-key: the confirmation names no key');
     for (const keyInfo of keyInfos) {
-      const keys = confirmationKeys(keyInfo);
-      if (!keys.ok) return keys;
-      if (!keys.keys.every((k) => k.equals(signingKey))) return fault('wsse:FailedAuthentication', 'holder-of-key: the confirmation key is not the signing key');
+      const confirmed = confirmsSigningKey(keyInfo, signing);
+      if (!confirmed.ok) return confirmed;
     }
   }
   return { ok: true };
@@ -130,6 +114,26 @@ function checkConditions(conditions: Element, audiences: readonly string[]): Che
     if (!named.some((a) => audiences.includes(a))) return fault('wsse:FailedAuthentication', 'audience: the assertion is not addressed to this endpoint');
   }
   return { ok: true };
+}
+
+type Times = Pick<VerifiedAssertion, 'notBefore' | 'notOnOrAfter' | 'timestamp'>;
+
+/** NotBefore − skew ≤ now < NotOnOrAfter + skew, and the same for wsu:Created and wsu:Expires when present. */
+function checkTimes(conditions: Element, timestamp: Element | undefined, skew: number, now: Date): { readonly ok: true; readonly times: Times } | ReturnType<typeof fault> {
+  const notBefore = time(attribute(conditions, 'NotBefore'));
+  const notOnOrAfter = time(attribute(conditions, 'NotOnOrAfter'));
+  if (notBefore === null || !notOnOrAfter) return fault('wsse:InvalidSecurityToken', 'conditions: NotOnOrAfter is required and times must be xs:dateTime with a zone');
+  if (notBefore && now.getTime() < notBefore.getTime() - skew) return fault('wsse:MessageExpired', 'conditions: the assertion is not yet valid (NotBefore)');
+  if (now.getTime() >= notOnOrAfter.getTime() + skew) return fault('wsse:MessageExpired', 'conditions: the assertion has expired (NotOnOrAfter)');
+  const times: Times = { ...(notBefore ? { notBefore: notBefore.toISOString() } : {}), notOnOrAfter: notOnOrAfter.toISOString() };
+  if (!timestamp) return { ok: true, times };
+
+  const created = optionalChildTime(timestamp, 'Created');
+  const expires = optionalChildTime(timestamp, 'Expires');
+  if (created === null || expires === null) return fault('wsse:InvalidSecurity', 'timestamp: Created and Expires must be one xs:dateTime with a zone');
+  if (created && now.getTime() < created.getTime() - skew) return fault('wsse:MessageExpired', 'timestamp: Created is in the future');
+  if (expires && now.getTime() >= expires.getTime() + skew) return fault('wsse:MessageExpired', 'timestamp: the message has expired (Expires)');
+  return { ok: true, times: { ...times, timestamp: { ...(created ? { created: created.toISOString() } : {}), ...(expires ? { expires: expires.toISOString() } : {}) } } };
 }
 
 type Header = Pick<VerifiedAssertion, 'issueInstant' | 'issuer' | 'issuerFormat' | 'nameId' | 'nameIdFormat'>;
