@@ -237,6 +237,11 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     await request(app).post('/inbound/ketenzorg').send(fixture('ketenzorg', 'dm2.xml')).expect(401);
     await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).send({ message: 'x' }).expect(415);
     await deliver(app, his, 'ketenzorg', '').expect(400);
+    const refusals = (await inboundAudit(t.store)).filter((r) => r.action === 'refused');
+    expect(refusals.map((r) => [r.outcome, r.actor.connectionId, r.detail?.reason])).toEqual([
+      ['failure', his.connectionId, expect.stringMatching(/^415 send the message itself/)],
+      ['failure', his.connectionId, '400 the request body is empty: it must be the message'],
+    ]);
   });
 
   it('shows admins the message log with issues but never the payload, and keeps it from other roles', async () => {

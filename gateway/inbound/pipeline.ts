@@ -55,6 +55,8 @@ export interface InboundPipeline {
   replay(inboundId: string, actor: InboundActor, meta?: ExchangeMeta): Promise<InboundOutcome>;
   /** A person's answer for a part in the matching queue: file it under this patient, or under a new one. */
   decide(partId: string, decision: Decision, actor: InboundActor, meta?: ExchangeMeta): Promise<InboundOutcome>;
+  /** Records a delivery refused before anything was stored (no message in the body, a body too large). */
+  refused(channel: Channel, actor: InboundActor, meta: ExchangeMeta, reason: string): Promise<void>;
 }
 
 /** Which connection kind may send each channel. */
@@ -164,6 +166,14 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
       if (!filed.ran) throw new StoreError('invalid-state', 'the message is being filed: try again');
       return audited('patientId' in target ? 'match-link' : 'match-create', { ...filed, duplicate: false, contentDiffers: false, parsed, ack }, actor, meta);
     },
+
+    async refused(channel, actor, meta, reason) {
+      await deps.audit.append({
+        transaction: TRANSACTION[channel], action: 'refused', outcome: 'failure', actor: actorRecord(actor), surface: 'inbound',
+        detail: { reason: reason.slice(0, 1000) },
+        ...(meta.requestId ? { requestId: meta.requestId } : {}), ...(meta.sourceAddress ? { sourceAddress: meta.sourceAddress } : {}),
+      });
+    },
   };
 }
 
@@ -197,6 +207,12 @@ function filedPatients(parts: readonly InboundPart[]): string[] {
 
 const TRANSACTION = { ketenzorg: 'inbound-ketenzorg', lab: 'inbound-lab' } as const;
 
+function actorRecord(actor: InboundActor): AuditRecordInput['actor'] {
+  return actor.type === 'partner'
+    ? { type: 'partner', connectionId: actor.connectionId, organizationId: actor.organizationId }
+    : actor.type === 'user' ? { type: 'user', userId: actor.userId, role: actor.roles.join(' ') } : { type: 'system', name: actor.name };
+}
+
 function auditRecord(action: string, outcome: InboundOutcome, actor: InboundActor, meta: ExchangeMeta): AuditRecordInput {
   const { message, parts, counts } = outcome;
   const problems = [...message.issues, ...parts.flatMap((p) => p.issues)].filter((i) => i.severity === 'fatal' || i.severity === 'error').map((i) => i.code);
@@ -205,9 +221,7 @@ function auditRecord(action: string, outcome: InboundOutcome, actor: InboundActo
     transaction: TRANSACTION[outcome.parsed.channel],
     action,
     outcome: message.status === 'processed' ? 'success' : 'failure',
-    actor: actor.type === 'partner'
-      ? { type: 'partner', connectionId: actor.connectionId, organizationId: actor.organizationId }
-      : actor.type === 'user' ? { type: 'user', userId: actor.userId, role: actor.roles.join(' ') } : { type: 'system', name: actor.name },
+    actor: actorRecord(actor),
     surface: 'inbound',
     patientIds: outcome.patients.slice(0, 1000),
     subject: { inboundMessageId: message.id, messageId: message.messageId, sender: message.sender },

@@ -3,6 +3,7 @@ import type { Surface } from '../http/app.js';
 import { declareRoutes, HttpError, type RouteSpec } from '../http/routes.js';
 import { ketenzorgAdapter, renderKetenzorgAck } from './ketenzorg.js';
 import { labAdapter, renderLabAck } from './lab.js';
+import type { Channel } from './parsed.js';
 import { createInboundPipeline, type Delivery, type InboundPipeline } from './pipeline.js';
 
 /**
@@ -29,7 +30,7 @@ function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): Rout
       method: 'post', path: '/ketenzorg', access: { connections: ['his'] },
       summary: 'A GP system delivers an HL7v3 Ketenzorg message (or an OZIS EDIFACT interchange); answered with an HL7v3 MCCI_IN000002 acknowledgement',
       async handler(req, res) {
-        const outcome = await pipeline.receive(ketenzorgAdapter, await delivery(req, res));
+        const outcome = await pipeline.receive(ketenzorgAdapter, await delivery(pipeline, 'ketenzorg', req, res));
         const { code, xml } = renderKetenzorgAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, idRoot: homeCommunityId, now: new Date() });
         res.status(200).set(headers(outcome.message.id, code, outcome.duplicate)).type('application/xml').send(xml);
       },
@@ -38,7 +39,7 @@ function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): Rout
       method: 'post', path: '/lab', access: { connections: ['lab'] },
       summary: 'A lab (or ZorgMail forwarding) delivers a MEDLAB interchange; answered with a JSON acknowledgement naming every problem',
       async handler(req, res) {
-        const outcome = await pipeline.receive(labAdapter, await delivery(req, res));
+        const outcome = await pipeline.receive(labAdapter, await delivery(pipeline, 'lab', req, res));
         const ack = renderLabAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, duplicate: outcome.duplicate });
         res.status(200).set(headers(outcome.message.id, ack.acknowledgement, outcome.duplicate)).json(ack);
       },
@@ -50,8 +51,24 @@ function headers(inboundId: string, code: string, duplicate: boolean): Record<st
   return { 'X-Inbound-Message-Id': inboundId, 'X-Acknowledgement': code, 'X-Duplicate': String(duplicate) };
 }
 
+/** The delivery a request makes; one without a message in it is refused, and the refusal is on the audit trail too. */
+async function delivery(pipeline: InboundPipeline, channel: Channel, req: Request, res: Response): Promise<Delivery> {
+  const p = req.principal;
+  if (p.type !== 'connection') throw new HttpError(403, 'not allowed for your role or connection');
+  const actor = { type: 'partner' as const, connectionId: p.connection.id, organizationId: p.connection.organizationId };
+  const meta = { requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}) };
+  try {
+    return { connection: p.connection, raw: await body(req, res), actor, meta };
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    const told = error instanceof HttpError || (error as { expose?: unknown }).expose === true ? (error as Error).message : 'the body could not be read';
+    await pipeline.refused(channel, actor, meta, `${typeof status === 'number' ? `${status} ` : ''}${told}`);
+    throw error;
+  }
+}
+
 /** The body as bytes: every byte matters (a Latin-1 name, a checksum), so nothing may decode it first. */
-async function delivery(req: Request, res: Response): Promise<Delivery> {
+async function body(req: Request, res: Response): Promise<Uint8Array> {
   // The JSON and form parsers of every route have run: a body they read was not a message.
   if (req.body !== undefined) {
     throw new HttpError(415, 'send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as JSON or a form');
@@ -61,11 +78,5 @@ async function delivery(req: Request, res: Response): Promise<Delivery> {
   });
   const raw = req.body as unknown;
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'the request body is empty: it must be the message');
-  const p = req.principal;
-  if (p.type !== 'connection') throw new HttpError(403, 'not allowed for your role or connection');
-  return {
-    connection: p.connection, raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength),
-    actor: { type: 'partner', connectionId: p.connection.id, organizationId: p.connection.organizationId },
-    meta: { requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}) },
-  };
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
