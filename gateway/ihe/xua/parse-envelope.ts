@@ -40,6 +40,8 @@ export function parseEnvelope(text: string, limits: XmlLimits = DEFAULT_XML_LIMI
   if (FORBIDDEN.test(text)) return invalid('xml: a character XML does not allow');
   if (startTags(text, limits.maxElements) > limits.maxElements) return invalid('xml: more elements than the limit');
 
+  // A leading byte order mark is the encoding's signature, not content; xmldom would take it for stray text.
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let document: Document;
   try {
     document = new DOMParser({
@@ -49,7 +51,7 @@ export function parseEnvelope(text: string, limits: XmlLimits = DEFAULT_XML_LIMI
         // U+FFFD is a legal character; xmldom only suspects an encoding mix-up. Every other complaint is malformed XML.
         if (level !== 'warning' || !message.startsWith('Unicode replacement character')) throw new Error(level);
       },
-    }).parseFromString(text, 'text/xml');
+    }).parseFromString(source, 'text/xml');
   } catch {
     return invalid('xml: the message is not well-formed');
   }

@@ -132,6 +132,10 @@ describe('valid assertions: the claims', () => {
     expect([a.subjectId, a.role.code, a.purposes]).toEqual([DEFAULTS.subjectId, DEFAULT_ROLE.code, [{ system: NHIN_PURPOSE_SYSTEM, code: 'TREATMENT' }]]);
   });
 
+  it('reads a message that begins with a byte order mark', () => {
+    expect(verifyXua(`\ufeff${signedEnvelope({ now })}`, policy, now).ok).toBe(true);
+  });
+
   it('takes U+FFFD for the character it is, not an encoding error', () => {
     expect(claims(verify({ organization: 'Ziekenhuis \ufffd Noord' })).organization).toBe('Ziekenhuis \ufffd Noord');
   });
