@@ -3,7 +3,7 @@ import type {
   Identifier, InboundMessage, InboundPart, InboundPartInput, InboundStatus, Issue, Organization, PatientInput, Practitioner,
 } from '../../canonical/index.js';
 import { InboundPart as InboundPartSchema } from '../../canonical/index.js';
-import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject, type Resolution } from '../../identity/index.js';
+import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
 import { StoreError, type Store } from '../../store/index.js';
 import { countRecords, type ParsedMessage, type ParsedPart } from './parsed.js';
 
@@ -88,17 +88,17 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const created = new Map<string, PatientInput>();
   const placed: Placed[] = [];
   for (const part of open) {
+    // A person's decision stands in for resolution: it is why the part waited.
     const decision = run.decisions?.get(part.key);
-    const resolution: Resolution = decision
-      ? 'patientId' in decision ? { outcome: 'found', patientId: decision.patientId, by: 'identifier' } : { outcome: 'new' }
-      : await resolveSubject(tx, part.subject!, held);
-    if (resolution.outcome === 'waiting') {
+    const resolution = decision ? undefined : await resolveSubject(tx, part.subject!, held);
+    if (resolution?.outcome === 'waiting') {
       rows.push(row(part, { status: 'waiting', candidates: resolution.candidates, issues: [...part.issues, waitingIssue(resolution.reason)] }));
       continue;
     }
     const issues = [...part.issues];
+    const known = decision && 'patientId' in decision ? decision.patientId : resolution?.outcome === 'found' ? resolution.patientId : undefined;
     let patientId: string;
-    if (resolution.outcome === 'found') patientId = resolution.patientId;
+    if (known) patientId = known;
     else {
       // Parts about the same BSN in one message become one new patient.
       const bsn = bsnOfSubject(part.subject!);
