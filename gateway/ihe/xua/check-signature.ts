@@ -3,7 +3,7 @@ import type { Element } from '@xmldom/xmldom';
 import { NS } from '../../../mappers/xml/index.js';
 import { canonicalize } from './canonicalize.js';
 import { base64, elementChildren, is, textOf } from './dom.js';
-import { fault, type XuaFault } from './types.js';
+import { fault, type Checked, type XuaFault } from './types.js';
 
 /**
  * The enveloped XML signature of one element, read narrowly: exactly the shape SAML signers produce (SAML core
@@ -21,7 +21,6 @@ export const ALGORITHMS = {
   sha1: 'http://www.w3.org/2000/09/xmldsig#sha1',
 } as const;
 
-const EXC_C14N_NS = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const SIGNATURE_HASH: Readonly<Record<string, 'sha256' | 'sha1'>> = { [ALGORITHMS.rsaSha256]: 'sha256', [ALGORITHMS.rsaSha1]: 'sha1' };
 const DIGEST_HASH: Readonly<Record<string, 'sha256' | 'sha1'>> = { [ALGORITHMS.sha256]: 'sha256', [ALGORITHMS.sha1]: 'sha1' };
 const DIGEST_BYTES = { sha256: 32, sha1: 20 } as const;
@@ -39,7 +38,6 @@ export interface SignatureParts {
 }
 
 type Read = { readonly ok: true; readonly parts: SignatureParts } | { readonly ok: false; readonly fault: XuaFault };
-type Checked = { readonly ok: true } | { readonly ok: false; readonly fault: XuaFault };
 
 const invalid = (reason: string) => fault('wsse:InvalidSecurity', reason);
 
@@ -137,6 +135,6 @@ function prefixList(method: Element): string[] | undefined {
   const content = elementChildren(method);
   if (content.length === 0) return [];
   const [inclusive] = content;
-  if (content.length > 1 || !is(inclusive!, EXC_C14N_NS, 'InclusiveNamespaces')) return undefined;
+  if (content.length > 1 || !is(inclusive!, ALGORITHMS.excC14n, 'InclusiveNamespaces')) return undefined;
   return (inclusive!.getAttribute('PrefixList') ?? '').split(/[ \t\r\n]+/).filter((p) => p !== '');
 }

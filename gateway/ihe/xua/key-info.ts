@@ -2,7 +2,7 @@ import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Element } from '@xmldom/xmldom';
 import { NS } from '../../../mappers/xml/index.js';
 import { base64, childrenNamed, elementChildren, is, textOf } from './dom.js';
-import { fault, type XuaFault } from './types.js';
+import { fault, type Checked, type XuaFault } from './types.js';
 
 /**
  * The keys a ds:KeyInfo names: the signing certificate of the assertion's signature (only a certificate can be
@@ -10,7 +10,6 @@ import { fault, type XuaFault } from './types.js';
  * RSA key values since they are only compared with the signing key.
  */
 type SigningCertificate = { readonly ok: true; readonly der: Buffer } | { readonly ok: false; readonly fault: XuaFault };
-type Checked = { readonly ok: true } | { readonly ok: false; readonly fault: XuaFault };
 
 /** The first ds:X509Certificate of ds:X509Data: XML signers put the signing certificate first. */
 export function signingCertificate(keyInfo: Element | undefined): SigningCertificate {

@@ -93,4 +93,7 @@ export interface VerifiedAssertion extends XuaAttributes {
   readonly timestamp?: { readonly created?: string; readonly expires?: string };
 }
 
+/** The outcome of one check that yields nothing but its verdict. */
+export type Checked = { readonly ok: true } | { readonly ok: false; readonly fault: XuaFault };
+
 export const fault = (subcode: XuaFaultSubcode, reason: string): { readonly ok: false; readonly fault: XuaFault } => ({ ok: false, fault: { subcode, reason } });

@@ -7,7 +7,7 @@ import { confirmsSigningKey, signingCertificate } from './key-info.js';
 import { parseEnvelope } from './parse-envelope.js';
 import { readAttributes } from './read-attributes.js';
 import { trustSigner } from './trust-chain.js';
-import { fault, type VerifiedAssertion, type XuaPolicy, type XuaResult } from './types.js';
+import { fault, type Checked, type VerifiedAssertion, type XuaPolicy, type XuaResult } from './types.js';
 
 /**
  * Checks the XUA assertion of an inbound SOAP 1.2 request (ihe-xca-xcpd.md §5.1 items 2–8) and returns its claims,
@@ -86,7 +86,6 @@ const NAME_ID_FORMATS = {
 } as const;
 const UNDERSTOOD_CONDITIONS: ReadonlySet<string> = new Set(['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction']);
 
-type Checked = { readonly ok: true } | ReturnType<typeof fault>;
 
 /** A holder-of-key confirmation must name the signing key, and only it. */
 function checkHolderOfKey(assertion: Element, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
