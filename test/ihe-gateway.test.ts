@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditRecordContent } from '../canonical/index.js';
 import request from 'supertest';
@@ -9,7 +9,7 @@ import { sessionFor } from './support/people.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
 import { aDocument, anObservation, aPatient } from './support/factories.js';
 import { testDeps } from './support/gateway.js';
-import { DEFAULTS, samlPki, signedEnvelope } from './support/saml.js';
+import { DEFAULTS, issueSigner, samlPki, signedEnvelope } from './support/saml.js';
 import {
   adhocQuery, all, findDocumentsBody, first, getDocumentsBody, GET_ALL, GET_SUBMISSION_SET_AND_CONTENTS, mtomPart, PATHS, post, retrieveBody, slot, xcpdBody,
 } from './support/ihe.js';
@@ -41,6 +41,9 @@ beforeAll(async () => {
   repository = deps.config.repositoryUniqueId;
   const org = await t.store.organizations.save({ id: randomUUID(), name: 'Example Hospital', homeCommunityId: DEFAULTS.homeCommunityId });
   const connection = await t.store.connections.create({ id: randomUUID(), organizationId: org.id, kind: 'carequality', name: 'Example XCA' });
+  // No TLS here: the assertion's signing certificate is what names the connection.
+  const signer = new X509Certificate(samlPki().signer.certPem).fingerprint256.replace(/:/g, '').toLowerCase();
+  await t.store.connections.addCredential({ id: randomUUID(), connectionId: connection.id, type: 'certificate', lookup: signer, createdBy: 'test' });
   await t.store.connections.setStatus(connection.id, 'active');
   await t.store.consent.setDefaults(0, ['Treatment'], 'test');
 
@@ -269,6 +272,13 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     const strict = createApp({ ...deps, config: { ...deps.config, ihe: { ...deps.config.ihe, clientCertificate: 'required' } } });
     const a = await post(strict, PATHS.query, find(), { publicUrl });
     expect(fault(a)).toMatchObject({ status: 400, subcode: 'wsse:InvalidSecurity' });
+  });
+
+  it('refuses, without a client certificate, an assertion signed by a trusted certificate no connection of its community holds', async () => {
+    const stranger = issueSigner();
+    const f = fault(await call(PATHS.query, find(), { signer: stranger }));
+    expect(f).toMatchObject({ status: 400, subcode: 'wsse:FailedAuthentication' });
+    expect(f.reason).toMatch(/signing certificate is not registered/);
   });
 
   it('refuses a suspended connection', async () => {

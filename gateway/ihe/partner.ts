@@ -18,8 +18,9 @@ const REPLAY_WINDOW_MS = 10 * 60_000;
  * Who asks (ihe-xca-xcpd.md §5.1): the TLS client certificate, when the connection was made with one, names a
  * `carequality` connection; the SAML assertion must verify against the trust bundle and name that connection's
  * organization by its home community id. Without a client certificate (allowed only when configured so, behind a
- * terminator) the assertion's home community names the organization and its one active carequality connection.
- * A MessageID seen before from the same connection within its window is a replay.
+ * terminator) the assertion's signing certificate must be registered to a carequality connection of the
+ * organization its home community names. A MessageID seen before from the same connection within its window is a
+ * replay.
  */
 export async function authenticatePartner(ctx: IheContext, req: Request, envelope: string, soap: SoapRequest, now: Date): Promise<PartnerCheck> {
   const refuse = (reason: string, subcode: NonNullable<SoapFault['subcode']> = SUBCODES.failedAuthentication, connectionId?: string): PartnerCheck => ({
@@ -57,9 +58,13 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
     return refuse('the assertion\'s home community is not the organization this client certificate was registered for', SUBCODES.failedAuthentication, connection.id);
   }
   if (!connection) {
-    const candidates = (await ctx.partners.connections.list({ organizationId: organization.id, kind: 'carequality' })).filter((c) => c.status === 'active');
-    if (candidates.length !== 1) return refuse(candidates.length === 0 ? 'the partner has no active Carequality connection' : 'the partner has several Carequality connections: present the client certificate of one');
-    connection = candidates[0]!;
+    // Without a TLS client certificate, any participant's trusted signing certificate could claim any home community:
+    // the signing certificate itself must be registered to a connection of the organization it speaks for.
+    const signer = await ctx.partners.connections.findCredential('certificate', assertion.signature.certificate.sha256Fingerprint);
+    if (!signer?.usable || signer.connection.kind !== 'carequality' || signer.connection.organizationId !== organization.id) {
+      return refuse('the assertion\'s signing certificate is not registered for a Carequality connection of its home community');
+    }
+    connection = signer.connection;
   }
   if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection.id);
 
