@@ -46,7 +46,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const second = fresh.options.databaseUrl ? await openDatabase(fresh.options) : first;
       try {
         const results = await Promise.all([migrate(first), migrate(second), migrate(first)]);
-        expect(results.flat().sort()).toEqual((await loadMigrations()).map((m) => m.version));
+        expect(results.flat().sort((a, b) => a - b)).toEqual((await loadMigrations()).map((m) => m.version));
         const recorded = await first.query<{ n: number }>('SELECT count(*) AS n FROM schema_migrations');
         expect(recorded[0]!.n).toBe((await loadMigrations()).length);
       } finally {
