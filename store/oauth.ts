@@ -31,14 +31,15 @@ export function oauthRepository(scope: Scope) {
      * and that use has not yet expired: a replay. One statement, so two processes racing on one id cannot both win.
      */
     async useAssertion(clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
+      // Rows live minutes, so the expired ones are few and found by index: swept in the same statement, leaving
+      // out this id's own row, which the upsert below decides on.
       const fresh = await q.query(
-        `INSERT INTO oauth_used_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)
+        `WITH swept AS (DELETE FROM oauth_used_assertions WHERE expires_at <= now() AND NOT (client_id = $1 AND jti = $2))
+         INSERT INTO oauth_used_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)
          ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE oauth_used_assertions.expires_at <= now()
          RETURNING jti`,
         [clientId, jti, expiresAt.toISOString()],
       );
-      // Rows live minutes, so the expired ones are few and found by index: cheap enough to sweep on every use.
-      await q.query('DELETE FROM oauth_used_assertions WHERE expires_at <= now()');
       return fresh.length === 1;
     },
   };
