@@ -30,7 +30,8 @@ import { summarize, timeCalls, type Timing } from './stats.js';
 export interface EndToEndInput {
   readonly name: string;
   readonly channel: Channel;
-  /** What the figures count: observations (ketenzorg) or results (MEDLAB). */
+  /** What one payload is (a message, an interchange) and what the figures count in it (observations, results). */
+  readonly payload: string;
   readonly unit: string;
   readonly postgresUrl: string;
   readonly callers: number;
@@ -43,7 +44,7 @@ export interface EndToEndInput {
 const testBsns: string[] = [];
 let nextTestPrefix = 99_990_000;
 
-/** The k-th number of the test range 9999xxxxx that passes the 11-proef (about 90,000 of them): never a real BSN. */
+/** The k-th number of the test range 9999xxxxx that passes the 11-proef (about 9,000 of them): never a real BSN. */
 export function benchBsn(k: number): string {
   while (testBsns.length <= k) {
     if (nextTestPrefix > 99_999_999) throw new Error('the test BSN range 9999xxxxx is used up');
@@ -103,9 +104,9 @@ export async function endToEnd(input: EndToEndInput): Promise<Figure[]> {
       ...(ceilingOps ? { ceiling: { operation: `bare batched INSERT of the same ${input.unit}`, opsPerSec: ceilingOps } } : {}),
     });
     return [
-      figure(`${input.name} pipeline, messages`, input.pipeline.length, viaPipeline.timing),
+      figure(`${input.name} pipeline, ${input.payload}`, input.pipeline.length, viaPipeline.timing),
       figure(`${input.name} pipeline, ${input.unit}`, viaPipeline.units, viaPipeline.timing, viaPipeline.units / (pipelineCeiling.wallMs / 1000)),
-      figure(`${input.name} HTTP POST, messages`, input.http.length, viaHttp.timing),
+      figure(`${input.name} HTTP POST, ${input.payload}`, input.http.length, viaHttp.timing),
       figure(`${input.name} HTTP POST, ${input.unit}`, viaHttp.units, viaHttp.timing, viaHttp.units / (httpCeiling.wallMs / 1000)),
     ];
   } finally {
