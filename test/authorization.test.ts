@@ -123,12 +123,15 @@ describe(`authorization on ${engineUnderTest}`, () => {
     expect(mismatches).toEqual([]);
   });
 
-  it('denies by default: admin changes are for admins only; staff may read consent and held requests', () => {
+  it('denies by default: admin changes are for admins only; staff may read consent and held requests; care staff file and merge patients', () => {
+    // Linking a lab report to a patient, and reviewing and merging duplicates, is patient identity work that
+    // care providers do (issue 9); everything else under /admin changes the installation and is for admins.
+    const patientIdentityWork = /^\/admin\/(lab-matching|patients\/duplicates|patients\/merge)/;
     for (const route of routes.filter((r) => r.path.startsWith('/admin/') && r.path !== '/admin/openapi.json')) {
       expect('roles' in route.access).toBe(true);
       const roles = [...('roles' in route.access ? route.access.roles : [])].sort();
       const consentRead = route.method === 'get' && /consent|access-requests/.test(route.path);
-      const expected = route.path === '/admin/patients/:id/account' ? ['admin', 'provider'] : consentRead ? ['admin', 'member', 'provider'] : ['admin'];
+      const expected = route.path === '/admin/patients/:id/account' || patientIdentityWork.test(route.path) ? ['admin', 'provider'] : consentRead ? ['admin', 'member', 'provider'] : ['admin'];
       expect(`${route.method} ${route.path}: ${roles.join(',')}`).toBe(`${route.method} ${route.path}: ${expected.join(',')}`);
     }
   });
