@@ -187,7 +187,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const after = await store.patients.get(survivor.id);
       expect(after?.patient.identifiers).toHaveLength(3);
       expect((await store.observations.list(survivor.id)).items.map((o) => o.id)).toEqual([obs!.id]);
-      expect((await store.observations.get(obs!.id))?.id).toBe(obs!.id);
+      expect((await store.observations.get(obs!.id))?.patientId).toBe(survivor.id);
       const old = await store.patients.get(merged.id);
       expect(old?.patient).toMatchObject({ status: 'merged', mergedInto: survivor.id, identifiers: [] });
       expect((await store.patients.findByFamilyKey('oud', '1950-05-05')).map((r) => r.patient.id)).toEqual([survivor.id]);
