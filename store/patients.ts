@@ -355,7 +355,7 @@ export function patientRepository(scope: Scope) {
         for (const table of PATIENT_RECORD_TABLES) {
           // The canonical record names its patient too: both move, so a record read by id belongs to the survivor.
           const moved = await tx.query<{ id: string }>(
-            `UPDATE ${table} SET patient_id = $1, resource = jsonb_set(resource, '{patientId}', to_jsonb($1::text)) WHERE patient_id = $2 RETURNING id`,
+            `UPDATE ${table} SET patient_id = $1::uuid, resource = jsonb_set(resource, '{patientId}', to_jsonb($1::uuid::text)) WHERE patient_id = $2 RETURNING id`,
             [survivorId, mergedId],
           );
           if (moved.length > 0) records[table] = moved.map((r) => r.id).sort();
