@@ -1,9 +1,54 @@
 /**
- * The load generator of bench/fhir.ts: keep-alive HTTP/1.1 GETs from `connections` concurrent loops, each
- * waiting for its previous answer (a closed loop, like partners' clients), for a fixed time. Node's own http
- * client, so the gateway and its ceiling are measured by the very same client code.
+ * The load generator of bench/fhir.ts and bench/ihe.ts: keep-alive HTTP/1.1 requests (GETs by path, or any method
+ * with a body) from `connections` concurrent loops, each waiting for its previous answer (a closed loop, like
+ * partners' clients), for a fixed time. Node's own http client, so the gateway and its ceiling are measured by the
+ * very same client code.
  */
 import http from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** The command line of a bench that loads a server process (bench/fhir.ts, bench/ihe.ts). */
+export interface ServerBenchOptions {
+  readonly patients: number;
+  readonly durationMs: number;
+  readonly warmupMs: number;
+  readonly connections: number;
+  /** Where the gateway process writes its CPU profiles, when asked for. */
+  readonly cpuProfDir: string | undefined;
+  readonly postgresUrl: string;
+}
+
+/** `--patients --duration --warmup --connections --cpu-prof --postgres-url`, with their defaults and limits. */
+export function serverBenchOptions(argv: string[]): ServerBenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      patients: { type: 'string', default: '100000' },
+      duration: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      connections: { type: 'string', default: '32' },
+      'cpu-prof': { type: 'string' },
+      'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    },
+  });
+  const count = (flag: string, text: string, max: number) => {
+    const n = Number(text.replaceAll('_', ''));
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, not "${text}"`);
+    return n;
+  };
+  return {
+    // The seed command's own limit.
+    patients: count('patients', values.patients, 1_000_000),
+    // A run must fit in the lifetime of the credentials a bench takes before it (a FHIR token lives 15 minutes).
+    durationMs: count('duration', values.duration, 600) * 1000,
+    warmupMs: count('warmup', values.warmup, 600) * 1000,
+    connections: count('connections', values.connections, 1000),
+    cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
+    postgresUrl: values['postgres-url'],
+  };
+}
 
 export interface LoadResult {
   /** Per request, in the order they ended. */
@@ -17,21 +62,33 @@ export interface LoadResult {
   readonly bytes: number;
 }
 
+/** A request other than a plain GET: a method, headers of its own beside the client's, and a body. */
+export interface LoadRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Buffer;
+}
+
 export interface Answer {
   readonly status: number;
+  readonly contentType: string;
+  /** The body as UTF-8 text; `raw` holds its bytes (an MTOM part need not be text). */
   readonly body: string;
+  readonly raw: Buffer;
 }
 
 export interface LoadClient {
-  /** One request with its whole body, for checking answers outside the timed runs. */
-  fetch(path: string): Promise<Answer>;
-  run(durationMs: number, pathOf: (i: number) => string): Promise<LoadResult>;
+  /** One request with its whole answer, for checking answers outside the timed runs; a string is a GET of that path. */
+  fetch(request: string | LoadRequest): Promise<Answer>;
+  run(durationMs: number, requestOf: (i: number) => string | LoadRequest): Promise<LoadResult>;
   close(): void;
 }
 
 /** What a timed request brings back: only the status and the size, and the body only when it failed. */
 interface Hit {
   readonly status: number;
+  readonly contentType: string;
   readonly bytes: number;
   readonly failure?: string;
 }
@@ -40,33 +97,41 @@ export function loadClient(baseUrl: string, connections: number, headers: Readon
   const { hostname, port } = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
 
-  const request = (path: string, keepBody: (status: number) => boolean) =>
-    new Promise<Hit & { body?: string }>((resolve) => {
-      const req = http.request({ agent, hostname, port, path, method: 'GET', headers }, (res) => {
+  const request = (asked: string | LoadRequest, keepBody: (status: number) => boolean) =>
+    new Promise<Hit & { body?: Buffer }>((resolve) => {
+      // A plain GET keeps the client's own header object, so the FHIR bench's requests cost what they did before.
+      const options = typeof asked === 'string'
+        ? { path: asked, method: 'GET', headers }
+        : { path: asked.path, method: asked.method, headers: { ...headers, ...asked.headers, 'content-length': String(Buffer.byteLength(asked.body)) } };
+      const line = `${options.method} ${options.path}`;
+      const req = http.request({ agent, hostname, port, ...options }, (res) => {
         const status = res.statusCode ?? 0;
+        const contentType = res.headers['content-type'] ?? '';
         const chunks: Buffer[] | undefined = keepBody(status) ? [] : undefined;
         let bytes = 0;
         res.on('data', (chunk: Buffer) => {
           bytes += chunk.length;
           chunks?.push(chunk);
         });
-        res.on('end', () => resolve({ status, bytes, ...(chunks ? { body: Buffer.concat(chunks).toString('utf8') } : {}) }));
-        res.on('error', (error) => resolve({ status: 0, bytes, failure: `${path}: ${error.message}` }));
+        res.on('end', () => resolve({ status, contentType, bytes, ...(chunks ? { body: Buffer.concat(chunks) } : {}) }));
+        res.on('error', (error) => resolve({ status: 0, contentType, bytes, failure: `${line}: ${error.message}` }));
       });
-      req.on('error', (error) => resolve({ status: 0, bytes: 0, failure: `${path}: ${error.message}` }));
-      req.end();
+      req.on('error', (error) => resolve({ status: 0, contentType: '', bytes: 0, failure: `${line}: ${error.message}` }));
+      if (typeof asked === 'string') req.end();
+      else req.end(asked.body);
     });
 
   const ok = (status: number) => status >= 200 && status < 300;
 
   return {
-    async fetch(path) {
-      const hit = await request(path, () => true);
+    async fetch(asked) {
+      const hit = await request(asked, () => true);
       if (hit.failure) throw new Error(hit.failure);
-      return { status: hit.status, body: hit.body ?? '' };
+      const raw = hit.body ?? Buffer.alloc(0);
+      return { status: hit.status, contentType: hit.contentType, body: raw.toString('utf8'), raw };
     },
 
-    async run(durationMs, pathOf) {
+    async run(durationMs, requestOf) {
       const latenciesMs: number[] = [];
       let next = 0;
       let errors = 0;
@@ -76,14 +141,15 @@ export function loadClient(baseUrl: string, connections: number, headers: Readon
       const until = started + durationMs;
       const loop = async () => {
         while (performance.now() < until) {
-          const path = pathOf(next++);
+          const asked = requestOf(next++);
           const sent = performance.now();
-          const hit = await request(path, (status) => !ok(status));
+          const hit = await request(asked, (status) => !ok(status));
           latenciesMs.push(performance.now() - sent);
           bytes += hit.bytes;
           if (hit.failure || !ok(hit.status)) {
             errors++;
-            firstError ??= hit.failure ?? `GET ${path}: ${hit.status} ${(hit.body ?? '').slice(0, 500)}`;
+            const line = typeof asked === 'string' ? `GET ${asked}` : `${asked.method} ${asked.path}`;
+            firstError ??= hit.failure ?? `${line}: ${hit.status} ${hit.body?.toString('utf8', 0, 500) ?? ''}`;
           }
         }
       };

@@ -1,17 +1,19 @@
 /**
- * Messages between bench/fhir.ts and its server processes (bench/lib/fhir-server.ts), kept apart from both so
- * that importing the types does not run either.
+ * Messages between bench/fhir.ts or bench/ihe.ts and their server processes (bench/lib/fhir-server.ts), kept apart
+ * from both so that importing the types does not run either.
  */
 
-/** A fixed answer of the ceiling server: express route pattern and the resource sent for every request to it. */
-export interface CeilingRoute {
-  readonly path: string;
-  readonly body: object;
-}
+/**
+ * A fixed answer of the ceiling server at an express route pattern: a resource sent as JSON for every GET, or
+ * fixed bytes with their content type for every POST (a SOAP endpoint), sent once the request body is read.
+ */
+export type CeilingRoute =
+  | { readonly path: string; readonly body: object }
+  | { readonly path: string; readonly method: 'post'; readonly contentType: string; readonly base64: string };
 
 /**
  * What a server process serves: the gateway as `crossgate start` runs it (configured from the environment the
- * process was forked with), or the bare express app that answers fixed JSON, the ceiling.
+ * process was forked with), or the bare express app that answers fixed answers, the ceiling.
  */
 export type ServerTask = { readonly kind: 'gateway' } | { readonly kind: 'ceiling'; readonly routes: readonly CeilingRoute[] };
 
@@ -19,11 +21,16 @@ export type ToServer =
   | { readonly type: 'start'; readonly task: ServerTask }
   /** Asks how busy the process has been so far. */
   | { readonly type: 'usage' }
+  /** Starts V8's CPU profiler in the process, for one timed run; `profile-stop` writes the profile to `file`. */
+  | { readonly type: 'profile-start' }
+  | { readonly type: 'profile-stop'; readonly file: string }
   | { readonly type: 'stop' };
 
 export type FromServer =
   | { readonly type: 'listening'; readonly url: string }
   /** CPU time, and the event loop's time running callbacks and waiting for I/O (eventLoopUtilization), so far. */
   | { readonly type: 'usage'; readonly cpuMicros: number; readonly loopActiveMs: number; readonly loopIdleMs: number }
+  | { readonly type: 'profiling' }
+  | { readonly type: 'profiled' }
   | { readonly type: 'stopped' }
   | { readonly type: 'error'; readonly message: string };

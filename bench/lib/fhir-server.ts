@@ -1,10 +1,14 @@
 /**
- * A server process of bench/fhir.ts, started with fork(): either the gateway, started as `crossgate start`
- * starts it (startGateway with the configuration read from this process's environment), or the ceiling, a bare
- * express app in the same kind of process answering fixed JSON. Answers "listening" with its address, reports
- * its CPU time when asked, and stops cleanly on "stop" so that a --cpu-prof profile is written on exit.
+ * A server process of bench/fhir.ts and bench/ihe.ts, started with fork(): either the gateway, started as
+ * `crossgate start` starts it (startGateway with the configuration read from this process's environment), or the
+ * ceiling, a bare express app in the same kind of process answering fixed answers. Answers "listening" with its
+ * address, reports its CPU time when asked, profiles itself between "profile-start" and "profile-stop" (one timed
+ * run, where --cpu-prof would cover the process's whole life), and stops cleanly on "stop" so that a --cpu-prof
+ * profile is written on exit.
  */
+import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { loadConfig } from '../../gateway/config.js';
@@ -27,12 +31,23 @@ async function gateway(): Promise<Running> {
 }
 
 /**
- * What the gateway's sendResource does with a resource (the same headers, JSON.stringify on every request),
- * and nothing else: no authentication, database, consent, audit or rendering.
+ * What the gateway's sendResource does with a resource (the same headers, JSON.stringify on every request), or
+ * its SOAP endpoints with an answer (the whole request body read, then the same headers and bytes), and nothing
+ * else: no authentication, parsing, signature check, database, consent, audit or rendering.
  */
 async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
   const app = express();
   for (const route of routes) {
+    if ('method' in route) {
+      const bytes = Buffer.from(route.base64, 'base64');
+      app.post(route.path, async (req, res) => {
+        for await (const _chunk of req) {
+          // Read and dropped: the gateway reads every request body whole before it answers.
+        }
+        res.status(200).set('Cache-Control', 'no-store').type(route.contentType).send(bytes);
+      });
+      continue;
+    }
     app.get(route.path, (_req, res) => {
       res.status(200).set('Cache-Control', 'no-store').type('application/fhir+json; charset=utf-8').send(JSON.stringify(route.body));
     });
@@ -52,6 +67,8 @@ async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
 }
 
 let running: Running | undefined;
+/** The inspector session of a profile being taken (profile-start to profile-stop). */
+let profiler: Session | undefined;
 
 async function handle(message: ToServer): Promise<void> {
   switch (message.type) {
@@ -64,6 +81,23 @@ async function handle(message: ToServer): Promise<void> {
       const used = process.cpuUsage();
       const loop = performance.eventLoopUtilization();
       await send({ type: 'usage', cpuMicros: used.user + used.system, loopActiveMs: loop.active, loopIdleMs: loop.idle });
+      return;
+    }
+    case 'profile-start': {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      await send({ type: 'profiling' });
+      return;
+    }
+    case 'profile-stop': {
+      if (!profiler) throw new Error('profile-stop without profile-start');
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      await writeFile(message.file, JSON.stringify(profile));
+      await send({ type: 'profiled' });
       return;
     }
     case 'stop': {

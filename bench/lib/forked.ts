@@ -64,6 +64,29 @@ export class Forked<ToChild extends Serializable, FromChild extends { readonly t
     return message as Extract<FromChild, { type: T }>;
   }
 
+  /** Sends `message` and waits for the reply of type `reply`. */
+  async call<T extends FromChild['type']>(message: ToChild, reply: T): Promise<Extract<FromChild, { type: T }>> {
+    this.send(message);
+    return this.expect(reply);
+  }
+
+  /**
+   * Asks the process to stop with `message` and waits for `reply` and its exit, so it ends cleanly (a --cpu-prof
+   * profile is written on exit); killed if it has not ended within `timeoutMs` or the request fails.
+   */
+  async stop(message: ToChild, reply: FromChild['type'], timeoutMs: number): Promise<void> {
+    if (!this.running) return;
+    const timer = setTimeout(() => this.kill(), timeoutMs);
+    try {
+      await this.call(message, reply);
+    } catch {
+      this.kill();
+    }
+    // A killed process ends with a signal: that is the stop asked for, not a failure.
+    await this.exited.catch(() => undefined);
+    clearTimeout(timer);
+  }
+
   kill(): void {
     if (this.running) this.child.kill();
   }

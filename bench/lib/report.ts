@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import type { Summary } from './stats.js';
 
 /** One measured figure; `ceiling` is what the engine does on the same connection without our code around it. */
@@ -28,14 +29,18 @@ function cells(f: Figure): string[] {
   ];
 }
 
-/** A Markdown table, readable as plain text too; numbers right-aligned. */
+/** A Markdown table, readable as plain text too; the columns from `numericFrom` on right-aligned. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], numericFrom: number): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: readonly string[]) => `| ${r.map((v, c) => (c >= numericFrom ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (c >= numericFrom ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** The figures as a Markdown table; numbers right-aligned. */
 export function table(figures: readonly Figure[]): string {
-  const rows = [[...COLUMNS], ...figures.map(cells)];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const numeric = (c: number) => c >= 2;
-  const line = (r: readonly string[]) => `| ${r.map((v, c) => (numeric(c) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (numeric(c) ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
+  return markdownTable(COLUMNS, figures.map(cells), 2);
 }
 
 /** One JSON object per line, for scripts that collect results; `context` is repeated on every line. */
@@ -43,4 +48,14 @@ export function jsonLines(bench: string, figures: readonly Figure[], context: ob
   return figures
     .map((f) => JSON.stringify({ bench, ...context, ...f, ceiling: f.ceiling ?? null, ratio: ratioOf(f) ?? null }))
     .join('\n');
+}
+
+/** The load average (1, 5, 15 min), to note before and after a run on a machine shared with other work. */
+export function loadAverage(): number[] {
+  return loadavg().map((n) => Number(n.toFixed(2)));
+}
+
+/** The note on the load average around a run. */
+export function loadNote(before: readonly number[], after: readonly number[]): string {
+  return `load average (1, 5, 15 min) before ${before.join(', ')}, after ${after.join(', ')}, on ${cpus().length} CPUs`;
 }
