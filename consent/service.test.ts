@@ -79,6 +79,7 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
     let reads = 0;
     const late: RootStore = {
       ...other,
+      notifiesBeforeCommitReturns: false,
       listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
       consent: { ...other.consent, patientFacts: (id) => { reads += 1; return other.consent.patientFacts(id); } },
     };

@@ -10,7 +10,9 @@ import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, t
  * clock once after it was asked (callers in the same turn of the event loop share that read), and when a change
  * has been committed whose notification has not yet arrived, it decides from the database instead. So a revocation
  * committed in any process is never answered with a cached permit, not even in the moment before its notification
- * arrives. When the listening connection breaks, the whole cache is dropped and bypassed until it listens again.
+ * arrives. The embedded engine needs no clock read: it has delivered a notification by the time the commit returns,
+ * and no other process writes. When the listening connection breaks, the whole cache is dropped and bypassed until it
+ * listens again.
  */
 /** An outbound request as a surface sees it: who asks, through which connection and surface. */
 export interface SurfaceRequest extends ConsentRequest {
@@ -153,7 +155,7 @@ export function createConsentService(store: RootStore): ConsentService {
     },
     async decide(request) {
       // Only a cache that has taken in every change committed before this decision was asked may answer it.
-      const current = trusted && (await clockAfterNow()) <= seen;
+      const current = trusted && (store.notifiesBeforeCommitReturns || (await clockAfterNow()) <= seen);
       const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), loadPatient(request.patientId, current)]);
       return decide(request, {
         connectionActive: request.connectionActive,

@@ -20,6 +20,12 @@ export interface Database extends Queryable {
    * built on them must be dropped.
    */
   listen(channel: string, onMessage: (payload: string) => void, onLost: () => void): Promise<() => Promise<void>>;
+  /**
+   * True when a notification has been delivered to this process's listeners before the call that committed it
+   * returns, and no other process can write (the embedded engine): a cache kept by notifications is then current
+   * for anything that starts after a commit.
+   */
+  readonly notifiesBeforeCommitReturns: boolean;
   close(): Promise<void>;
 }
 

@@ -31,6 +31,8 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Database>
 
   return {
     engine: 'pglite',
+    // One process owns the data directory, and PGlite calls the listeners before the committing query resolves.
+    notifiesBeforeCommitReturns: true,
     query: (sql, params) => run(db, sql, params),
     exec: async (sql) => void (await db.exec(sql)),
     transaction: (fn) =>

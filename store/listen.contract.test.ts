@@ -29,6 +29,8 @@ describe(`LISTEN/NOTIFY on ${engineUnderTest}`, () => {
       await tx.query("SELECT pg_notify('listen_test_a', 'in a transaction')");
       expect(got).toEqual(['one']);
     });
+    // An engine that says so has delivered it by the time the commit returns; any other, soon after.
+    if (db.notifiesBeforeCommitReturns) expect(got).toEqual(['one', 'in a transaction']);
     await waitFor(() => got.length === 2, 'the committed notification');
     await stop();
     await db.query("SELECT pg_notify('listen_test_a', 'after stop')");

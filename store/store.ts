@@ -60,6 +60,7 @@ export interface RootStore extends Store {
   /** Throws when the database cannot answer (readiness). */
   ping(): Promise<void>;
   listen: Database['listen'];
+  readonly notifiesBeforeCommitReturns: boolean;
   close(): Promise<void>;
 }
 
@@ -98,6 +99,7 @@ export function createStore(db: Database): RootStore {
       await db.query('SELECT 1');
     },
     listen: (channel, onMessage, onLost) => db.listen(channel, onMessage, onLost),
+    notifiesBeforeCommitReturns: db.notifiesBeforeCommitReturns,
     close: () => db.close(),
   };
 }
