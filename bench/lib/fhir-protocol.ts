@@ -4,12 +4,13 @@
  */
 
 /**
- * A fixed answer of the ceiling server at an express route pattern: a resource sent as JSON for every GET, or
- * fixed bytes with their content type for every POST (a SOAP endpoint), sent once the request body is read.
+ * The fixed answers of the ceiling server at an express route pattern: a resource sent as JSON for every GET, or
+ * for every POST (a SOAP endpoint), once the request body is read, the next of `answers` in turn: fixed bytes with
+ * their content type, so that a workload whose answers vary in size gets the same mix from the ceiling.
  */
 export type CeilingRoute =
   | { readonly path: string; readonly body: object }
-  | { readonly path: string; readonly method: 'post'; readonly contentType: string; readonly base64: string };
+  | { readonly path: string; readonly method: 'post'; readonly answers: readonly { readonly contentType: string; readonly base64: string }[] };
 
 /**
  * What a server process serves: the gateway as `crossgate start` runs it (configured from the environment the

@@ -39,12 +39,14 @@ async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
   const app = express();
   for (const route of routes) {
     if ('method' in route) {
-      const bytes = Buffer.from(route.base64, 'base64');
+      const answers = route.answers.map((a) => ({ contentType: a.contentType, bytes: Buffer.from(a.base64, 'base64') }));
+      let next = 0;
       app.post(route.path, async (req, res) => {
         for await (const _chunk of req) {
           // Read and dropped: the gateway reads every request body whole before it answers.
         }
-        res.status(200).set('Cache-Control', 'no-store').type(route.contentType).send(bytes);
+        const answer = answers[next++ % answers.length]!;
+        res.status(200).set('Cache-Control', 'no-store').type(answer.contentType).send(answer.bytes);
       });
       continue;
     }
