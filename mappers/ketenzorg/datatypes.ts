@@ -105,8 +105,28 @@ function formatOffset(minutes: number): string {
 }
 
 const AMSTERDAM = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Amsterdam', timeZoneName: 'longOffset' });
+const DAY_MS = 86_400_000;
+/**
+ * UTC day → the offset in force all that day, or null on a day the offset changes. Asking Intl was most of the
+ * cost of a time; Amsterdam's offset has never changed twice within 56 days (tz data 1800–2200), so a day whose
+ * first and last millisecond share an offset has it throughout. Bounded: a day is a few bytes, 100,000 days is
+ * 270 years of dates.
+ */
+const dayOffsets = new Map<number, number | null>();
 
 function offsetAt(utcMs: number): number {
+  const day = Math.floor(utcMs / DAY_MS);
+  let known = dayOffsets.get(day);
+  if (known === undefined) {
+    const first = intlOffsetAt(day * DAY_MS);
+    known = first === intlOffsetAt((day + 1) * DAY_MS - 1) ? first : null;
+    if (dayOffsets.size >= 100_000) dayOffsets.clear();
+    dayOffsets.set(day, known);
+  }
+  return known ?? intlOffsetAt(utcMs);
+}
+
+function intlOffsetAt(utcMs: number): number {
   const name = AMSTERDAM.formatToParts(utcMs).find((p) => p.type === 'timeZoneName')?.value ?? '';
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   // Seconds in old local mean time offsets are dropped: FHIR offsets have minutes only.

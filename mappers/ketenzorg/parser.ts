@@ -29,8 +29,12 @@ const ADAPTERS: Readonly<Record<KetenzorgFormat, Adapter>> = {
   'ozis-edifact': parseOzisEdifact,
 };
 
-export function parseKetenzorg(payload: Uint8Array | string, options: KetenzorgOptions = {}): KetenzorgResult {
-  const parsed = KetenzorgOptions.safeParse(options);
+const NO_OPTIONS: KetenzorgOptions = Object.freeze({});
+// Parsing the default options validated every programme rule again on every message.
+const DEFAULT_OPTIONS = KetenzorgOptions.safeParse(NO_OPTIONS);
+
+export function parseKetenzorg(payload: Uint8Array | string, options: KetenzorgOptions = NO_OPTIONS): KetenzorgResult {
+  const parsed = options === NO_OPTIONS ? DEFAULT_OPTIONS : KetenzorgOptions.safeParse(options);
   if (!parsed.success) return refused(issuesFromZod(parsed.error, 'OPTIONS_INVALID').map((i) => ({ ...i, severity: 'fatal' as const })));
   const size = typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.byteLength;
   if (size > parsed.data.maxBytes) {
@@ -52,6 +56,8 @@ function sniff(payload: Uint8Array | string): KetenzorgFormat | undefined {
   return undefined;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const WESTERN = new TextDecoder('windows-1252');
 const DECLARED_ENCODING = /^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
 const SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'windows-1252', 'cp1252']);
 
@@ -65,10 +71,10 @@ function decode(payload: Uint8Array | string, format: KetenzorgFormat): string |
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (format === 'ozis-edifact') return bytes.toString('latin1');
   const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1').replace(/^\u00EF\u00BB\u00BF/, ''))?.[1]?.toLowerCase();
-  if (declared && SINGLE_BYTE.has(declared)) return new TextDecoder('windows-1252').decode(bytes);
+  if (declared && SINGLE_BYTE.has(declared)) return WESTERN.decode(bytes);
   if (declared && declared !== 'utf-8' && declared !== 'utf8') return undefined;
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch {
     return undefined;
   }

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { hl7Time } from './datatypes.js';
-import { readXml } from './xml.js';
+import { readXml, readXmlWithLibrary, type XmlElement, type XmlRead } from './xml.js';
 
 const nest = (depth: number) => `${'<a>'.repeat(depth)}${'</a>'.repeat(depth)}`;
 
@@ -52,6 +56,55 @@ describe('readXml', () => {
   it('refuses a character reference XML cannot carry', () => {
     const read = readXml('<a>&#0;</a>');
     expect(read.ok ? [] : read.issues.map((i) => [i.code, i.where?.path])).toEqual([['XML_ENTITY_UNKNOWN', '/a']]);
+  });
+});
+
+describe('the fast reader and the library path', () => {
+  const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/ketenzorg');
+  const fixtures = ['dm2', 'copd', 'cvrm', 'batch-two', 'invalid-bsn', 'truncated', 'unit-mismatch', 'unknown-interaction', 'unmapped-local-code'].map((name) =>
+    readFileSync(path.join(FIXTURES, `${name}.xml`), 'utf8'),
+  );
+  const tree = (e: XmlElement): unknown => ({ name: e.name, attributes: Object.entries(e.attributes), text: e.text, path: e.path, line: e.line, children: e.children.map(tree) });
+  const shown = (read: XmlRead) => (read.ok ? { ok: true, root: tree(read.root) } : read);
+  const agree = (text: string) => expect(shown(readXml(text, { maxBytes: 100_000, maxDepth: 8 }))).toEqual(shown(readXmlWithLibrary(text, { maxBytes: 100_000, maxDepth: 8 })));
+
+  // The corners of the library's text rules that the fast reader copies or hands back.
+  const NAMES = ['a', 'v3:a', 'id', 'code', 'c-d', 'e.f', '_g', 'toString', 'x:y:z'];
+  const ATTRIBUTES = ['root', 'xsi:type', 'p:root', 'xmlns', 'xmlns:p', 'p:xmlns', 'constructor', 'value'];
+  const TEXTS = ['', ' ', 'x', ' x ', 'a &amp; b', '&#233;&#xE9;', '&lt;&gt;', 'y\r\nz\r', '\t', ' > ', ']]>', '&bad;', '&#0;', '&#;', 'é ü', '\u00a0', ' &#32; ', '"', "'", '<'];
+  const SPACE = ['', ' ', '\n', '\r\n', '\t'];
+  const element: fc.Memo<string> = fc.memo((n) =>
+    fc
+      .tuple(
+        fc.constantFrom(...NAMES),
+        fc.array(fc.tuple(fc.constantFrom(...SPACE), fc.constantFrom(...ATTRIBUTES), fc.constantFrom('=', ' = '), fc.constantFrom('"', "'"), fc.constantFrom(...TEXTS)), { maxLength: 3 }),
+        n > 1
+          ? fc.array(fc.oneof(element(n - 1), fc.constantFrom(...TEXTS), fc.constantFrom(...TEXTS).map((t) => `<!--${t}-->`), fc.constantFrom(...TEXTS).map((t) => `<![CDATA[${t}]]>`)), { maxLength: 4 })
+          : fc.constant([] as string[]),
+        fc.constantFrom(...SPACE),
+      )
+      .map(([name, attributes, children, space]) => {
+        const open = `<${name}${attributes.map(([gap, key, equals, quote, value]) => `${gap}${key}${equals}${quote}${value}${quote}`).join('')}${space}`;
+        return children.length === 0 ? `${open}/>` : `${open}>${children.join('')}</${name}${space}>`;
+      }),
+  );
+  const PROLOGUE = ['', '<?xml version="1.0" encoding="UTF-8"?>\n', ' <?xml version="1.0"?>', '<?xml constructor="1"?>', '<!-- c -->\r\n', '\uFEFF'];
+
+  it('agree on the fixtures, and on generated documents with the odd corners of XML', () => {
+    for (const text of fixtures) agree(text);
+    for (const text of ['<a>x<!--c--> \r\n<!--d-->y</a>', '<a> x <![CDATA[ y\r\n ]]> z </a>', '<a b="1" b="2"/>', '<p:a p:b="1" b="2"/>', '<a/><b/>', '<a>t<?p?>u</a>', '<a>\n</a >\n<!-- end -->']) agree(text);
+    fc.assert(fc.property(fc.constantFrom(...PROLOGUE), element(5), fc.constantFrom('', '\n', 'x', '<b/>'), (prologue, body, tail) => agree(`${prologue}${body}${tail}`)), { numRuns: 2000 });
+  });
+
+  it('agree on fixtures with a few characters changed', () => {
+    const EDITS = ['<', '>', '&', '"', "'", '/', '!', '?', ' ', '\r', ':', '=', ';', '#', ']', '-', '&amp;', '&foo;', '<!-- c -->', '<![CDATA[ z ]]>', '<b/>', '</b>', '<?pi x?>', ' q:at=" v "', ' xmlns:q="u"'];
+    fc.assert(
+      fc.property(fc.constantFrom(...fixtures), fc.array(fc.tuple(fc.nat(), fc.nat(2), fc.constantFrom(...EDITS)), { minLength: 1, maxLength: 3 }), (text, edits) => {
+        const edited = edits.reduce((t, [at, cut, edit]) => t.slice(0, at % t.length) + edit + t.slice((at % t.length) + cut), text);
+        agree(edited);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
 
