@@ -17,3 +17,4 @@ export * from './inbound-part.js';
 export * from './accounts.js';
 export * from './audit.js';
 export * from './purpose.js';
+export * from './parsed.js';

@@ -5,6 +5,7 @@ import {
   Observation,
   startInstant,
   type CareProgramCode,
+  type Parsed,
   type CareProgramEnrolmentInput,
   type ConditionInput,
   type DiagnosticReportInput,
@@ -103,7 +104,7 @@ export interface ReportQuery extends ListOptions {
 
 export function observationRepository(scope: Scope) {
   return {
-    async insertMany(inputs: readonly ObservationInput[]): Promise<Observation[]> {
+    async insertMany(inputs: readonly (ObservationInput | Parsed<Observation>)[]): Promise<Observation[]> {
       const parsed = observations.parseAll(inputs);
       await observations.insertMany(scope, parsed);
       return parsed;
@@ -128,7 +129,7 @@ export function observationRepository(scope: Scope) {
 
 export function conditionRepository(scope: Scope) {
   return {
-    async insertMany(inputs: readonly ConditionInput[]): Promise<Condition[]> {
+    async insertMany(inputs: readonly (ConditionInput | Parsed<Condition>)[]): Promise<Condition[]> {
       const parsed = conditions.parseAll(inputs);
       await conditions.insertMany(scope, parsed);
       return parsed;
@@ -142,7 +143,7 @@ export function conditionRepository(scope: Scope) {
 
 export function careProgramRepository(scope: Scope) {
   return {
-    async insertMany(inputs: readonly CareProgramEnrolmentInput[]): Promise<CareProgramEnrolment[]> {
+    async insertMany(inputs: readonly (CareProgramEnrolmentInput | Parsed<CareProgramEnrolment>)[]): Promise<CareProgramEnrolment[]> {
       const parsed = enrolments.parseAll(inputs);
       await enrolments.insertMany(scope, parsed);
       return parsed;
@@ -164,7 +165,7 @@ export function careProgramRepository(scope: Scope) {
 
 export function reportRepository(scope: Scope) {
   return {
-    async insertMany(inputs: readonly DiagnosticReportInput[]): Promise<DiagnosticReport[]> {
+    async insertMany(inputs: readonly (DiagnosticReportInput | Parsed<DiagnosticReport>)[]): Promise<DiagnosticReport[]> {
       const parsed = reports.parseAll(inputs);
       await reports.insertMany(scope, parsed);
       return parsed;

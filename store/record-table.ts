@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parsedBy, type Parsed } from '../canonical/index.js';
 import { batches, type Scope } from './scope.js';
 
 /**
@@ -85,9 +86,13 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     this.insertSql = `INSERT INTO ${table} (${names}) SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS x(${defs})`;
   }
 
-  /** Validates every record first, so a bad one is reported before anything is written. */
-  parseAll(inputs: readonly z.input<S>[]): z.infer<S>[] {
-    return inputs.map((input) => this.schema.parse(input));
+  /**
+   * Validates every record first, so a bad one is reported before anything is written. A record this table's
+   * schema has parsed already (canonical/parsed.ts remembers which) is taken as it is: parsing it again would
+   * change nothing; anything else, whatever its type claims, is parsed.
+   */
+  parseAll(inputs: readonly (z.input<S> | Parsed<z.infer<S>>)[]): z.infer<S>[] {
+    return inputs.map((input) => (parsedBy(this.schema, input) ? input : this.schema.parse(input)));
   }
 
   async insertMany(scope: Scope, records: readonly z.infer<S>[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodeSystems, IdentifierSystems, submissionSetOf, type Patient } from '../canonical/index.js';
+import { CodeSystems, IdentifierSystems, Observation, safeParseRecord, submissionSetOf, type Parsed, type Patient } from '../canonical/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aDocument, anObservation, aPatient, uniqueBsn } from '../test/support/factories.js';
 import { createStore, loadMigrations, migrate, StoreError, type RootStore } from './index.js';
@@ -292,6 +292,16 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const bad = anObservation(p.id, { value: { kind: 'quantity', quantity: { value: '1,5' as never, unit: 'mmol/L' } } });
       await expect(store.observations.insertMany([good, bad])).rejects.toThrow(/decimal/);
       expect((await store.observations.list(p.id)).items).toEqual([]);
+    });
+
+    it('writes a record its schema parsed as it is, and parses any other, whatever its type claims', async () => {
+      const p = await store.patients.insert(aPatient());
+      const parsed = safeParseRecord(Observation, anObservation(p.id));
+      if (!parsed.success) throw parsed.error;
+      expect(await store.observations.insertMany([parsed.data])).toEqual([parsed.data]);
+      expect(await store.observations.get(parsed.data.id)).toEqual(parsed.data);
+      const forged = anObservation(p.id, { value: { kind: 'quantity', quantity: { value: '1,5' as never, unit: 'mmol/L' } } }) as Parsed<Observation>;
+      await expect(store.observations.insertMany([forged])).rejects.toThrow(/decimal/);
     });
 
     it('stores conditions, programme enrolments and reports, and lists them per patient', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   Identifier, InboundMessage, InboundPart, InboundPartInput, InboundStatus, Issue, Organization, PatientInput, Practitioner,
 } from '../../canonical/index.js';
-import { InboundPart as InboundPartSchema } from '../../canonical/index.js';
+import { InboundPart as InboundPartSchema, withIds, type AssignedIds } from '../../canonical/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
 import { StoreError, type Store } from '../../store/index.js';
 import { countRecords, type ParsedMessage, type ParsedPart } from './parsed.js';
@@ -172,9 +172,7 @@ async function linkIdentifiers(tx: Store, placed: readonly Placed[], held: Reado
 async function insertRecords(tx: Store, run: FilingRun, placed: readonly Placed[]): Promise<RecordCounts> {
   if (placed.length === 0) return NO_RECORDS;
   const ids = await fileParties(tx, run.parsed.organizations, run.parsed.practitioners);
-  const provenance = (p: { provenance: { source: string; sourceRecordId?: string | undefined } }) => ({ ...p.provenance, messageId: run.inboundId });
-  const own = <T extends { provenance: { source: string; sourceRecordId?: string | undefined } }>(patientId: string, record: T) =>
-    ({ ...partyIds(record, ids), patientId, provenance: provenance(record) });
+  const own = <T extends { provenance: object }>(patientId: string, record: T) => withIds(record, { patientId, ...storedParties(record, ids) }, run.inboundId);
   const observations = placed.flatMap((p) => p.part.records.observations.map((r) => own(p.patientId, r)));
   const conditions = placed.flatMap((p) => p.part.records.conditions.map((r) => own(p.patientId, r)));
   const enrolments = placed.flatMap((p) => p.part.records.enrolments.map((r) => own(p.patientId, r)));
@@ -190,14 +188,14 @@ const PARTY_FIELDS = [
   'performerOrganizationId', 'performerPractitionerId', 'requesterPractitionerId', 'organizationId', 'practitionerId', 'recorderPractitionerId',
 ] as const;
 
-/** The record with the party ids the message used replaced by the ids those parties are stored under. */
-function partyIds<T extends object>(record: T, ids: ReadonlyMap<string, string>): T {
-  const out = { ...record } as Record<string, unknown>;
+/** The ids those parties are stored under, for the party ids the record uses. */
+function storedParties(record: object, ids: ReadonlyMap<string, string>): Omit<AssignedIds, 'patientId'> {
+  const stored: Partial<Record<(typeof PARTY_FIELDS)[number], string>> = {};
   for (const field of PARTY_FIELDS) {
-    const id = out[field];
-    if (typeof id === 'string') out[field] = ids.get(id) ?? id;
+    const id = (record as Record<string, unknown>)[field];
+    if (typeof id === 'string') stored[field] = ids.get(id) ?? id;
   }
-  return out as T;
+  return stored;
 }
 
 /**

@@ -48,7 +48,6 @@ function toParsed(interchange: MedlabInterchange): ParsedMessage {
 }
 
 function partOf(m: MedlabMessage): ParsedPart {
-  const withoutPatient = <T extends { patientId: string }>({ patientId: _placeholder, ...rest }: T) => rest;
   const patient = m.patient;
   return {
     key: keyOf(m.position),
@@ -61,7 +60,9 @@ function partOf(m: MedlabMessage): ParsedPart {
       : {}),
     quarantined: m.quarantine,
     issues: [...m.issues],
-    records: { observations: m.observations.map(withoutPatient), reports: m.reports.map(withoutPatient), conditions: [], enrolments: [] },
+    // The records as the mapper's schema check returned them: filing puts the patient in place of the mapper's
+    // placeholder, and the store then writes them without parsing them a second time.
+    records: { observations: m.observations, reports: m.reports, conditions: [], enrolments: [] },
   };
 }
 

@@ -6,7 +6,8 @@ import type {
 /**
  * A message as the filing code sees it, whatever its wire format: parts (one person's records each), the parties
  * those records name, and the issues. Each format's adapter (ketenzorg.ts, lab.ts) builds it from its mapper's
- * output; the records carry no patient yet: filing assigns one per part, or none (the part waits or is quarantined).
+ * output; the records carry no patient of their own yet (at most a mapper's placeholder): filing assigns one per
+ * part, or none (the part waits or is quarantined).
  */
 export type Channel = 'ketenzorg' | 'lab';
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import {
-  CodeSystems, DiagnosticReport, hasErrors, issuesFromZod, Observation, Organization, Practitioner, type DiagnosticReportInput, type Id, type Issue,
-  type ObservationInput,
+  CodeSystems, DiagnosticReport, hasErrors, issuesFromZod, Observation, Organization, Practitioner, safeParseRecord, type DiagnosticReportInput, type Id,
+  type Issue, type ObservationInput,
 } from '../../canonical/index.js';
 import { amsterdamDateTime, calendarDate, partialDate, timeOfDay, yearFromTwoDigits, type CalendarDate } from './dates.js';
 import type { TextEncoding } from './decode.js';
@@ -321,9 +321,12 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
   };
 }
 
-/** Our own records pass the canonical schema before they leave; a failure is an issue on the segment, not a throw. */
-function checked<T>(schema: z.ZodType<T>, input: unknown, segment: Segment, code: string, issues: Issue[]): T | undefined {
-  const parsed = schema.safeParse(input);
+/**
+ * Our own records pass the canonical schema before they leave; a failure is an issue on the segment, not a throw.
+ * The schema's output is remembered as parsed, so the store writes it without parsing it again.
+ */
+function checked<T extends object>(schema: z.ZodType<T>, input: unknown, segment: Segment, code: string, issues: Issue[]): T | undefined {
+  const parsed = safeParseRecord(schema, input);
   if (parsed.success) return parsed.data;
   issues.push(...issuesFromZod(parsed.error, code).map((i) => ({ ...i, where: { ...locate(segment), ...(i.where?.path ? { path: i.where.path } : {}) } })));
   return undefined;
