@@ -11,7 +11,7 @@ import {
   type DiagnosticReportInput,
   type ObservationInput,
 } from '../canonical/index.js';
-import { RecordTable, type ColumnFilter, type ListOptions, type Page, type StoredWindow } from './record-table.js';
+import { RecordTable, type ColumnFilter, type ListOptions, type Page, type RowsInsert, type StoredWindow } from './record-table.js';
 import type { Scope } from './scope.js';
 
 const at = (value: string | undefined) => (value ? startInstant(value) : null);
@@ -48,6 +48,26 @@ const reports = new RecordTable('diagnostic_reports', DiagnosticReport, [
   { name: 'effective_at', type: 'timestamptz', value: (r) => at(r.effective) },
   { name: 'message_id', type: 'uuid', value: (r) => r.provenance.messageId },
 ], 'effective_at');
+
+/** Records of every clinical table, as one inbound filing writes them. */
+export interface ClinicalRecords {
+  readonly observations: readonly (ObservationInput | Parsed<Observation>)[];
+  readonly conditions: readonly (ConditionInput | Parsed<Condition>)[];
+  readonly enrolments: readonly (CareProgramEnrolmentInput | Parsed<CareProgramEnrolment>)[];
+  readonly reports: readonly (DiagnosticReportInput | Parsed<DiagnosticReport>)[];
+}
+
+/** Every record validated first (a bad one throws before anything is written), then the INSERTs that write them. */
+export function clinicalInserts(records: ClinicalRecords): RowsInsert[] {
+  const parsed = {
+    reports: reports.parseAll(records.reports), observations: observations.parseAll(records.observations),
+    conditions: conditions.parseAll(records.conditions), enrolments: enrolments.parseAll(records.enrolments),
+  };
+  return [
+    ...reports.inserts(parsed.reports), ...observations.inserts(parsed.observations),
+    ...conditions.inserts(parsed.conditions), ...enrolments.inserts(parsed.enrolments),
+  ];
+}
 
 export interface ObservationQuery extends ListOptions {
   /** Any of these codings, each written system|code (a mapped LOINC finds the NHG-coded original too). */

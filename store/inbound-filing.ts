@@ -1,4 +1,5 @@
 import { Identifier, InboundPart, type InboundPartInput } from '../canonical/index.js';
+import type { RowsInsert } from './record-table.js';
 import type { Scope } from './scope.js';
 
 /**
@@ -22,6 +23,27 @@ function fromRow(r: Row): InboundPart {
   });
 }
 
+/** The statement that writes the parts of one filing (inbound.ts finish); a part filed before keeps its id and its first time. */
+export function partsInsert(inputs: readonly InboundPartInput[]): RowsInsert {
+  const rows = inputs.map((input) => {
+    const p = InboundPart.parse(input);
+    return {
+      id: p.id, message_id: p.inboundId, part_key: p.key, refs: p.refs, status: p.status, patient_id: p.patientId ?? null,
+      subject: p.subject ?? null, candidates: p.candidates, issues: p.issues, records: p.records, resolved_by: p.resolvedBy ?? null,
+    };
+  });
+  return {
+    sql: (p) => `INSERT INTO inbound_parts (id, message_id, part_key, refs, status, patient_id, subject, candidates, issues, records, resolved_by)
+         SELECT x.id, x.message_id, x.part_key, x.refs, x.status, x.patient_id, x.subject, x.candidates, x.issues, x.records, x.resolved_by
+         FROM jsonb_to_recordset(${p}::jsonb) AS x(id uuid, message_id uuid, part_key text, refs jsonb, status text, patient_id uuid,
+           subject jsonb, candidates jsonb, issues jsonb, records integer, resolved_by text)
+         ON CONFLICT (message_id, part_key) DO UPDATE SET refs = EXCLUDED.refs, status = EXCLUDED.status, patient_id = EXCLUDED.patient_id,
+           subject = EXCLUDED.subject, candidates = EXCLUDED.candidates, issues = EXCLUDED.issues, records = EXCLUDED.records,
+           resolved_by = EXCLUDED.resolved_by, updated_at = now()`,
+    rows: JSON.stringify(rows),
+  };
+}
+
 export interface WaitingQuery {
   readonly limit?: number;
   /** Keyset cursor: the last part of the previous page. */
@@ -40,28 +62,6 @@ export function inboundFilingRepository(scope: Scope) {
     async part(id: string, options: { lock?: boolean } = {}): Promise<InboundPart | undefined> {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_parts WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);
       return rows[0] ? fromRow(rows[0]) : undefined;
-    },
-
-    /** Writes the parts of one filing in one statement; a part filed before keeps its id and its first time. */
-    async saveParts(inputs: readonly InboundPartInput[]): Promise<void> {
-      if (inputs.length === 0) return;
-      const rows = inputs.map((input) => {
-        const p = InboundPart.parse(input);
-        return {
-          id: p.id, message_id: p.inboundId, part_key: p.key, refs: p.refs, status: p.status, patient_id: p.patientId ?? null,
-          subject: p.subject ?? null, candidates: p.candidates, issues: p.issues, records: p.records, resolved_by: p.resolvedBy ?? null,
-        };
-      });
-      await q.query(
-        `INSERT INTO inbound_parts (id, message_id, part_key, refs, status, patient_id, subject, candidates, issues, records, resolved_by)
-         SELECT x.id, x.message_id, x.part_key, x.refs, x.status, x.patient_id, x.subject, x.candidates, x.issues, x.records, x.resolved_by
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, message_id uuid, part_key text, refs jsonb, status text, patient_id uuid,
-           subject jsonb, candidates jsonb, issues jsonb, records integer, resolved_by text)
-         ON CONFLICT (message_id, part_key) DO UPDATE SET refs = EXCLUDED.refs, status = EXCLUDED.status, patient_id = EXCLUDED.patient_id,
-           subject = EXCLUDED.subject, candidates = EXCLUDED.candidates, issues = EXCLUDED.issues, records = EXCLUDED.records,
-           resolved_by = EXCLUDED.resolved_by, updated_at = now()`,
-        [JSON.stringify(rows)],
-      );
     },
 
     /** The matching queue: parts waiting for a person, oldest first. */

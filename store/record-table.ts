@@ -62,8 +62,17 @@ export async function storedAt(scope: Scope, table: string, ids: readonly string
 }
 const BATCH = 2000;
 
+/**
+ * One INSERT … SELECT FROM jsonb_to_recordset of a batch of rows: its text for the placeholder its parameter gets,
+ * and that parameter. Several of them can run as one statement (data-modifying WITH queries), one round trip.
+ */
+export interface RowsInsert {
+  readonly sql: (placeholder: string) => string;
+  readonly rows: string;
+}
+
 export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>> {
-  private readonly insertSql: string;
+  private readonly insertSql: (placeholder: string) => string;
 
   constructor(
     readonly table: string,
@@ -83,7 +92,7 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     const select = all
       .map((c) => (c.type === 'text[]' ? `ARRAY(SELECT jsonb_array_elements_text(x.${c.name}))` : `x.${c.name}`))
       .join(', ');
-    this.insertSql = `INSERT INTO ${table} (${names}) SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS x(${defs})`;
+    this.insertSql = (p) => `INSERT INTO ${table} (${names}) SELECT ${select} FROM jsonb_to_recordset(${p}::jsonb) AS x(${defs})`;
   }
 
   /**
@@ -95,15 +104,21 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     return inputs.map((input) => (parsedBy(this.schema, input) ? input : this.schema.parse(input)));
   }
 
-  async insertMany(scope: Scope, records: readonly z.infer<S>[]): Promise<void> {
-    if (records.length === 0) return;
+  /** The INSERTs that write parsed records, a batch of rows each; none for none. */
+  inserts(records: readonly z.infer<S>[]): RowsInsert[] {
     const rows = records.map((r) => {
       const row: Record<string, unknown> = { id: r.id, patient_id: r.patientId, resource: r };
       for (const c of this.columns) row[c.name] = c.value(r) ?? null;
       return row;
     });
+    return [...batches(rows, BATCH)].map((batch) => ({ sql: this.insertSql, rows: JSON.stringify(batch) }));
+  }
+
+  async insertMany(scope: Scope, records: readonly z.infer<S>[]): Promise<void> {
+    const statements = this.inserts(records);
+    if (statements.length === 0) return;
     await scope.atomic(async (q) => {
-      for (const batch of batches(rows, BATCH)) await q.query(this.insertSql, [JSON.stringify(batch)]);
+      for (const s of statements) await q.query(s.sql('$1'), [s.rows]);
     });
   }
 

@@ -4,14 +4,14 @@ import type {
 } from '../../canonical/index.js';
 import { InboundPart as InboundPartSchema, withIds, type AssignedIds } from '../../canonical/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
-import { StoreError, type Store } from '../../store/index.js';
+import { StoreError, type ClinicalRecords, type Store } from '../../store/index.js';
 import { countRecords, type ParsedMessage, type ParsedPart } from './parsed.js';
 
 /**
  * Files one parsed message inside the caller's transaction: the message row is locked first (one filing of a
  * message at a time, whichever process or person starts it), each part not yet filed gets its patient or waits
- * or is quarantined, and every record goes in by table in one statement each, with the parts and the message's
- * new status. The caller's transaction makes it all or nothing: a failure part-way leaves no record behind.
+ * or is quarantined, and every record goes in with the parts and the message's new status in one statement.
+ * The caller's transaction makes it all or nothing: a failure part-way leaves no record behind.
  */
 export type Decision = { readonly patientId: string } | { readonly create: true };
 
@@ -116,18 +116,21 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   if (created.size > 0) await tx.patients.insertMany([...created.values()], run.by);
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
-  const counts = await insertRecords(tx, run, placed);
+  const records = await recordsOf(tx, run, placed);
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
   }
-  await tx.filing.saveParts(rows);
 
   const after = new Map(existing.map((p) => [p.key, p]));
   for (const r of rows) after.set(r.key, InboundPartSchema.parse(r));
   const parts = [...after.values()].sort((a, b) => a.key.localeCompare(b.key));
   const quarantined = parts.filter((p) => p.status === 'quarantined');
   const issues = quarantined.length > 0 ? [...run.parsed.issues, partsQuarantinedIssue(quarantined, parts.length)] : [...run.parsed.issues];
-  const message = quarantined.length > 0 ? await tx.inbound.markQuarantined(run.inboundId, issues) : await tx.inbound.markProcessed(run.inboundId, issues);
+  // The records, the parts and the message's status in one statement.
+  const message = await tx.inbound.finish(run.inboundId, { status: quarantined.length > 0 ? 'quarantined' : 'processed', issues, parts: rows, records });
+  const counts = {
+    observations: records.observations.length, conditions: records.conditions.length, enrolments: records.enrolments.length, reports: records.reports.length,
+  };
   return { message, parts, ran: true, patients: [...new Set(placed.map((p) => p.patientId))], counts };
 }
 
@@ -169,19 +172,17 @@ async function linkIdentifiers(tx: Store, placed: readonly Placed[], held: Reado
   }
 }
 
-async function insertRecords(tx: Store, run: FilingRun, placed: readonly Placed[]): Promise<RecordCounts> {
-  if (placed.length === 0) return NO_RECORDS;
+/** The placed parts' records under their patients, the stored ids of the parties they name, and this message. */
+async function recordsOf(tx: Store, run: FilingRun, placed: readonly Placed[]): Promise<ClinicalRecords> {
+  if (placed.length === 0) return { observations: [], conditions: [], enrolments: [], reports: [] };
   const ids = await fileParties(tx, run.parsed.organizations, run.parsed.practitioners);
   const own = <T extends { provenance: object }>(patientId: string, record: T) => withIds(record, { patientId, ...storedParties(record, ids) }, run.inboundId);
-  const observations = placed.flatMap((p) => p.part.records.observations.map((r) => own(p.patientId, r)));
-  const conditions = placed.flatMap((p) => p.part.records.conditions.map((r) => own(p.patientId, r)));
-  const enrolments = placed.flatMap((p) => p.part.records.enrolments.map((r) => own(p.patientId, r)));
-  const reports = placed.flatMap((p) => p.part.records.reports.map((r) => own(p.patientId, r)));
-  await tx.reports.insertMany(reports);
-  await tx.observations.insertMany(observations);
-  await tx.conditions.insertMany(conditions);
-  await tx.carePrograms.insertMany(enrolments);
-  return { observations: observations.length, conditions: conditions.length, enrolments: enrolments.length, reports: reports.length };
+  return {
+    observations: placed.flatMap((p) => p.part.records.observations.map((r) => own(p.patientId, r))),
+    conditions: placed.flatMap((p) => p.part.records.conditions.map((r) => own(p.patientId, r))),
+    enrolments: placed.flatMap((p) => p.part.records.enrolments.map((r) => own(p.patientId, r))),
+    reports: placed.flatMap((p) => p.part.records.reports.map((r) => own(p.patientId, r))),
+  };
 }
 
 const PARTY_FIELDS = [
