@@ -1,18 +1,14 @@
 import type { RootStore } from '../store/index.js';
-import { CONSENT_CHANNEL } from '../store/index.js';
+import { createChangeFeed, type ChangeFeed } from '../store/index.js';
 import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, type PolicyVersion } from './decide.js';
 
 /**
- * Decisions from a cached policy. The clinic defaults and each patient's choice and approvals are cached;
- * every committed change moves the consent clock and is announced on a NOTIFY channel with it, and every process
- * drops what a notification names (its own changes at once, others' as the notification arrives, typically within
- * a millisecond of the commit). The cache is used only when it is known to be current: each decision reads the
- * clock once after it was asked (callers in the same turn of the event loop share that read), and when a change
- * has been committed whose notification has not yet arrived, it decides from the database instead. So a revocation
- * committed in any process is never answered with a cached permit, not even in the moment before its notification
- * arrives. The embedded engine needs no clock read: it has delivered a notification by the time the commit returns,
- * and no other process writes. When the listening connection breaks, the whole cache is dropped and bypassed until it
- * listens again.
+ * Decisions from a cached policy. The clinic defaults and each patient's choice and approvals are cached; every
+ * committed change is announced to every process (store/change-feed.ts), which drops what it names (its own changes
+ * at once, others' as the announcement arrives, typically within a millisecond of the commit). The cache answers
+ * only when the feed says every change committed before the decision was asked has reached it; otherwise the
+ * decision is made from the database. So a revocation committed in any process is never answered with a cached
+ * permit, not even in the moment before its announcement arrives.
  */
 /** An outbound request as a surface sees it: who asks, through which connection and surface. */
 export interface SurfaceRequest extends ConsentRequest {
@@ -32,12 +28,14 @@ export interface ConsentService {
    * again while pending, it is counted, not repeated). Every outbound surface decides through this.
    */
   decideAndHold(request: SurfaceRequest): Promise<ConsentDecision & { readonly heldRequestId?: string }>;
-  /** Drops the cache for one patient ('*': all); called on our own changes and on every notification. */
+  /** Drops the cache for one patient ('*': all); called on our own changes and on every announcement. */
   invalidate(scope: string): void;
-  /** Resolves once the listener is in place and decisions may be served from the cache. */
+  /** Resolves once the change feed listens and decisions may be served from the cache. */
   ready(): Promise<void>;
-  /** Resolves when a notification naming `scope` has arrived (for measuring propagation). */
+  /** Resolves when an announcement naming `scope` has arrived (for measuring propagation). */
   nextInvalidation(scope: string): Promise<void>;
+  /** The change feed this cache follows, for the process's other caches to follow too; closed with the service. */
+  readonly changes: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -46,14 +44,11 @@ const MAX_PATIENTS = 200_000;
 type PatientEntry = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
 
 export function createConsentService(store: RootStore): ConsentService {
+  const changes = createChangeFeed(store);
   let defaults: { value: PolicyVersion | undefined } | undefined;
   const patients = new Map<string, PatientEntry>();
-  // Nothing is cached until the listener is in place: before that a change could go unnoticed.
-  let trusted = false;
   // Bumped by every invalidation: a read that started before one must not be cached after it.
   let generation = 0;
-  // The newest consent clock whose change this cache has taken in (from notifications, or a full drop).
-  let seen = -1;
   const waiting = new Map<string, (() => void)[]>();
 
   const invalidate = (scope: string) => {
@@ -72,55 +67,7 @@ export function createConsentService(store: RootStore): ConsentService {
       }
     }
   };
-
-  /**
-   * After listening (again), everything cached may have missed changes: drop it all and take the clock read
-   * after that as seen, since whatever commits later is announced to us.
-   */
-  const resynchronize = async () => {
-    const clock = await store.consent.clock();
-    invalidate('*');
-    seen = Math.max(seen, clock);
-  };
-
-  const listening = store
-    .listen(
-      CONSENT_CHANNEL,
-      (payload) => {
-        // Any notification proves the listener is connected again (a re-established one announces '').
-        trusted = true;
-        if (payload === '') {
-          invalidate('*');
-          resynchronize().catch(() => undefined);
-          return;
-        }
-        const at = payload.lastIndexOf('@');
-        invalidate(at > 0 ? payload.slice(0, at) : payload);
-        const clock = Number(payload.slice(at + 1));
-        if (at > 0 && Number.isFinite(clock)) seen = Math.max(seen, clock);
-      },
-      () => {
-        trusted = false;
-        invalidate('*');
-      },
-    )
-    .then(async (stop) => {
-      await resynchronize();
-      trusted = true;
-      return stop;
-    });
-  // Without a listener nothing is cached, so decisions stay right; ready() still reports the failure.
-  listening.catch(() => undefined);
-
-  // One clock read for the callers of one turn: each of them asked before it started, which is what they need.
-  let queued: Promise<number> | undefined;
-  const clockAfterNow = (): Promise<number> =>
-    (queued ??= new Promise<number>((resolve, reject) => {
-      setImmediate(() => {
-        queued = undefined;
-        store.consent.clock().then(resolve, reject);
-      });
-    }));
+  changes.on('consent', invalidate);
 
   async function loadDefaults(current: boolean): Promise<PolicyVersion | undefined> {
     if (current && defaults) return defaults.value;
@@ -154,8 +101,7 @@ export function createConsentService(store: RootStore): ConsentService {
       return { ...decision, heldRequestId: held.id };
     },
     async decide(request) {
-      // Only a cache that has taken in every change committed before this decision was asked may answer it.
-      const current = trusted && (store.notifiesBeforeCommitReturns || (await clockAfterNow()) <= seen);
+      const current = await changes.current();
       const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), loadPatient(request.patientId, current)]);
       return decide(request, {
         connectionActive: request.connectionActive,
@@ -165,16 +111,12 @@ export function createConsentService(store: RootStore): ConsentService {
       });
     },
     invalidate,
-    async ready() {
-      await listening;
-    },
+    ready: () => changes.ready(),
+    changes,
     nextInvalidation(scope) {
       return new Promise((resolve) => waiting.set(scope, [...(waiting.get(scope) ?? []), resolve]));
     },
-    async close() {
-      const stop = await listening.catch(() => undefined);
-      await stop?.();
-    },
+    close: () => changes.close(),
   };
   return service;
 }

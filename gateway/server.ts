@@ -12,6 +12,7 @@ import { auditSigningKeyPem, cookieKey } from './keys.js';
 import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
 import { auditSecurityEvents } from './auth/security-events.js';
 import { createConsentService } from '../consent/service.js';
+import { partnerDirectory } from './auth/partner-directory.js';
 import { loadTrustBundle } from './ihe/trust-bundle.js';
 
 export interface RunningGateway {
@@ -66,8 +67,9 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   const audit = createAuditAppender(store);
   const consent = createConsentService(store);
   await consent.ready();
+  const partners = partnerDirectory(store, consent.changes);
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, trustAnchors }, surfaces, state);
+  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, partners, trustAnchors }, surfaces, state);
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);

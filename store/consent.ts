@@ -61,26 +61,18 @@ const request = (r: RequestRow): AccessRequest => ({
   ...(r.decided_at ? { decidedAt: r.decided_at } : {}), ...(r.approval_expires_at ? { approvalExpiresAt: r.approval_expires_at } : {}),
 });
 
-/** Both engines deliver this channel's notifications after commit; every gateway process drops its cached policy on one. */
-export const CONSENT_CHANNEL = 'crossgate_consent';
-
 /**
- * Moves the consent clock forward and announces the change on the channel as `<scope>@<clock>` (scope: a patient
- * id, or `*` for everyone), inside the changing transaction: the notification is delivered only once it commits.
+ * Announces a consent change in the changing transaction (store/change-feed.ts): scope `consent:<patient id>`, or
+ * `consent:*` for everyone; delivered once it commits.
  */
 async function announce(tx: Queryable, changed: string): Promise<void> {
-  const clock = (await tx.query<{ version: number }>('UPDATE consent_clock SET version = version + 1 RETURNING version'))[0]!.version;
-  await tx.query(`SELECT pg_notify('${CONSENT_CHANNEL}', $1)`, [`${changed}@${clock}`]);
+  await tx.query('SELECT crossgate_announce($1)', [`consent:${changed}`]);
 }
 
 export function consentRepository(scope: Scope) {
   const { q } = scope;
   const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
   return {
-    /** The consent clock: how many consent changes have been committed (see announce). */
-    async clock(): Promise<number> {
-      return (await q.query<{ version: number }>('SELECT version FROM consent_clock'))[0]!.version;
-    },
     async currentDefaults(): Promise<PolicyRecord | undefined> {
       const rows = await q.query<PolicyRow>('SELECT version, purposes, set_by, set_at, source_address FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1');
       return rows[0] ? policy(rows[0]) : undefined;

@@ -61,6 +61,8 @@ export interface RootStore extends Store {
   ping(): Promise<void>;
   listen: Database['listen'];
   readonly notifiesBeforeCommitReturns: boolean;
+  /** The change clock (store/change-feed.ts): how many cached kinds of change have been committed. */
+  changeClock(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,9 @@ export function createStore(db: Database): RootStore {
     },
     listen: (channel, onMessage, onLost) => db.listen(channel, onMessage, onLost),
     notifiesBeforeCommitReturns: db.notifiesBeforeCommitReturns,
+    async changeClock() {
+      return (await db.query<{ version: number }>('SELECT version FROM change_clock'))[0]!.version;
+    },
     close: () => db.close(),
   };
 }

@@ -7,6 +7,7 @@ import { AccessTokenRejected, verifyAccessToken, type AccessTokenPayload, type A
 import { ANONYMOUS, type Principal } from './principal.js';
 import { clearCookie, readCookies, SESSION_COOKIE } from './cookies.js';
 import { safeEqual, sha256 } from './secrets.js';
+import type { PartnerDirectory } from './partner-directory.js';
 import type { SecurityEventSink } from './security-events.js';
 
 export interface SessionPolicy {
@@ -26,17 +27,17 @@ export const tokenCredentialId = (hex: string) => `${hex.slice(0, 8)}-${hex.slic
  * Establishes who is calling, for every request, from the database each time: a deactivated person's session,
  * or a revoked credential, stops working on the very next request in every gateway process.
  */
-export function authenticate(store: RootStore, events: SecurityEventSink, policy: SessionPolicy, accessTokens: AccessTokens) {
+export function authenticate(store: RootStore, partners: PartnerDirectory, events: SecurityEventSink, policy: SessionPolicy, accessTokens: AccessTokens) {
   return async (req: Request, res: Response, next: NextFunction) => {
     req.principal = ANONYMOUS;
     const authorization = req.get('authorization');
     if (authorization) {
-      req.principal = await partnerByToken(store, events, accessTokens, req, authorization);
+      req.principal = await partnerByToken(store, partners, events, accessTokens, req, authorization);
       return next();
     }
     const certificate = peerCertificateFingerprint(req);
     if (certificate) {
-      const match = await store.connections.findCredential('certificate', certificate);
+      const match = await partners.findCredential('certificate', certificate);
       if (match?.usable) {
         req.principal = { type: 'connection', connection: match.connection, credentialId: match.credential.id };
         return next();
@@ -73,7 +74,7 @@ async function personBySession(store: RootStore, policy: SessionPolicy, token: s
 
 type Reject = (connectionId?: string, reason?: string) => Promise<HttpError>;
 
-async function partnerByToken(store: RootStore, events: SecurityEventSink, accessTokens: AccessTokens, req: Request, authorization: string): Promise<Principal> {
+async function partnerByToken(store: RootStore, partners: PartnerDirectory, events: SecurityEventSink, accessTokens: AccessTokens, req: Request, authorization: string): Promise<Principal> {
   const reject: Reject = async (connectionId, reason = 'invalid token') => {
     if (connectionId) await store.connections.recordFailedAuth(connectionId);
     await events.record({
@@ -83,10 +84,10 @@ async function partnerByToken(store: RootStore, events: SecurityEventSink, acces
     return new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' });
   };
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(store, accessTokens, reject, m[1]!);
+  if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(partners, accessTokens, reject, m[1]!);
   const parts = m ? TOKEN.exec(m[1]!) : null;
   if (!parts) throw await reject(undefined, 'malformed token');
-  const match = await store.connections.findCredential('token', tokenCredentialId(parts[1]!));
+  const match = await partners.findCredential('token', tokenCredentialId(parts[1]!));
   if (!match) throw await reject(undefined, 'unknown credential');
   if (!match.secretHash || !safeEqual(sha256(parts[2]!), match.secretHash)) throw await reject(match.connection.id, 'wrong secret');
   if (!match.usable) throw await reject(match.connection.id, 'credential revoked or expired');
@@ -97,7 +98,7 @@ async function partnerByToken(store: RootStore, events: SecurityEventSink, acces
  * A FHIR access token the gateway signed. The signature is checked in-process; then one indexed lookup of the
  * credential (with its connection) makes a suspension or revocation end the token at once, in every process.
  */
-async function partnerByAccessToken(store: RootStore, accessTokens: AccessTokens, reject: Reject, token: string): Promise<Principal> {
+async function partnerByAccessToken(partners: PartnerDirectory, accessTokens: AccessTokens, reject: Reject, token: string): Promise<Principal> {
   let claims: AccessTokenPayload;
   try {
     claims = await verifyAccessToken(accessTokens, token);
@@ -106,7 +107,7 @@ async function partnerByAccessToken(store: RootStore, accessTokens: AccessTokens
     throw error;
   }
   const granted = claims.crossgate;
-  const match = await store.connections.findCredential('jwk', granted.keyThumbprint);
+  const match = await partners.findCredential('jwk', granted.keyThumbprint);
   if (!match || match.credential.id !== granted.credentialId || match.connection.id !== claims.sub) throw await reject(claims.sub, 'access token names a credential its connection does not hold');
   if (!match.usable) throw await reject(claims.sub, 'credential revoked or expired');
   if (match.connection.status !== 'active') throw await reject(claims.sub, `connection ${match.connection.status}`);

@@ -13,6 +13,7 @@ import { complianceRoutes } from '../compliance/routes.js';
 import { consentRoutes } from '../admin/consent.js';
 import { portalRoutes } from '../portal/routes.js';
 import type { ConsentService } from '../../consent/service.js';
+import type { PartnerDirectory } from '../auth/partner-directory.js';
 import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   /** Signs audit checkpoints; its public half verifies them. */
   readonly auditKey: { readonly privateKey: KeyObject; readonly publicKey: KeyObject; readonly keyId: string };
   readonly consent: ConsentService;
+  /** Partner credentials and organizations, cached and kept right by the change feed. */
+  readonly partners: PartnerDirectory;
   /** The partners' trust bundle (PEM certificates): TLS client certificates and SAML signers chain to these. */
   readonly trustAnchors: readonly string[];
 }
@@ -66,7 +69,7 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
     next();
   });
 
-  app.use(authenticate(deps.store, deps.events, deps.config.sessions, accessTokens(deps)));
+  app.use(authenticate(deps.store, deps.partners, deps.events, deps.config.sessions, accessTokens(deps)));
 
   const routes: DeclaredRoute[] = [];
   app.locals.routes = routes;

@@ -1,3 +1,4 @@
+import type { PartnerDirectory } from '../auth/partner-directory.js';
 import type { SecurityEventSink } from '../auth/security-events.js';
 import type { Config } from '../config.js';
 import type { OutboundPipeline } from '../outbound/pipeline.js';
@@ -7,7 +8,9 @@ import type { Store } from '../../store/index.js';
 export interface IheContext {
   readonly config: Config;
   readonly pipeline: OutboundPipeline;
-  readonly partners: Pick<Store, 'organizations' | 'connections' | 'oauth'>;
+  /** Partner credentials and organizations (cached), and the store of used MessageIDs. */
+  readonly partners: PartnerDirectory;
+  readonly replays: Pick<Store, 'oauth'>['oauth'];
   readonly events: SecurityEventSink;
   readonly trustAnchors: readonly string[];
   /** Our endpoint URLs, as partners address them (wsa:To, SAML Audience). */

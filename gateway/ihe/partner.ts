@@ -36,8 +36,10 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
 
   const sha1Allowed = async (): Promise<boolean> => {
     if (!viaCertificate) return false;
-    const org = await ctx.partners.organizations.get(viaCertificate.organizationId);
-    return org?.homeCommunityId !== undefined && ctx.config.ihe.sha1Communities.includes(org.homeCommunityId.replace(/^urn:oid:/, ''));
+    const communities = ctx.config.ihe.sha1Communities;
+    if (communities.length === 0) return false;
+    const orgs = await Promise.all(communities.map((c) => ctx.partners.organizationByHomeCommunityId(c)));
+    return orgs.some((org) => org?.id === viaCertificate.organizationId);
   };
   const verified = verifyXua(envelope, {
     trustAnchors: ctx.trustAnchors,
@@ -50,7 +52,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
     return { ok: false, fault: { code: 'Sender', subcode, reason: verified.fault.reason }, ...(viaCertificate ? { connectionId: viaCertificate.id } : {}) };
   }
   const assertion = verified.assertion;
-  const organization = await ctx.partners.organizations.findByHomeCommunityId(assertion.homeCommunityId);
+  const organization = await ctx.partners.organizationByHomeCommunityId(assertion.homeCommunityId);
   if (!organization) return refuse('the assertion\'s home community is not a registered partner', SUBCODES.failedAuthentication, viaCertificate?.id);
 
   let connection: Connection | undefined = viaCertificate;
@@ -60,7 +62,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   if (!connection) {
     // Without a TLS client certificate, any participant's trusted signing certificate could claim any home community:
     // the signing certificate itself must be registered to a connection of the organization it speaks for.
-    const signer = await ctx.partners.connections.findCredential('certificate', assertion.signature.certificate.sha256Fingerprint);
+    const signer = await ctx.partners.findCredential('certificate', assertion.signature.certificate.sha256Fingerprint);
     if (!signer?.usable || signer.connection.kind !== 'carequality' || signer.connection.organizationId !== organization.id) {
       return refuse('the assertion\'s signing certificate is not registered for a Carequality connection of its home community');
     }
@@ -69,7 +71,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection.id);
 
   const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, Date.parse(assertion.notOnOrAfter) + ctx.config.ihe.clockSkewSeconds * 1000));
-  if (!(await ctx.partners.oauth.useAssertion(connection.id, `wsa:${soap.addressing.messageId}`, until))) {
+  if (!(await ctx.replays.useAssertion(connection.id, `wsa:${soap.addressing.messageId}`, until))) {
     return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection.id);
   }
 

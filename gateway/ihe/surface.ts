@@ -23,7 +23,8 @@ export function iheSurface(): Surface {
       const ctx: IheContext = {
         config: deps.config,
         pipeline: createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit }),
-        partners: deps.store,
+        partners: deps.partners,
+        replays: deps.store.oauth,
         events: deps.events,
         trustAnchors: deps.trustAnchors,
         endpoints: { xcpd: `${base}/xcpd`, query: `${base}/xca/query`, retrieve: `${base}/xca/retrieve` },

@@ -9,6 +9,7 @@ import type { RootStore } from '../../store/index.js';
 import { createAuditAppender, loadSigningKey, newSigningKey } from '../../audit/index.js';
 import { auditRecordOf } from '../../gateway/auth/security-events.js';
 import { createConsentService } from '../../consent/service.js';
+import { partnerDirectory } from '../../gateway/auth/partner-directory.js';
 import { loadTrustBundle } from '../../gateway/ihe/trust-bundle.js';
 
 /** A logger whose every line is kept, so tests can read what the gateway logged. */
@@ -27,9 +28,10 @@ export function testDeps(store: RootStore, overrides: NodeJS.ProcessEnv = {}): G
   const securityEvents: SecurityEvent[] = [];
   const audit = createAuditAppender(store);
   const config = testConfig(overrides);
+  const consent = createConsentService(store);
   return {
     config, trustAnchors: config.ihe.trustBundleFile ? loadTrustBundle(config.ihe.trustBundleFile) : [], store, logger, metrics: createMetrics(), secretKey: randomBytes(32), audit, auditKey: loadSigningKey(newSigningKey()),
-    consent: createConsentService(store),
+    consent, partners: partnerDirectory(store, consent.changes),
     // The events go to the real trail, and are kept for the test to read.
     events: {
       record: async (e) => {
