@@ -108,6 +108,20 @@ describe(`ITI-55 patient discovery on ${engineUnderTest}`, () => {
   });
 });
 
+describe(`ITI-55 refusals on ${engineUnderTest}`, () => {
+  it('answers a query it cannot read with an HL7v3 application error naming each problem, on the trail as refused', async () => {
+    const body = xcpdBody({ given: 'Pieter', family: 'Jansen', gender: 'M', birthTime: '19610721' }).replace('<queryByParameter>', '<notTheQuery>').replace('</queryByParameter>', '</notTheQuery>');
+    const a = await call(PATHS.xcpd, body);
+    expect(a.status).toBe(200);
+    expect(a.body.name).toBe('PRPA_IN201306UV02');
+    expect(first(first(a.body, 'acknowledgement')!, 'typeCode')!.attributes.code).toBe('AE');
+    expect(all(a.body, 'acknowledgementDetail').map((d) => first(d, 'text')!.text).join(' ')).toMatch(/QUERY_MISSING/);
+    expect(first(a.body, 'queryResponseCode')!.attributes.code).toBe('AE');
+    const refused = (await trail()).find((r) => r.content.transaction === 'ITI-55' && r.content.outcome === 'failure');
+    expect(refused?.content.decision?.reason).toMatch(/QUERY_MISSING/);
+  });
+});
+
 describe(`ITI-38 query on ${engineUnderTest}`, () => {
   it('lists the stored documents and the current CCD summary of a permitted patient, each with home', async () => {
     const a = await call(PATHS.query, findDocumentsBody(cx(patients.jansen!)));

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { IdentifierSystems } from '../../canonical/index.js';
-import { demographicsOf, parsePatientDiscoveryRequest, renderPatientDiscoveryResponse, type DiscoveryOutcome, type PatientDiscoveryQuery, type RequestedAttribute } from '../../mappers/xcpd/index.js';
+import { demographicsOf, parsePatientDiscoveryRequest, renderPatientDiscoveryRefusal, renderPatientDiscoveryResponse, type DiscoveryOutcome, type PatientDiscoveryQuery, type RequestedAttribute } from '../../mappers/xcpd/index.js';
 import type { IheContext } from './context.js';
 import { hl7Timestamp } from './hl7-time.js';
 import { ourPatientAuthority } from './patient-id.js';
-import { SoapRefusal, type SoapTransaction } from './soap-endpoint.js';
+import type { SoapTransaction } from './soap-endpoint.js';
 
 /**
  * ITI-55 Cross Gateway Patient Discovery (ihe-xca-xcpd.md §4). Our own patient id among the subject's ids is
@@ -20,13 +20,15 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
     responseAction: 'urn:hl7-org:v3:PRPA_IN201306UV02:CrossGatewayPatientDiscovery',
     summary: 'ITI-55 Cross Gateway Patient Discovery (SOAP 1.2, SAML assertion)',
     async answer(call) {
+      const context = { responseId: { root: ctx.config.homeCommunityId, extension: randomUUID() }, creationTime: hl7Timestamp(call.now), homeCommunityId: ctx.config.homeCommunityId };
       const parsed = parsePatientDiscoveryRequest(call.request.body);
       if (!parsed.ok) {
-        const problems = parsed.issues.filter((i) => i.severity === 'fatal' || i.severity === 'error').slice(0, 5);
-        throw new SoapRefusal(`the PRPA_IN201305UV02 was refused: ${problems.map((i) => `${i.message}${i.where?.path ? ` (${i.where.path})` : ''}`).join('; ')}`);
+        // A query that cannot be read is the initiator's to fix: an HL7v3 application error naming each problem.
+        const problems = parsed.issues.filter((i) => i.severity === 'fatal' || i.severity === 'error');
+        await ctx.pipeline.refused(call.exchange, `refused: ${problems.map((i) => i.code).join(', ')}`.slice(0, 400));
+        return { body: renderPatientDiscoveryRefusal(call.request.body, parsed.issues, context) };
       }
       const query = parsed.query;
-      const context = { responseId: { root: ctx.config.homeCommunityId, extension: randomUUID() }, creationTime: hl7Timestamp(call.now), homeCommunityId: ctx.config.homeCommunityId };
       let ambiguous = false;
       let outcome: DiscoveryOutcome;
       try {
@@ -56,8 +58,7 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
             return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient }] };
           },
         });
-      } catch (error) {
-        if (error instanceof SoapRefusal) throw error;
+      } catch {
         outcome = { kind: 'error', code: 'InternalError' };
       }
       return { body: renderPatientDiscoveryResponse(query, outcome, context) };

@@ -9,6 +9,7 @@ export {
   type PatientDiscoveryQuery,
 } from './parse-patient-discovery.js';
 export {
+  renderPatientDiscoveryRefusal,
   renderPatientDiscoveryResponse,
   type DiscoveryOutcome,
   type MatchedPatient,

@@ -1,7 +1,7 @@
-import { oidOf, type Address, type HumanName, type Patient, type Telecom } from '../../canonical/index.js';
-import { nodeOfElement, NS, writeXml, type XmlNode } from '../xml/index.js';
+import { oidOf, type Address, type HumanName, type Issue, type Patient, type Telecom } from '../../canonical/index.js';
+import { childNamed, nodeOfElement, NS, pathOf, writeXml, type XmlElement, type XmlNode } from '../xml/index.js';
 import { OID, RESPONSE_INTERACTION, RESPONSE_TRIGGER_EVENT, type DiscoveryErrorCode, type RequestedAttribute } from './codes.js';
-import { bareOid, type InstanceIdentifier } from './datatypes.js';
+import { bareOid, instanceIdentifier, type InstanceIdentifier } from './datatypes.js';
 import type { PatientDiscoveryQuery } from './parse-patient-discovery.js';
 
 /**
@@ -112,6 +112,55 @@ export function renderPatientDiscoveryResponse(query: ResponseQuery, outcome: Di
     controlAct,
   );
   return writeXml(message, { indent: '  ' });
+}
+
+/**
+ * A request the parser refused (parsePatientDiscoveryRequest's issues): an application error (AE) that names every
+ * problem in an acknowledgementDetail (HL7 AcknowledgementDetailCode SYN, the text our code and message, the
+ * location the element path), a queryAck with queryResponseCode AE, and whatever of the request could be read
+ * echoed back (its id, sender, queryId, queryByParameter), so the initiator can correlate it. Errors and fatal
+ * issues only: warnings did not cause the refusal.
+ */
+export function renderPatientDiscoveryRefusal(message: XmlElement, issues: readonly Issue[], context: ResponseContext): string {
+  const ourCommunity = bareOid(context.homeCommunityId);
+  const hl7 = (name: string) => [NS.hl7, name] as const;
+  const messageId = instanceIdentifier(childNamed(message, ...hl7('id')));
+  const sender = pathOf(message, hl7('sender'), hl7('device'));
+  const senderId = instanceIdentifier(sender && childNamed(sender, ...hl7('id')));
+  const initiator = sender && pathOf(sender, hl7('asAgent'), hl7('representedOrganization'), hl7('id'))?.attributes.root;
+  const queryByParameter = pathOf(message, hl7('controlActProcess'), hl7('queryByParameter'));
+  const queryId = instanceIdentifier(queryByParameter && childNamed(queryByParameter, ...hl7('queryId')));
+  const processing = childNamed(message, ...hl7('processingCode'))?.attributes.code;
+  const details = issues
+    .filter((i) => i.severity === 'fatal' || i.severity === 'error')
+    .map((i) => el(
+      'acknowledgementDetail',
+      { typeCode: 'E' },
+      el('code', { code: 'SYN', codeSystem: OID.acknowledgementDetailCode }),
+      text('text', `${i.code}: ${i.message}`),
+      ...(i.where?.path ? [text('location', i.where.path)] : []),
+    ));
+  const reply = el(
+    RESPONSE_INTERACTION,
+    { xmlns: NS.hl7, ITSVersion: 'XML_1.0' },
+    ii('id', context.responseId),
+    el('creationTime', { value: context.creationTime }),
+    el('interactionId', { root: OID.interaction, extension: RESPONSE_INTERACTION }),
+    el('processingCode', { code: processing === 'D' || processing === 'T' ? processing : 'P' }),
+    el('processingModeCode', { code: 'T' }),
+    el('acceptAckCode', { code: 'NE' }),
+    ...(senderId ? [el('receiver', { typeCode: 'RCV' }, device(senderId, bareOid(initiator ?? senderId.root)))] : []),
+    el('sender', { typeCode: 'SND' }, device({ root: context.deviceId ?? ourCommunity }, ourCommunity)),
+    el('acknowledgement', {}, el('typeCode', { code: 'AE' }), ...(messageId ? [el('targetMessage', {}, ii('id', messageId))] : []), ...details),
+    el(
+      'controlActProcess',
+      { classCode: 'CACT', moodCode: 'EVN' },
+      el('code', { code: RESPONSE_TRIGGER_EVENT, codeSystem: OID.interaction }),
+      el('queryAck', {}, ...(queryId ? [ii('queryId', queryId)] : []), el('statusCode', { code: 'aborted' }), el('queryResponseCode', { code: 'AE' })),
+      ...(queryByParameter ? [nodeOfElement(queryByParameter)] : []),
+    ),
+  );
+  return writeXml(reply, { indent: '  ' });
 }
 
 function device(id: InstanceIdentifier, homeCommunityId: string): XmlNode {
