@@ -1,12 +1,20 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Issue, IssueLocation } from '../../canonical/index.js';
+import { ELEMENT_NODE, PROCESSING_INSTRUCTION_NODE, TEXT_NODE, XML_NS, XMLNS_NS, type ReadDocument, type ReadElement, type XmlDocument } from './dom.js';
+import { countStartTags, declarationAt, parseXmlDocument } from './parse.js';
 
 /**
  * The namespace-aware syntax layer the SOAP mappers share: untrusted XML text → a small element tree, or fatal
- * issues. Hostile input is refused before fast-xml-parser sees it: any DTD (XXE, billion laughs), text over the
- * size limit, more elements than the element limit; nesting beyond the depth limit stops the parser. Each element
- * carries its namespace URI and local name, so mappers match on the namespace whatever prefix a sender chose (SOAP
- * peers use `s:`, `soap:`, `env:` or none), and each knows its path and line so a mapper can name where a problem is.
+ * issues. Hostile input is refused before it is parsed: any DTD (XXE, billion laughs), text over the size limit,
+ * more elements than the element limit; nesting beyond the depth limit stops the parse. Each element carries its
+ * namespace URI and local name, so mappers match on the namespace whatever prefix a sender chose (SOAP peers use
+ * `s:`, `soap:`, `env:` or none), and each knows its path and line so a mapper can name where a problem is.
+ *
+ * The text is parsed once, by parseXmlDocument (parse.ts), whose DOM the tree is made from and stays reachable by
+ * (`document`), so the XML signature checks read the same parse. The tree is the one the fast-xml-parser path
+ * (readXmlWithLibrary) has always built, with that path's rules for text and attribute values; where that path
+ * would build something else or refuse the text (malformed XML, undeclared prefixes, unknown entities, names it
+ * renames), the text goes to it, so the refusals and their issues are its own.
  */
 export interface XmlLimits {
   readonly maxBytes: number;
@@ -31,6 +39,8 @@ export interface XmlElement {
   readonly line: number;
   /** The namespace URI a prefix means here (for QName values such as `xsi:type="hl7:CE"`). */
   readonly prefixes: Readonly<Record<string, string>>;
+  /** The parse the element was made from, its text and DOM, when readXml made it from one; undefined otherwise. */
+  readonly document?: XmlDocument;
 }
 
 export type XmlRead = { readonly ok: true; readonly root: XmlElement } | { readonly ok: false; readonly issues: Issue[] };
@@ -62,20 +72,28 @@ const parser = (maxDepth: number) => {
 
 // The typings declare the wrapper type `Symbol`; the value is a primitive symbol usable as a key.
 const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
-const DECLARATION = /<!DOCTYPE|<!ENTITY/i;
-const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 const fatal = (code: string, message: string, where?: IssueLocation): Issue =>
   where ? { severity: 'fatal', code, message, where } : { severity: 'fatal', code, message };
 const fail = (...issues: Issue[]): XmlRead => ({ ok: false, issues });
 
 export function readXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlRead {
+  const parsed = parseXmlDocument(text, limits);
+  const root = parsed.ok ? elementTree(parsed.document) : undefined;
+  return root ? { ok: true, root } : readXmlWithLibrary(text, limits);
+}
+
+/**
+ * readXml by the fast-xml-parser path alone: the tree readXml's must equal, and the reader of the texts readXml
+ * does not read itself, so their refusals and issues are this path's.
+ */
+export function readXmlWithLibrary(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): XmlRead {
   if (text.length > limits.maxBytes || Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
     return fail(fatal('XML_TOO_LARGE', `the message is larger than the limit of ${limits.maxBytes} bytes`));
   }
   const lines = new LineIndex(text);
-  const dtd = DECLARATION.exec(text);
-  if (dtd) return fail(fatal('XML_DTD_FORBIDDEN', 'DOCTYPE and ENTITY declarations are not accepted', lines.at(dtd.index)));
+  const dtd = declarationAt(text);
+  if (dtd !== -1) return fail(fatal('XML_DTD_FORBIDDEN', 'DOCTYPE and ENTITY declarations are not accepted', lines.at(dtd)));
   const tags = countStartTags(text, limits.maxElements);
   if (tags > limits.maxElements) return fail(fatal('XML_TOO_MANY_ELEMENTS', `the message has more than the limit of ${limits.maxElements} elements`));
   const validation = XMLValidator.validate(text);
@@ -104,17 +122,6 @@ export function readXml(text: string, limits: XmlLimits = DEFAULT_XML_LIMITS): X
   const problems: Issue[] = [];
   const root = toElement(rootNode, '', undefined, { xml: XML_NS }, lines, problems);
   return problems.length > 0 ? { ok: false, issues: problems } : { ok: true, root };
-}
-
-/** Start tags in the text, counted without parsing; stops counting just past the limit. */
-function countStartTags(text: string, limit: number): number {
-  let n = 0;
-  for (let i = text.indexOf('<'); i !== -1 && n <= limit; i = text.indexOf('<', i + 1)) {
-    const c = text.charCodeAt(i + 1);
-    // A name start: letters, '_', ':' or anything beyond ASCII; not '/', '!', '?'.
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 58 || c > 127) n++;
-  }
-  return n;
 }
 
 type Node = Record<string | symbol, unknown>;
@@ -231,4 +238,122 @@ class LineIndex {
     }
     return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
   }
+}
+
+/**
+ * fast-xml-parser refuses these names (the first three) or renames them (the rest: the library's guard against
+ * prototype pollution), for elements and attributes alike, prefix included.
+ */
+const LIBRARY_RESERVED: ReadonlySet<string> = new Set([
+  '__proto__', 'constructor', 'prototype', 'hasOwnProperty', 'toString', 'valueOf',
+  '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+]);
+/** Surrogates: a name with a character beyond U+FFFF, which fast-xml-parser's name rule does not take. */
+const SURROGATE = /[\ud800-\udfff]/;
+/** Names already found to be ones the library reads as they are; cleared when it grows past this size. */
+const PLAIN_NAMES = new Set<string>();
+const PLAIN_NAMES_KEPT = 4096;
+
+function plainName(qname: string): boolean {
+  if (PLAIN_NAMES.has(qname)) return true;
+  if (LIBRARY_RESERVED.has(qname) || SURROGATE.test(qname)) return false;
+  if (PLAIN_NAMES.size >= PLAIN_NAMES_KEPT) PLAIN_NAMES.clear();
+  PLAIN_NAMES.add(qname);
+  return true;
+}
+
+/**
+ * The library reads a processing instruction as it reads a tag, quotes and all: a `?>` after an unclosed quote
+ * does not end it there.
+ */
+function quotesClosed(data: string): boolean {
+  let quote = 0;
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    if (quote === 0 ? c === 34 || c === 39 : c === quote) quote = quote === 0 ? c : 0;
+  }
+  return quote === 0;
+}
+
+/** One element of the tree, with its parse reachable but out of the way of comparisons and serialisation. */
+class TreeElement implements XmlElement {
+  readonly #document: XmlDocument;
+
+  constructor(
+    readonly name: string,
+    readonly ns: string,
+    readonly attributes: Readonly<Record<string, string>>,
+    readonly children: readonly XmlElement[],
+    readonly text: string,
+    readonly path: string,
+    readonly line: number,
+    readonly prefixes: Readonly<Record<string, string>>,
+    document: XmlDocument,
+  ) {
+    this.#document = document;
+  }
+
+  get document(): XmlDocument {
+    return this.#document;
+  }
+}
+
+/**
+ * The tree of a parsed document, by the library path's rules (see toElement): attribute values as read before
+ * attribute-value normalisation, namespace URIs from those values, an element's text its character data and CDATA
+ * joined and trimmed, comments and processing instructions left out. Undefined when the library would read the
+ * text otherwise: a name it refuses or renames, a processing instruction it reads past.
+ */
+function elementTree(document: ReadDocument): XmlElement | undefined {
+  for (const node of document.childNodes) if (node.nodeType === PROCESSING_INSTRUCTION_NODE && !quotesClosed(node.data)) return undefined;
+  return treeOf(document.documentElement, '', undefined, { xml: XML_NS }, new LineIndex(document.text), document);
+}
+
+function treeOf(
+  e: ReadElement, parentPath: string, siblingIndex: number | undefined, inherited: Readonly<Record<string, string>>, lines: LineIndex, document: ReadDocument,
+): XmlElement | undefined {
+  if (!plainName(e.tagName)) return undefined;
+  const name = e.localName;
+  let prefixes = inherited;
+  const attributes: Record<string, string> = {};
+  for (const a of e.attributes) {
+    if (!plainName(a.name)) return undefined;
+    const value = a.unnormalizedValue ?? a.value;
+    if (a.namespaceURI === XMLNS_NS) {
+      if (prefixes === inherited) prefixes = { ...inherited };
+      (prefixes as Record<string, string>)[a.prefix === null ? '' : a.localName] = value;
+    } else if (!(a.localName in attributes)) {
+      // `in`, as the library path asks: a name on Object.prototype is never set, there and here.
+      attributes[a.localName] = value;
+    }
+  }
+  const path = `${parentPath}/${name}${siblingIndex === undefined ? '' : `[${siblingIndex}]`}`;
+
+  let text = '';
+  const elements: ReadElement[] = [];
+  for (const child of e.childNodes) {
+    if (child.nodeType === TEXT_NODE) text += child.data;
+    else if (child.nodeType === ELEMENT_NODE) elements.push(child);
+    else if (!quotesClosed(child.data)) return undefined;
+  }
+  // `[n]` only among namesakes, by local name.
+  let counts: Map<string, number> | undefined;
+  if (elements.length > 1) {
+    counts = new Map();
+    for (const child of elements) counts.set(child.localName, (counts.get(child.localName) ?? 0) + 1);
+  }
+  const seen = new Map<string, number>();
+  const children: XmlElement[] = [];
+  for (const child of elements) {
+    let index: number | undefined;
+    if ((counts?.get(child.localName) ?? 0) > 1) {
+      index = (seen.get(child.localName) ?? 0) + 1;
+      seen.set(child.localName, index);
+    }
+    const tree = treeOf(child, path, index, prefixes, lines, document);
+    if (!tree) return undefined;
+    children.push(tree);
+  }
+  const ns = prefixes[e.prefix ?? ''] ?? '';
+  return new TreeElement(name, ns, attributes, children, text.trim(), path, lines.at(e.start).line, prefixes, document);
 }
