@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { Coding, DateTime, Id } from './common.js';
 
@@ -55,17 +54,3 @@ export const Document = z
   .strict();
 export type Document = z.infer<typeof Document>;
 export type DocumentInput = z.input<typeof Document>;
-
-/**
- * The submission set that registered a document: one of its own, with ids derived from the document's entryUUID
- * (SHA-256 of `<entryUUID>#submission-set`, the first 16 bytes as a UUID, and that UUID as a 2.25 OID). The
- * store computes the same in SQL (store/migrations/0010_xds_submission_sets.sql) for every stored document; this
- * is for documents made on demand, which are never stored.
- */
-export function submissionSetOf(entryUuid: string): { entryUuid: string; uniqueId: string } {
-  const hex = createHash('sha256').update(`${entryUuid}#submission-set`, 'utf8').digest('hex').slice(0, 32);
-  return {
-    entryUuid: `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
-    uniqueId: `2.25.${BigInt(`0x${hex}`).toString()}`,
-  };
-}

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodeSystems, IdentifierSystems, Observation, safeParseRecord, submissionSetOf, type Parsed, type Patient } from '../canonical/index.js';
+import { CodeSystems, IdentifierSystems, Observation, safeParseRecord, type Parsed, type Patient } from '../canonical/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aDocument, anObservation, aPatient, uniqueBsn } from '../test/support/factories.js';
 import { createStore, loadMigrations, migrate, StoreError, type RootStore } from './index.js';
@@ -16,6 +16,18 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 const storeError = (code: StoreError['code']) => expect.objectContaining({ name: 'StoreError', code });
+
+/**
+ * The submission set of a document as store/migrations/0010 derives it in SQL, stated independently: SHA-256 of
+ * `<entryUUID>#submission-set`, its first 16 bytes as a UUID, and that UUID as a 2.25 OID (ITU-T X.667).
+ */
+function submissionSetOf(entryUuid: string): { entryUuid: string; uniqueId: string } {
+  const hex = createHash('sha256').update(`${entryUuid}#submission-set`, 'utf8').digest('hex').slice(0, 32);
+  return {
+    entryUuid: `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+    uniqueId: `2.25.${BigInt(`0x${hex}`).toString()}`,
+  };
+}
 
 describe(`store contract on ${engineUnderTest}`, () => {
   describe('migrations', () => {

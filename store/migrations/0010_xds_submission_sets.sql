@@ -2,8 +2,8 @@
 -- the way most sources submit (one document a submission); the set's identity is derived from the document's
 -- entryUUID, so it is stable, needs no table of its own and can be looked up by either of its ids.
 -- The derivation: SHA-256 of '<entryUUID>#submission-set'; its first 16 bytes as a UUID for the set's entryUUID,
--- and as a 2.25 OID (ITU-T X.667: the UUID read as an unsigned integer) for its uniqueId. gateway/ihe computes the
--- same for documents made on demand; a test holds the two to each other on both engines.
+-- and as a 2.25 OID (ITU-T X.667: the UUID read as an unsigned integer) for its uniqueId; a test states the same
+-- derivation on its own and holds the two to each other on both engines.
 CREATE FUNCTION crossgate_submission_set_uuid(entry_uuid text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   RETURN 'urn:uuid:' || substr(encode(sha256(convert_to(entry_uuid || '#submission-set', 'UTF8')), 'hex'), 1, 32)::uuid::text;
