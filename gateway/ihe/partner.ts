@@ -41,7 +41,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
     const orgs = await Promise.all(communities.map((c) => ctx.partners.organizationByHomeCommunityId(c)));
     return orgs.some((org) => org?.id === viaCertificate.organizationId);
   };
-  const verified = verifyXua(envelope, {
+  const verified = verifyXua(soap.body.document ?? envelope, {
     trustAnchors: ctx.trustAnchors,
     audiences: [ctx.endpoints.xcpd, ctx.endpoints.query, ctx.endpoints.retrieve, ctx.config.publicUrl, ...ctx.config.ihe.extraAudiences],
     clockSkewSeconds: ctx.config.ihe.clockSkewSeconds,

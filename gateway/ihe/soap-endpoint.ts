@@ -64,6 +64,7 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
     if (!bytes) return refuse(ctx, req, res, { code: 'Sender', reason: `the request is larger than the limit of ${MAX_REQUEST_BYTES} bytes` }, 413);
     const body = readSoapHttpBody(req.get('content-type'), bytes, MAX_REQUEST_BYTES);
     if (!body.ok) return refuse(ctx, req, res, { code: 'Sender', reason: body.reason }, body.status);
+    // The request's one parse: the tree's `document` is its DOM, which authenticatePartner verifies the assertion on.
     const xml = readXml(body.envelope, XML_LIMITS);
     if (!xml.ok) {
       const first = xml.issues[0]!;

@@ -1,9 +1,13 @@
-import type { Attr, CharacterData, Element, Node, ProcessingInstruction } from '@xmldom/xmldom';
+import {
+  CDATA_SECTION_NODE, ELEMENT_NODE, PROCESSING_INSTRUCTION_NODE, TEXT_NODE, XMLNS_NS,
+  type DomAttr, type DomCharacterData, type DomElement, type DomNode, type DomProcessingInstruction,
+} from '../../../mappers/xml/index.js';
 
 /**
  * W3C Exclusive XML Canonicalization 1.0 without comments (http://www.w3.org/2001/10/xml-exc-c14n#) of one
- * element's subtree over an @xmldom/xmldom DOM, optionally leaving one descendant out (the enveloped-signature
- * transform). Written for the XUA hot path: one pass, no XPath, no node-set, no DOM changes.
+ * element's subtree over a DOM (mappers/xml's parse of a request, or any W3C DOM), optionally leaving one descendant
+ * out (the enveloped-signature transform). Written for the XUA hot path: one pass, no XPath, no node-set, no DOM
+ * changes.
  *
  * Namespace declarations follow the exclusive rule: a prefix (or the default namespace) is declared on an element
  * that visibly uses it, unless the nearest output ancestor that used it already declared the same value. Prefixes
@@ -16,16 +20,10 @@ import type { Attr, CharacterData, Element, Node, ProcessingInstruction } from '
 export interface CanonicalizeOptions {
   readonly inclusivePrefixes?: readonly string[];
   /** A descendant left out with its subtree. */
-  readonly omit?: Node;
+  readonly omit?: DomNode;
 }
 
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
-const ELEMENT = 1;
-const TEXT = 3;
-const CDATA = 4;
-const PROCESSING_INSTRUCTION = 7;
-
-export function canonicalize(apex: Element, options: CanonicalizeOptions = {}): string {
+export function canonicalize(apex: DomElement, options: CanonicalizeOptions = {}): string {
   const inclusive = new Set<string>();
   for (const token of options.inclusivePrefixes ?? []) {
     // xml and xmlns are never declared in canonical form.
@@ -40,20 +38,20 @@ class Writer {
   /** Prefix ('' for the default namespace) → namespace URI as declared by the output ancestors. */
   private readonly declared = new Map<string, string>();
 
-  constructor(private readonly inclusive: ReadonlySet<string>, private readonly omit: Node | undefined) {}
+  constructor(private readonly inclusive: ReadonlySet<string>, private readonly omit: DomNode | undefined) {}
 
-  run(apex: Element): string {
+  run(apex: DomElement): string {
     this.element(apex, this.inclusive.size > 0 ? inScope(apex, this.inclusive) : undefined);
     return this.out;
   }
 
-  private element(e: Element, apexNamespaces: ReadonlyMap<string, string> | undefined): void {
+  private element(e: DomElement, apexNamespaces: ReadonlyMap<string, string> | undefined): void {
     const wanted = new Map<string, string>();
     if (apexNamespaces) for (const [prefix, uri] of apexNamespaces) wanted.set(prefix, uri);
     const own = e.prefix ?? '';
     if (own !== '' || !this.inclusive.has('')) wanted.set(own, e.namespaceURI ?? '');
 
-    const attributes: Attr[] = [];
+    const attributes: DomAttr[] = [];
     const list = e.attributes;
     for (let i = 0; i < list.length; i++) {
       const a = list[i]!;
@@ -84,22 +82,25 @@ class Writer {
     for (const a of attributes) tag += ` ${a.name}="${escapeAttribute(a.value)}"`;
     this.out += `${tag}>`;
 
-    for (let child = e.firstChild; child; child = child.nextSibling) {
+    const children = e.childNodes;
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
       if (child === this.omit) continue;
       switch (child.nodeType) {
-        case ELEMENT:
-          this.element(child as Element, undefined);
+        case ELEMENT_NODE:
+          this.element(child as DomElement, undefined);
           break;
-        case TEXT:
-        case CDATA:
-          this.out += escapeText((child as CharacterData).data);
+        case TEXT_NODE:
+        case CDATA_SECTION_NODE:
+          this.out += escapeText((child as DomCharacterData).data);
           break;
-        case PROCESSING_INSTRUCTION: {
-          const pi = child as ProcessingInstruction;
+        case PROCESSING_INSTRUCTION_NODE: {
+          const pi = child as DomProcessingInstruction;
           this.out += pi.data === '' ? `<?${pi.target}?>` : `<?${pi.target} ${pi.data}?>`;
           break;
         }
-        // Comments are left out; a DOM from a DTD-less parse has no other node types inside an element.
+        // Comments are left out (mappers/xml's parse keeps none); a DOM from a DTD-less parse has no other node types
+        // inside an element.
       }
     }
     this.out += `</${e.tagName}>`;
@@ -113,10 +114,10 @@ class Writer {
 }
 
 /** The namespaces of these prefixes in scope at the element, declarations on its ancestors included. */
-function inScope(e: Element, prefixes: ReadonlySet<string>): Map<string, string> {
+function inScope(e: DomElement, prefixes: ReadonlySet<string>): Map<string, string> {
   const found = new Map<string, string>();
-  for (let at: Node | null = e; at && at.nodeType === ELEMENT; at = at.parentNode) {
-    const list = (at as Element).attributes;
+  for (let at: DomNode | null = e; at && at.nodeType === ELEMENT_NODE; at = at.parentNode) {
+    const list = (at as DomElement).attributes;
     for (let i = 0; i < list.length; i++) {
       const a = list[i]!;
       if (a.namespaceURI !== XMLNS_NS) continue;
@@ -144,7 +145,7 @@ export function compareCodePoints(a: string, b: string): number {
 
 const codePointRank = (unit: number) => (unit >= 0xd800 && unit <= 0xdfff ? unit + 0x2000 : unit >= 0xe000 ? unit - 0x800 : unit);
 
-function compareAttributes(a: Attr, b: Attr): number {
+function compareAttributes(a: DomAttr, b: DomAttr): number {
   return compareCodePoints(a.namespaceURI ?? '', b.namespaceURI ?? '') || compareCodePoints(a.localName ?? '', b.localName ?? '');
 }
 

@@ -1,6 +1,5 @@
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
-import { NS } from '../../../mappers/xml/index.js';
+import { NS, type DomElement } from '../../../mappers/xml/index.js';
 import { canonicalize } from './canonicalize.js';
 import { base64, elementChildren, is, textOf } from './dom.js';
 import { fault, type Checked, type XuaFault } from './types.js';
@@ -26,15 +25,15 @@ const DIGEST_HASH: Readonly<Record<string, 'sha256' | 'sha1'>> = { [ALGORITHMS.s
 const DIGEST_BYTES = { sha256: 32, sha1: 20 } as const;
 
 export interface SignatureParts {
-  readonly signature: Element;
-  readonly signedInfo: Element;
+  readonly signature: DomElement;
+  readonly signedInfo: DomElement;
   readonly signedInfoPrefixes: readonly string[];
   readonly referencePrefixes: readonly string[];
   readonly signatureAlgorithm: string;
   readonly digestAlgorithm: string;
   readonly digestValue: Buffer;
   readonly signatureValue: Buffer;
-  readonly keyInfo?: Element;
+  readonly keyInfo?: DomElement;
 }
 
 type Read = { readonly ok: true; readonly parts: SignatureParts } | { readonly ok: false; readonly fault: XuaFault };
@@ -45,7 +44,7 @@ const invalid = (reason: string) => fault('wsse:InvalidSecurity', reason);
  * The signature of `signed`, which must carry the ID `id`; `holders` are the elements anywhere in the document
  * that carry `id` in an ID-like attribute, so a reference can only resolve to `signed` itself.
  */
-export function readSignature(signed: Element, id: string, holders: readonly Element[], allowSha1: boolean): Read {
+export function readSignature(signed: DomElement, id: string, holders: readonly DomElement[], allowSha1: boolean): Read {
   const signatures = elementChildren(signed).filter((e) => is(e, NS.ds, 'Signature'));
   if (signatures.length !== 1) return invalid('signature: exactly one ds:Signature child of the assertion is required');
   const signature = signatures[0]!;
@@ -115,7 +114,7 @@ export function readSignature(signed: Element, id: string, holders: readonly Ele
 }
 
 /** Digest of the signed element without its signature, then the signature over SignedInfo, with this key. */
-export function checkSignature(signed: Element, parts: SignatureParts, key: KeyObject): Checked {
+export function checkSignature(signed: DomElement, parts: SignatureParts, key: KeyObject): Checked {
   const digest = createHash(DIGEST_HASH[parts.digestAlgorithm]!)
     .update(canonicalize(signed, { inclusivePrefixes: parts.referencePrefixes, omit: parts.signature }), 'utf8')
     .digest();
@@ -131,7 +130,7 @@ export function checkSignature(signed: Element, parts: SignatureParts, key: KeyO
 }
 
 /** The InclusiveNamespaces PrefixList of a c14n method or transform; undefined when it holds anything else. */
-function prefixList(method: Element): string[] | undefined {
+function prefixList(method: DomElement): string[] | undefined {
   const content = elementChildren(method);
   if (content.length === 0) return [];
   const [inclusive] = content;

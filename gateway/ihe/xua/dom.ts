@@ -1,30 +1,36 @@
-import type { CharacterData, Element } from '@xmldom/xmldom';
+import { CDATA_SECTION_NODE, ELEMENT_NODE, TEXT_NODE, type DomCharacterData, type DomElement } from '../../../mappers/xml/index.js';
 
-/** The few DOM reads the XUA checks need, by namespace URI and local name whatever the prefix. */
-export function elementChildren(parent: Element): Element[] {
-  const found: Element[] = [];
-  for (let n = parent.firstChild; n; n = n.nextSibling) if (n.nodeType === 1) found.push(n as Element);
+/**
+ * The few DOM reads the XUA checks need, by namespace URI and local name whatever the prefix: over the DOM of
+ * mappers/xml's parse of a request, or any other W3C DOM (tests build documents with @xmldom/xmldom).
+ */
+export function elementChildren(parent: DomElement): DomElement[] {
+  const found: DomElement[] = [];
+  const nodes = parent.childNodes;
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.nodeType === ELEMENT_NODE) found.push(nodes[i] as DomElement);
   return found;
 }
 
-export const is = (e: Element, ns: string, name: string): boolean => e.localName === name && e.namespaceURI === ns;
+export const is = (e: DomElement, ns: string, name: string): boolean => e.localName === name && e.namespaceURI === ns;
 
-export function childrenNamed(parent: Element, ns: string, name: string): Element[] {
+export function childrenNamed(parent: DomElement, ns: string, name: string): DomElement[] {
   return elementChildren(parent).filter((e) => is(e, ns, name));
 }
 
 /** Text and CDATA of all descendants; comments left out, as canonical XML leaves them out of what was signed. */
-export function textOf(e: Element): string {
+export function textOf(e: DomElement): string {
   let text = '';
-  for (let n = e.firstChild; n; n = n.nextSibling) {
-    if (n.nodeType === 3 || n.nodeType === 4) text += (n as CharacterData).data;
-    else if (n.nodeType === 1) text += textOf(n as Element);
+  const nodes = e.childNodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.nodeType === TEXT_NODE || n.nodeType === CDATA_SECTION_NODE) text += (n as DomCharacterData).data;
+    else if (n.nodeType === ELEMENT_NODE) text += textOf(n as DomElement);
   }
   return text;
 }
 
-/** An unqualified attribute; undefined when absent (xmldom answers null). */
-export function attribute(e: Element, name: string): string | undefined {
+/** An unqualified attribute; undefined when absent (a DOM answers null). */
+export function attribute(e: DomElement, name: string): string | undefined {
   return e.getAttributeNode(name)?.value;
 }
 

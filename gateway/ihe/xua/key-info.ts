@@ -1,6 +1,5 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
-import { NS } from '../../../mappers/xml/index.js';
+import { NS, type DomElement } from '../../../mappers/xml/index.js';
 import { base64, childrenNamed, elementChildren, is, textOf } from './dom.js';
 import { fault, type Checked, type XuaFault } from './types.js';
 
@@ -12,7 +11,7 @@ import { fault, type Checked, type XuaFault } from './types.js';
 type SigningCertificate = { readonly ok: true; readonly der: Buffer } | { readonly ok: false; readonly fault: XuaFault };
 
 /** The first ds:X509Certificate of ds:X509Data: XML signers put the signing certificate first. */
-export function signingCertificate(keyInfo: Element | undefined): SigningCertificate {
+export function signingCertificate(keyInfo: DomElement | undefined): SigningCertificate {
   const certificates = keyInfo ? childrenNamed(keyInfo, NS.ds, 'X509Data').flatMap((d) => childrenNamed(d, NS.ds, 'X509Certificate')) : [];
   const first = certificates[0];
   if (!first) {
@@ -29,7 +28,7 @@ export function signingCertificate(keyInfo: Element | undefined): SigningCertifi
  * by its bytes; another certificate (a renewal of the same key) or a bare RSA key value by its key. A key we cannot
  * compare is a failure, not a pass.
  */
-export function confirmsSigningKey(keyInfo: Element, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
+export function confirmsSigningKey(keyInfo: DomElement, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
   const verdicts = elementChildren(keyInfo).flatMap((item) => {
     if (is(item, NS.ds, 'X509Data')) return childrenNamed(item, NS.ds, 'X509Certificate').map((c) => certifiesKey(base64(textOf(c)), signing));
     if (is(item, NS.ds, 'KeyValue')) return [rsaKey(childrenNamed(item, NS.ds, 'RSAKeyValue')[0])?.equals(signing.key)];
@@ -53,7 +52,7 @@ function certifiesKey(der: Buffer | undefined, signing: { readonly der: Buffer; 
   }
 }
 
-function rsaKey(value: Element | undefined): KeyObject | undefined {
+function rsaKey(value: DomElement | undefined): KeyObject | undefined {
   if (!value) return undefined;
   const modulus = childrenNamed(value, NS.ds, 'Modulus')[0];
   const exponent = childrenNamed(value, NS.ds, 'Exponent')[0];

@@ -1,6 +1,5 @@
-import type { Element } from '@xmldom/xmldom';
 import type { ReceivedPurpose } from '../../../canonical/index.js';
-import { NS } from '../../../mappers/xml/index.js';
+import { NS, type DomElement } from '../../../mappers/xml/index.js';
 import { attribute, childrenNamed, elementChildren, textOf } from './dom.js';
 import { fault, type CodedValue, type XuaAttributes, type XuaFault } from './types.js';
 
@@ -39,8 +38,8 @@ const OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
 const missing = (what: string) => fault('wsse:InvalidSecurity', `attribute: ${what} is missing`);
 const several = (what: string) => fault('wsse:InvalidSecurity', `attribute: ${what} has more than one value`);
 
-export function readAttributes(assertion: Element): Read {
-  const values = new Map<string, Element[]>();
+export function readAttributes(assertion: DomElement): Read {
+  const values = new Map<string, DomElement[]>();
   for (const statement of childrenNamed(assertion, NS.saml2, 'AttributeStatement')) {
     for (const a of childrenNamed(statement, NS.saml2, 'Attribute')) {
       const name = (attribute(a, 'Name') ?? '').trim();
@@ -98,7 +97,7 @@ export function readAttributes(assertion: Element): Read {
 }
 
 /** hl7:PurposeOfUse, or the legacy hl7:PurposeForUse (CONNECT), as CEs; a plain text value is kept without a system. */
-function purposesOf(value: Element): ReceivedPurpose[] {
+function purposesOf(value: DomElement): ReceivedPurpose[] {
   const coded = [...hl7Elements(value, 'PurposeOfUse'), ...hl7Elements(value, 'PurposeForUse')];
   if (coded.length > 0) {
     return coded.flatMap((e) => {
@@ -112,11 +111,11 @@ function purposesOf(value: Element): ReceivedPurpose[] {
 }
 
 /** Children in the HL7 v3 namespace, or in none (some peers leave it off), with this local name. */
-function hl7Elements(value: Element, name: string): Element[] {
+function hl7Elements(value: DomElement, name: string): DomElement[] {
   return elementChildren(value).filter((e) => e.localName === name && (e.namespaceURI === NS.hl7 || e.namespaceURI === null));
 }
 
-function codedValue(e: Element): CodedValue | undefined {
+function codedValue(e: DomElement): CodedValue | undefined {
   const code = attribute(e, 'code')?.trim();
   const codeSystem = attribute(e, 'codeSystem')?.trim();
   if (!code || !codeSystem) return undefined;

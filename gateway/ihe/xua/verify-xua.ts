@@ -1,6 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import type { Element } from '@xmldom/xmldom';
-import { NS } from '../../../mappers/xml/index.js';
+import { NS, type DomElement, type XmlDocument } from '../../../mappers/xml/index.js';
 import { checkSignature, readSignature } from './check-signature.js';
 import { attribute, childrenNamed, elementChildren, textOf } from './dom.js';
 import { confirmsSigningKey, signingCertificate } from './key-info.js';
@@ -16,8 +15,11 @@ import { fault, type Checked, type VerifiedAssertion, type XuaPolicy, type XuaRe
  * what the assertion says (holder-of-key, times, audience, issuer, subject, attributes), so nothing an
  * unauthenticated sender wrote decides which fault is answered. mTLS (item 1) and replay (item 9) are the caller's:
  * the result carries the signature digest and certificate they need.
+ *
+ * `envelope` is the request's text, or mappers/xml's parse of it (the `document` of readXml's tree), so a request
+ * the SOAP layer has read is not parsed again.
  */
-export function verifyXua(envelope: string, policy: XuaPolicy, now: Date): XuaResult {
+export function verifyXua(envelope: string | XmlDocument, policy: XuaPolicy, now: Date): XuaResult {
   const parsed = parseEnvelope(envelope);
   if (!parsed.ok) return parsed;
   const { assertion, ids } = parsed.envelope;
@@ -88,7 +90,7 @@ const UNDERSTOOD_CONDITIONS: ReadonlySet<string> = new Set(['AudienceRestriction
 
 
 /** A holder-of-key confirmation must name the signing key, and only it. */
-function checkHolderOfKey(assertion: Element, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
+function checkHolderOfKey(assertion: DomElement, signing: { readonly der: Buffer; readonly key: KeyObject }): Checked {
   const subject = childrenNamed(assertion, NS.saml2, 'Subject')[0];
   for (const confirmation of subject ? childrenNamed(subject, NS.saml2, 'SubjectConfirmation') : []) {
     if (attribute(confirmation, 'Method') !== HOLDER_OF_KEY) continue;
@@ -103,7 +105,7 @@ function checkHolderOfKey(assertion: Element, signing: { readonly der: Buffer; r
 }
 
 /** Every AudienceRestriction names one of our endpoints; a condition we do not understand makes the assertion invalid (SAML core §2.5.1). */
-function checkConditions(conditions: Element, audiences: readonly string[]): Checked {
+function checkConditions(conditions: DomElement, audiences: readonly string[]): Checked {
   for (const condition of elementChildren(conditions)) {
     if (condition.namespaceURI !== NS.saml2 || !UNDERSTOOD_CONDITIONS.has(condition.localName ?? '')) {
       return fault('wsse:InvalidSecurityToken', 'conditions: a condition that is not understood');
@@ -118,7 +120,7 @@ function checkConditions(conditions: Element, audiences: readonly string[]): Che
 type Times = Pick<VerifiedAssertion, 'notBefore' | 'notOnOrAfter' | 'timestamp'>;
 
 /** NotBefore − skew ≤ now < NotOnOrAfter + skew, and the same for wsu:Created and wsu:Expires when present. */
-function checkTimes(conditions: Element, timestamp: Element | undefined, skew: number, now: Date): { readonly ok: true; readonly times: Times } | ReturnType<typeof fault> {
+function checkTimes(conditions: DomElement, timestamp: DomElement | undefined, skew: number, now: Date): { readonly ok: true; readonly times: Times } | ReturnType<typeof fault> {
   const notBefore = time(attribute(conditions, 'NotBefore'));
   const notOnOrAfter = time(attribute(conditions, 'NotOnOrAfter'));
   if (notBefore === null || !notOnOrAfter) return fault('wsse:InvalidSecurityToken', 'conditions: NotOnOrAfter is required and times must be xs:dateTime with a zone');
@@ -138,7 +140,7 @@ function checkTimes(conditions: Element, timestamp: Element | undefined, skew: n
 type Header = Pick<VerifiedAssertion, 'issueInstant' | 'issuer' | 'issuerFormat' | 'nameId' | 'nameIdFormat'>;
 
 /** Version, IssueInstant, Issuer and NameID (§5.1 item 7, after CONNECT's validator). */
-function readHeader(assertion: Element): { readonly ok: true; readonly header: Header } | ReturnType<typeof fault> {
+function readHeader(assertion: DomElement): { readonly ok: true; readonly header: Header } | ReturnType<typeof fault> {
   const token = (reason: string) => fault('wsse:InvalidSecurityToken', reason);
   if (attribute(assertion, 'Version') !== '2.0') return token('assertion: Version must be 2.0');
   const issueInstant = time(attribute(assertion, 'IssueInstant'));
@@ -194,7 +196,7 @@ function time(value: string | undefined): Date | undefined | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
-function optionalChildTime(parent: Element, name: string): Date | undefined | null {
+function optionalChildTime(parent: DomElement, name: string): Date | undefined | null {
   const found = childrenNamed(parent, NS.wsu, name);
   if (found.length === 0) return undefined;
   return found.length === 1 ? time(textOf(found[0]!)) ?? null : null;
