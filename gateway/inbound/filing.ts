@@ -126,7 +126,7 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const parts = [...after.values()].sort((a, b) => a.key.localeCompare(b.key));
   const quarantined = parts.filter((p) => p.status === 'quarantined');
   const issues = quarantined.length > 0 ? [...run.parsed.issues, partsQuarantinedIssue(quarantined, parts.length)] : [...run.parsed.issues];
-  // The records, the parts and the message's status in one statement.
+  // One statement for the records, the parts and the status: a round trip costs both processes more than these rows do.
   const message = await tx.inbound.finish(run.inboundId, { status: quarantined.length > 0 ? 'quarantined' : 'processed', issues, parts: rows, records });
   const counts = {
     observations: records.observations.length, conditions: records.conditions.length, enrolments: records.enrolments.length, reports: records.reports.length,
