@@ -36,17 +36,6 @@ export interface SoapAnswer {
   readonly parts?: readonly MtomPart[];
 }
 
-/**
- * A request a transaction refuses as a whole before anything was decided (its body is not the message the
- * transaction takes): answered as a Sender fault and put on the trail as a refused exchange.
- */
-export class SoapRefusal extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SoapRefusal';
-  }
-}
-
 /** Envelopes are small (queries, retrieve requests); 2 MB leaves room for large assertions and odd peers. */
 const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const XML_LIMITS: XmlLimits = { maxBytes: MAX_REQUEST_BYTES, maxDepth: 48, maxElements: 20_000 };
@@ -87,15 +76,7 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
       ...(req.ip ? { sourceAddress: req.ip } : {}),
     };
     exchanges.set(req, exchange);
-    let answer: SoapAnswer;
-    try {
-      answer = await tx.answer({ request: soap.request, requester: partner.requester, exchange, mtom: body.mtom, now });
-    } catch (error) {
-      if (!(error instanceof SoapRefusal)) throw error;
-      await ctx.pipeline.refused(exchange, error.message);
-      sendFault(res, { code: 'Sender', reason: error.message }, undefined, addressing.messageId);
-      return;
-    }
+    const answer = await tx.answer({ request: soap.request, requester: partner.requester, exchange, mtom: body.mtom, now });
     const envelope = renderSoapResponse({ action: tx.responseAction, messageId: `urn:uuid:${randomUUID()}`, relatesTo: addressing.messageId, body: answer.body });
     res.set('Cache-Control', 'no-store');
     if ((answer.parts && answer.parts.length > 0) || (body.mtom && tx.transaction === 'ITI-39')) {
