@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Issue } from '../../canonical/index.js';
+import { decodeReferences, LineIndex } from '../xml/text.js';
 import { issue } from './issues.js';
 
 /**
@@ -171,52 +172,9 @@ function toElement(node: Node, parentPath: string, siblingIndex: number | undefi
   return { name, attributes, children, text: text.trim(), path, line };
 }
 
-const REFERENCE = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);/g;
-const PREDEFINED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
 /** XML's predefined and character references; any other named reference has no declaration to come from. */
 function decode(text: string, path: string, line: number, problems: Issue[]): string {
   return decodeReferences(text, () => problems.push(issue('fatal', 'XML_ENTITY_UNKNOWN', 'an entity reference is used that XML does not define', { path, line })));
-}
-
-function decodeReferences(text: string, unknown: () => void): string {
-  if (!text.includes('&')) return text;
-  return text.replace(REFERENCE, (whole, body: string) => {
-    const resolved = body.startsWith('#') ? characterReference(body) : PREDEFINED[body];
-    if (resolved === undefined) {
-      unknown();
-      return whole;
-    }
-    return resolved;
-  });
-}
-
-function characterReference(body: string): string | undefined {
-  const code = body.startsWith('#x') ? Number.parseInt(body.slice(2), 16) : Number.parseInt(body.slice(1), 10);
-  const legal = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
-  return legal ? String.fromCodePoint(code) : undefined;
-}
-
-/** Offsets → 1-based line and column: one scan for line starts, then a binary search per element. */
-class LineIndex {
-  private starts: number[] | undefined;
-
-  constructor(private readonly text: string) {}
-
-  at(offset: number): { line: number; column: number } {
-    if (!this.starts) {
-      this.starts = [0];
-      for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
-    }
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
-  }
 }
 
 /*
