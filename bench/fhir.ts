@@ -16,27 +16,23 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { IdentifierSystems } from '../canonical/index.js';
-import { DEFAULT_SYNTHETIC } from '../fixtures/synthetic/generate.js';
 import { Random } from '../fixtures/synthetic/random.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
-import { seedSynthetic } from '../gateway/demo-data.js';
 import { BASE_PATH } from '../gateway/fhir/surface.js';
 import type { Database } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 import { openDatabase } from '../store/open.js';
 import { createStore, type RootStore } from '../store/store.js';
 import { cpuMark, cpuShare, type CpuShare, type ServerUsage } from './lib/fhir-cpu.js';
-import { loadClient, type LoadClient, type LoadResult } from './lib/fhir-load.js';
+import { loadClient, serverBenchOptions, type LoadClient, type LoadResult, type ServerBenchOptions } from './lib/fhir-load.js';
 import { accessToken, adminSession, registerPartner } from './lib/fhir-partner.js';
 import type { CeilingRoute, FromServer, ServerTask, ToServer } from './lib/fhir-protocol.js';
 import { jsonLines, table, type Figure } from './lib/report.js';
 import { Forked } from './lib/forked.js';
-import { scratchPostgres } from './lib/scratch.js';
+import { scratchPostgres, seedScratch, type Seeded } from './lib/scratch.js';
 import { summarize } from './lib/stats.js';
 
 /** The gateway's configured public address: the token audience and the links in answers are built from it. */
@@ -47,45 +43,6 @@ const CHECKED_SAMPLES = 50;
 const OBSERVATION_PAGE = 20;
 const BSN = IdentifierSystems.bsn.uri;
 const SERVER_STOP_MS = 30_000;
-
-interface Options {
-  readonly patients: number;
-  readonly durationMs: number;
-  readonly warmupMs: number;
-  readonly connections: number;
-  readonly cpuProfDir: string | undefined;
-  readonly postgresUrl: string;
-}
-
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      patients: { type: 'string', default: '100000' },
-      duration: { type: 'string', default: '20' },
-      warmup: { type: 'string', default: '3' },
-      connections: { type: 'string', default: '32' },
-      'cpu-prof': { type: 'string' },
-      'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
-    },
-  });
-  const count = (flag: string, text: string, max: number) => {
-    const n = Number(text.replaceAll('_', ''));
-    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, not "${text}"`);
-    return n;
-  };
-  return {
-    // The seed command's own limit.
-    patients: count('patients', values.patients, 1_000_000),
-    // A workload's token is taken just before it and lives 15 minutes (the gateway's default).
-    durationMs: count('duration', values.duration, 600) * 1000,
-    warmupMs: count('warmup', values.warmup, 600) * 1000,
-    connections: count('connections', values.connections, 1000),
-    cpuProfDir: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
-    postgresUrl: values['postgres-url'],
-  };
-}
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} fhir: ${message}\n`);
@@ -154,11 +111,7 @@ function gatewayEnv(databaseUrl: string): NodeJS.ProcessEnv {
 }
 
 /** What the scratch database holds once seeded, and the keys the requests are drawn from. */
-interface Loaded {
-  readonly patients: number;
-  readonly observations: number;
-  readonly documents: number;
-  readonly loadSeconds: number;
+interface Loaded extends Seeded {
   readonly patientIds: readonly string[];
   /** Patients with at least one observation: the others' Observation search is an empty Bundle. */
   readonly observedPatientIds: readonly string[];
@@ -166,35 +119,13 @@ interface Loaded {
 }
 
 async function load(db: Database, store: RootStore, patients: number): Promise<Loaded> {
-  log(`seeding ${thousands(patients)} synthetic patients as \`crossgate seed\` does`);
-  const started = performance.now();
-  let reported = started;
-  const seeded = await seedSynthetic(store, patients, DEFAULT_SYNTHETIC, (done, total) => {
-    if (performance.now() - reported < 10_000 && done < total) return;
-    reported = performance.now();
-    log(`seeded ${thousands(done)}/${thousands(total)} patients (${((reported - started) / 1000).toFixed(0)} s)`);
-  });
-  const loadSeconds = (performance.now() - started) / 1000;
-  log(`seeded ${thousands(seeded.created)} patients, ${thousands(seeded.observations)} observations, ${thousands(seeded.documents)} documents in ${loadSeconds.toFixed(0)} s`);
-
-  // As an administrator sets them through PUT /admin/consent/defaults: every patient without a choice of their
-  // own is shared for Treatment, so each request below is permitted, answered and audited.
-  const defaults = await store.consent.currentDefaults();
-  await store.consent.setDefaults(defaults?.version ?? 0, ['Treatment'], 'bench');
-
-  // Autovacuum may be off (it is on the bench machine): without statistics the planner guesses.
-  log('VACUUM ANALYZE');
-  await db.exec('VACUUM ANALYZE');
-
+  const seeded = await seedScratch(db, store, patients, log);
   const ids = (sql: string, params: unknown[] = []) => db.query<{ id: string }>(sql, params).then((rows) => rows.map((r) => r.id));
   const bsns = await db.query<{ value: string; patientId: string }>(
     'SELECT value, patient_id AS "patientId" FROM patient_identifiers WHERE system = $1 ORDER BY value', [BSN],
   );
   return {
-    patients: seeded.created + seeded.existing,
-    observations: seeded.observations,
-    documents: seeded.documents,
-    loadSeconds,
+    ...seeded,
     patientIds: await ids('SELECT id FROM patients ORDER BY id'),
     observedPatientIds: await ids('SELECT DISTINCT patient_id AS id FROM observations ORDER BY 1'),
     bsns,
@@ -320,7 +251,7 @@ interface Target {
 }
 
 /** A warm-up whose requests are not counted, then the timed run; `between` runs after the warm-up has drained. */
-async function measure(client: LoadClient, target: Target, options: Options, nextPath: () => string, between: () => Promise<void>): Promise<Timed> {
+async function measure(client: LoadClient, target: Target, options: ServerBenchOptions, nextPath: () => string, between: () => Promise<void>): Promise<Timed> {
   const mark = () => cpuMark(() => target.server.usage(), target.database);
   await client.run(options.warmupMs, nextPath);
   await between();
@@ -373,7 +304,7 @@ interface Context {
   readonly loadAverageAfter: readonly number[];
 }
 
-async function run(options: Options): Promise<{ figures: FhirFigure[]; notes: string[]; context: Omit<Context, 'loadAverageBefore' | 'loadAverageAfter'> }> {
+async function run(options: ServerBenchOptions): Promise<{ figures: FhirFigure[]; notes: string[]; context: Omit<Context, 'loadAverageBefore' | 'loadAverageAfter'> }> {
   const scratch = await scratchPostgres(options.postgresUrl);
   log(`scratch database ${scratch.location}`);
   const database = new URL(scratch.location).pathname.slice(1);
@@ -466,7 +397,7 @@ async function run(options: Options): Promise<{ figures: FhirFigure[]; notes: st
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const options = serverBenchOptions(process.argv.slice(2));
   const loadAverageBefore = loadavg().map((n) => Number(n.toFixed(2)));
   log(`load average before: ${loadAverageBefore.join(', ')} (${cpus().length} CPUs)`);
   const { figures, notes, context } = await run(options);
