@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { IdentifierSystems } from '../canonical/index.js';
 import { Random } from '../fixtures/synthetic/random.js';
+import { NODE_FLAGS } from '../gateway/cli/node-flags.js';
 import { CONFIG_VARIABLES } from '../gateway/config.js';
 import { BASE_PATH } from '../gateway/fhir/surface.js';
 import type { Database } from '../store/database.js';
@@ -57,7 +58,7 @@ class ServerProcess {
   constructor(env: NodeJS.ProcessEnv, execArgv: readonly string[]) {
     const script = fileURLToPath(new URL('./lib/fhir-server.js', import.meta.url));
     // The server's own output (the gateway's warn-level log) goes to stderr, apart from the figures on stdout.
-    this.process = new Forked(script, { env, execArgv: [...execArgv], stdio: ['ignore', 2, 2, 'ipc'] }, 'server process');
+    this.process = new Forked(script, { env, execArgv: [...NODE_FLAGS, ...execArgv], stdio: ['ignore', 2, 2, 'ipc'] }, 'server process');
   }
 
   /** Sends `message` and waits for the reply of type `reply`. */

@@ -29,6 +29,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random } from '../fixtures/synthetic/random.js';
+import { NODE_FLAGS } from '../gateway/cli/node-flags.js';
 import { CONFIG_VARIABLES, loadConfig, type Config } from '../gateway/config.js';
 import { patientCx } from '../gateway/ihe/patient-id.js';
 import type { Database } from '../store/database.js';
@@ -71,7 +72,7 @@ type ServerProcess = Forked<ToServer, FromServer>;
 /** A server process (bench/lib/fhir-server.ts); its own output (the gateway's warn-level log) goes to stderr. */
 async function startServer(name: string, task: ServerTask, env: NodeJS.ProcessEnv): Promise<{ process: ServerProcess; url: string }> {
   const script = fileURLToPath(new URL('./lib/fhir-server.js', import.meta.url));
-  const server = new Forked<ToServer, FromServer>(script, { env, stdio: ['ignore', 2, 2, 'ipc'] }, name);
+  const server = new Forked<ToServer, FromServer>(script, { env, execArgv: [...NODE_FLAGS], stdio: ['ignore', 2, 2, 'ipc'] }, name);
   return { process: server, url: (await server.call({ type: 'start', task }, 'listening')).url };
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { createAuditAppender } from '../../audit/index.js';
 import { completeBsn, Observation } from '../../canonical/index.js';
 import { randomToken, sha256 } from '../../gateway/auth/secrets.js';
+import { NODE_FLAGS } from '../../gateway/cli/node-flags.js';
 import { CONFIG_VARIABLES } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
 import { ketenzorgAdapter } from '../../gateway/inbound/ketenzorg.js';
@@ -172,7 +173,7 @@ async function gatewayProcess(databaseUrl: string): Promise<{ url: string; stop(
     CROSSGATE_AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   };
   const script = fileURLToPath(new URL('./fhir-server.js', import.meta.url));
-  const child = new Forked<ToServer, FromServer>(script, { env, stdio: ['ignore', 2, 2, 'ipc'] }, 'gateway process');
+  const child = new Forked<ToServer, FromServer>(script, { env, execArgv: [...NODE_FLAGS], stdio: ['ignore', 2, 2, 'ipc'] }, 'gateway process');
   child.send({ type: 'start', task: { kind: 'gateway' } });
   const { url } = await child.expect('listening');
   return {
