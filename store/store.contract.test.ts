@@ -81,6 +81,19 @@ describe(`store contract on ${engineUnderTest}`, () => {
         await fresh.drop();
       }
     });
+
+    it('compresses raw messages and document content with lz4 where the engine has it, and with pglz where not', async () => {
+      const engine = await t.db.query<{ lz4: boolean }>(
+        `SELECT 'lz4' = ANY (enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
+      );
+      const columns = await t.db.query<{ name: string; compression: string }>(
+        `SELECT attrelid::regclass::text || '.' || attname AS name, attcompression AS compression FROM pg_attribute
+         WHERE (attrelid, attname) IN (('inbound_messages'::regclass, 'raw'), ('document_content'::regclass, 'content')) ORDER BY 1`,
+      );
+      // '' is the database's default, which is pglz unless a server was configured otherwise.
+      const expected = engine[0]!.lz4 ? 'l' : '';
+      expect(columns).toEqual([{ name: 'document_content.content', compression: expected }, { name: 'inbound_messages.raw', compression: expected }]);
+    });
   });
 
   describe('patients', () => {
