@@ -14,6 +14,7 @@ import { auditSecurityEvents } from './auth/security-events.js';
 import { createConsentService } from '../consent/service.js';
 import { partnerDirectory } from './auth/partner-directory.js';
 import { loadTrustBundle } from './ihe/trust-bundle.js';
+import { createParsePool, defaultThreads } from './inbound/parse-pool.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -69,7 +70,11 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   await consent.ready();
   const partners = partnerDirectory(store, consent.changes);
   const state: AppState = { draining: false };
-  const app = createApp({ config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, partners, trustAnchors }, surfaces, state);
+  const inboundParser = createParsePool({ threads: defaultThreads(), logger });
+  const app = createApp(
+    { config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, partners, trustAnchors, inboundParser },
+    surfaces, state,
+  );
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);
@@ -86,6 +91,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
       resolve();
     });
   }).catch(async (error: unknown) => {
+    await inboundParser.close();
     await store.close();
     throw error;
   });
@@ -107,6 +113,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
       }, config.shutdownGraceMs);
       await closed;
       clearTimeout(force);
+      await inboundParser.close();
       await consent.close();
       await store.close();
       logger.info('stopped');

@@ -20,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { fhirSurface } from '../fhir/surface.js';
 import { iheSurface } from '../ihe/surface.js';
+import type { ParsePool } from '../inbound/parse-pool.js';
 import { inboundSurface } from '../inbound/routes.js';
 import { inboundAdminRoutes } from '../admin/inbound.js';
 import { requestContext } from './request-context.js';
@@ -41,6 +42,8 @@ export interface GatewayDeps {
   readonly partners: PartnerDirectory;
   /** The partners' trust bundle (PEM certificates): TLS client certificates and SAML signers chain to these. */
   readonly trustAnchors: readonly string[];
+  /** Parses large inbound messages on worker threads (startGateway makes one); without it they are parsed inline. */
+  readonly inboundParser?: ParsePool;
 }
 
 /** A group of routes (FHIR, IHE, inbound, admin, …) mounted under one path prefix with the shared dependencies. */

@@ -8,7 +8,8 @@ import { fileMessage, NO_RECORDS, type Decision, type Filed, type FilingRun, typ
 import { ketenzorgAdapter } from './ketenzorg.js';
 import { labAdapter } from './lab.js';
 import { messageIdOf } from './message-id.js';
-import type { Channel, InboundAdapter, ParsedMessage } from './parsed.js';
+import type { ParsePool } from './parse-pool.js';
+import type { Channel, InboundAdapter, ParseContext, ParsedMessage } from './parsed.js';
 
 /**
  * The one inbound pipeline, for every format and every way in (HTTP, `crossgate ingest`, replay, a staff
@@ -70,10 +71,14 @@ export interface PipelineDeps {
   readonly store: RootStore;
   readonly audit: AuditAppender;
   readonly logger: Logger;
+  /** Parses large messages on worker threads; without one, every message is parsed on the calling thread. */
+  readonly parser?: ParsePool;
 }
 
 export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
   const { store } = deps;
+  const parse = <A>(adapter: InboundAdapter<A>, raw: Uint8Array, context: ParseContext) =>
+    deps.parser ? deps.parser.parse(adapter, raw, context) : Promise.resolve(adapter.parse(raw, context));
 
   /**
    * Runs a filing in its own transaction. Two messages filed at once may both add the same new patient, lab or
@@ -122,7 +127,7 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
       const repeat = receipt.duplicate && receipt.message.status !== 'received';
       // A repeat is answered from the bytes kept the first time, whatever this delivery carried.
       const raw = receipt.duplicate ? (await store.inbound.getRaw(inboundId))! : delivery.raw;
-      const { parsed, ack } = adapter.parse(raw, { inboundId, organizationId: delivery.connection.organizationId });
+      const { parsed, ack } = await parse(adapter, raw, { inboundId, organizationId: delivery.connection.organizationId });
       const filed: Filed = repeat
         ? { message: receipt.message, parts: await store.filing.parts(inboundId), ran: false, patients: [], counts: NO_RECORDS }
         : await file({ inboundId, parsed, from: ['received'], by: byOf(delivery.actor) }, true);
@@ -136,7 +141,7 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
     async replay(inboundId, actor, meta) {
       const { message, adapter, raw, organizationId } = await stored(inboundId);
       if (message.status === 'processed') throw new StoreError('invalid-state', 'the message is filed already: there is nothing to replay');
-      const { parsed, ack } = adapter.parse(raw, { inboundId, ...(organizationId ? { organizationId } : {}) });
+      const { parsed, ack } = await parse(adapter, raw, { inboundId, ...(organizationId ? { organizationId } : {}) });
       const filed = await file({ inboundId, parsed, from: ['received', 'quarantined'], by: byOf(actor) }, true);
       if (!filed.ran) throw new StoreError('invalid-state', 'the message was filed meanwhile');
       return audited('replay', { ...filed, duplicate: false, contentDiffers: false, parsed, ack }, actor, meta);
@@ -154,7 +159,7 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
         target = { patientId: found.patient.id };
       }
       const { adapter, raw, organizationId } = await stored(part.inboundId);
-      const { parsed, ack } = adapter.parse(raw, { inboundId: part.inboundId, ...(organizationId ? { organizationId } : {}) });
+      const { parsed, ack } = await parse(adapter, raw, { inboundId: part.inboundId, ...(organizationId ? { organizationId } : {}) });
       const again = parsed.parts.find((p) => p.key === part.key);
       if (!again) throw new StoreError('invalid-state', 'the message no longer yields this part: replay the message instead');
       if (!('patientId' in target) && (again.subject?.names.length ?? 0) === 0) {

@@ -18,7 +18,9 @@ export function inboundSurface(): Surface {
     name: 'inbound',
     mountPath: '/inbound',
     router(deps, registry) {
-      const pipeline = createInboundPipeline({ store: deps.store, audit: deps.audit, logger: deps.logger });
+      const pipeline = createInboundPipeline({
+        store: deps.store, audit: deps.audit, logger: deps.logger, ...(deps.inboundParser ? { parser: deps.inboundParser } : {}),
+      });
       return declareRoutes('/inbound', inboundRoutes(pipeline, deps.config.homeCommunityId), registry);
     },
   };
