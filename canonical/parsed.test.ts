@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Condition } from './condition.js';
 import { DiagnosticReport } from './diagnostic-report.js';
 import { Observation, type ObservationInput } from './observation.js';
-import { parsedBy, safeParseRecord, withIds } from './parsed.js';
+import { adoptParsed, parsedBy, parsedMask, safeParseRecord, withIds } from './parsed.js';
 import { CodeSystems } from './systems.js';
 
 const observation = (overrides: Partial<ObservationInput> = {}): ObservationInput => ({
@@ -58,5 +58,19 @@ describe('records a canonical schema has parsed', () => {
     const assigned = withIds(unparsed, { patientId: randomUUID() }, randomUUID());
     expect(parsedBy(Observation, assigned)).toBe(false);
     expect(Observation.parse(assigned)).toMatchObject({ patientId: assigned.patientId });
+  });
+
+  it('are known as parsed again after a structured clone exactly where their originals were, given their mask', () => {
+    const parsed = safeParseRecord(Observation, observation());
+    if (!parsed.success) throw parsed.error;
+    const originals = [parsed.data, observation()];
+    const mask = parsedMask(Observation, originals);
+    expect(mask).toEqual([true, false]);
+    const clones = structuredClone(originals);
+    expect(clones.map((c) => parsedBy(Observation, c))).toEqual([false, false]);
+    adoptParsed(Observation, clones, mask);
+    expect(clones.map((c) => parsedBy(Observation, c))).toEqual([true, false]);
+    expect(parsedBy(Condition, clones[0])).toBe(false);
+    expect(() => adoptParsed(Observation, clones, [true])).toThrow('a parse mask of 1 for 2 records');
   });
 });

@@ -25,6 +25,25 @@ export function parsedBy<T extends object>(schema: z.ZodType<T>, value: unknown)
   return typeof value === 'object' && value !== null && schemaOf.get(value) === schema;
 }
 
+/**
+ * Which of `values` this module handed out for `schema`, in order: what a thread sends beside records it passes to
+ * another by structured clone, which copies their values exactly but not this module's memory of them.
+ */
+export function parsedMask(schema: z.ZodType<object>, values: readonly unknown[]): boolean[] {
+  return values.map((value) => parsedBy(schema, value));
+}
+
+/**
+ * Remembers the structured clones another thread received as parsed by `schema` where `mask` (parsedMask of the
+ * originals, in the same order) says their originals were. Only for such clones: anything else must be parsed.
+ */
+export function adoptParsed(schema: z.ZodType<object>, clones: readonly object[], mask: readonly boolean[]): void {
+  if (mask.length !== clones.length) throw new Error(`a parse mask of ${mask.length} for ${clones.length} records`);
+  clones.forEach((clone, i) => {
+    if (mask[i]) schemaOf.set(clone, schema);
+  });
+}
+
 /** The id fields inbound filing assigns on the clinical record schemas; each is an Id, and no refinement reads one. */
 export type AssignedIds = { readonly patientId: string } & Partial<
   Record<'performerOrganizationId' | 'performerPractitionerId' | 'requesterPractitionerId' | 'organizationId' | 'practitionerId' | 'recorderPractitionerId', string>

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DiagnosticReport, Observation, parsedBy } from '../canonical/index.js';
 import { createApp } from '../gateway/http/app.js';
 import { ketenzorgAdapter } from '../gateway/inbound/ketenzorg.js';
 import { labAdapter } from '../gateway/inbound/lab.js';
@@ -40,6 +41,15 @@ function batch(): Buffer {
   return Buffer.from(`${dm2.slice(0, start)}${bodies.join('\n')}${dm2.slice(end)}`, 'utf8');
 }
 
+/** multiple-messages.edi (two results messages, one with errors, and a letter) eight times over in one interchange. */
+function labInterchange(): Buffer {
+  const text = fixture('medlab', 'multiple-messages.edi').toString('latin1');
+  const start = text.indexOf('UNH+');
+  const end = text.indexOf('UNZ+');
+  const blocks = Array.from({ length: 8 }, (_, k) => text.slice(start, end).replace(/\bM00(\d\d)\b/g, `M${k}$1`));
+  return Buffer.from(`${text.slice(0, start)}${blocks.join('')}UNZ+24+IC250314F'\n`, 'latin1');
+}
+
 const large = (kind: 'ketenzorg' | 'medlab', ext: string) =>
   readdirSync(path.join(root, 'fixtures', kind)).filter((f) => f.endsWith(ext)).map((f) => ({ name: f, raw: fixture(kind, f) }));
 
@@ -51,17 +61,26 @@ describe('parsing on worker threads', () => {
   });
   afterAll(async () => pool.close());
 
-  it('gives exactly what the adapter gives inline, for every fixture and a 20-patient batch', async () => {
+  it('gives exactly what the adapter gives inline, for every fixture, a 20-patient batch and a large interchange', async () => {
     const cases: { name: string; adapter: InboundAdapter<unknown>; raw: Buffer }[] = [
       ...large('ketenzorg', '.xml').map((c) => ({ ...c, adapter: ketenzorgAdapter })),
       ...large('medlab', '.edi').map((c) => ({ ...c, adapter: labAdapter })),
       { name: '20-patient batch', adapter: ketenzorgAdapter, raw: batch() },
+      { name: 'MEDLAB interchange of 24 messages', adapter: labAdapter, raw: labInterchange() },
     ];
-    expect(cases.filter((c) => c.raw.byteLength >= MIN_BYTES).length).toBeGreaterThanOrEqual(4);
+    expect(cases.filter((c) => c.raw.byteLength >= MIN_BYTES).map((c) => c.name)).toEqual(expect.arrayContaining(['dm2.xml', '20-patient batch', 'MEDLAB interchange of 24 messages']));
     const results = await Promise.all(cases.map((c) => pool.parse(c.adapter, c.raw, context)));
     cases.forEach((c, i) => expect({ name: c.name, result: comparable(results[i]!) }).toEqual({ name: c.name, result: comparable(c.adapter.parse(c.raw, context)) }));
+    // What the parser checked against its schema there is known as checked here, and nothing else is.
+    const checked = (r: { parsed: ParsedMessage }) => r.parsed.parts.map((p) => ({
+      observations: p.records.observations.map((o) => parsedBy(Observation, o)), reports: p.records.reports.map((o) => parsedBy(DiagnosticReport, o)),
+    }));
+    cases.forEach((c, i) => expect({ name: c.name, checked: checked(results[i]!) }).toEqual({ name: c.name, checked: checked(c.adapter.parse(c.raw, context)) }));
+    const lab = results[cases.findIndex((c) => c.name === 'MEDLAB interchange of 24 messages')]!;
+    expect(lab.parsed.parts).toHaveLength(24);
+    expect(checked(lab).flatMap((p) => p.observations)).toContain(true);
     const observations = (r: { parsed: ParsedMessage }) => r.parsed.parts.reduce((n, p) => n + p.records.observations.length, 0);
-    expect(observations(results.at(-1)!)).toBe(20 * observations(ketenzorgAdapter.parse(fixture('ketenzorg', 'dm2.xml'), context)));
+    expect(observations(results[cases.findIndex((c) => c.name === '20-patient batch')]!)).toBe(20 * observations(ketenzorgAdapter.parse(fixture('ketenzorg', 'dm2.xml'), context)));
   });
 });
 

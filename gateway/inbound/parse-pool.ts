@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { adoptParsed, CareProgramEnrolment, Condition, DiagnosticReport, Observation, parsedMask } from '../../canonical/index.js';
 import type { Logger } from '../logger.js';
-import type { Channel, InboundAdapter, ParseContext, ParsedMessage } from './parsed.js';
+import type { Channel, InboundAdapter, ParseContext, ParsedMessage, PartRecords } from './parsed.js';
 
 /**
  * Parsing inbound messages on worker threads, so that one gateway process files on one core while its messages
@@ -20,8 +21,28 @@ export interface ParseRequest {
   readonly context: ParseContext;
 }
 
+/**
+ * Per part, which records of each kind the parser had checked against their schema (canonical/parsed.ts), so
+ * that the store does not check them a second time after they crossed to the gateway's thread.
+ */
+export type ParseMasks = readonly Readonly<Record<keyof PartRecords, readonly boolean[]>>[];
+
+const SCHEMAS = { observations: Observation, conditions: Condition, enrolments: CareProgramEnrolment, reports: DiagnosticReport } as const;
+const KINDS = Object.keys(SCHEMAS) as (keyof PartRecords)[];
+
+export function masksOf(parsed: ParsedMessage): ParseMasks {
+  return parsed.parts.map((part) => Object.fromEntries(KINDS.map((kind) => [kind, parsedMask(SCHEMAS[kind], part.records[kind])])) as Record<keyof PartRecords, boolean[]>);
+}
+
+function adoptMasks(parsed: ParsedMessage, masks: ParseMasks): void {
+  if (masks.length !== parsed.parts.length) throw new ParseWorkerError(`parse masks for ${masks.length} parts of ${parsed.parts.length}`);
+  parsed.parts.forEach((part, i) => {
+    for (const kind of KINDS) adoptParsed(SCHEMAS[kind], part.records[kind], masks[i]![kind]);
+  });
+}
+
 export type ParseReply =
-  | { readonly id: number; readonly ok: true; readonly parsed: ParsedMessage; readonly ack: unknown }
+  | { readonly id: number; readonly ok: true; readonly parsed: ParsedMessage; readonly ack: unknown; readonly masks: ParseMasks }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
 
 export interface ParsePool {
@@ -90,6 +111,7 @@ export function createParsePool(options: { threads: number; logger: Logger; scri
         thread.pending.set(id, { resolve, reject });
         thread.worker.postMessage({ id, channel: adapter.channel, raw, context } satisfies ParseRequest);
       });
+      adoptMasks(reply.parsed, reply.masks);
       return { parsed: reply.parsed, ack: reply.ack as A };
     },
 

@@ -10,5 +10,5 @@ parentPort.on('message', (request) => {
     return;
   }
   const parsed = { channel: request.channel, format: 'medlab-edifact', refused: false, issues: [], parts: [], organizations: [], practitioners: [] };
-  parentPort.postMessage({ id: request.id, ok: true, parsed, ack: { messages: [] } });
+  parentPort.postMessage({ id: request.id, ok: true, parsed, ack: { messages: [] }, masks: [] });
 });
