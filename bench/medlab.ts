@@ -21,7 +21,8 @@ const { values } = parseArgs({
   options: {
     messages: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '10' },
-    'e2e-interchanges': { type: 'string', default: '100' },
+    // 160 of 50 messages is the most the test BSN range holds (about 9,000 patients: 4,000 a way and the warm-up).
+    'e2e-interchanges': { type: 'string', default: '160' },
     'per-interchange': { type: 'string', default: '50' },
     callers: { type: 'string', default: '4' },
     'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
