@@ -81,6 +81,23 @@ export function inboundFilingRepository(scope: Scope) {
     },
 
     /**
+     * The patient each of these clinical record ids (observations, conditions, programme enrolments, reports) is
+     * stored under, for those stored at all: a record id comes from the sender's own globally unique ids, so the
+     * same record can come again in another message or by another route. One statement for the whole list.
+     */
+    async storedRecords(ids: readonly string[]): Promise<Map<string, string>> {
+      if (ids.length === 0) return new Map();
+      const rows = await q.query<{ id: string; patient_id: string }>(
+        `SELECT id, patient_id FROM observations WHERE id = ANY($1::uuid[])
+         UNION ALL SELECT id, patient_id FROM conditions WHERE id = ANY($1::uuid[])
+         UNION ALL SELECT id, patient_id FROM care_program_enrolments WHERE id = ANY($1::uuid[])
+         UNION ALL SELECT id, patient_id FROM diagnostic_reports WHERE id = ANY($1::uuid[])`,
+        [ids],
+      );
+      return new Map(rows.map((r) => [r.id, r.patient_id]));
+    },
+
+    /**
      * The active patient each identifier names now (following merges), keyed `system|value`; identifiers nobody
      * holds are absent. One statement for the whole list.
      */

@@ -102,6 +102,35 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect(actions).toEqual(['receive', 'receive-duplicate', 'receive-duplicate']);
   });
 
+  it('files records sent again in a new message or by another practice connection once, and says they were filed before', async () => {
+    const before = await t.store.counts();
+    const resent = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0002');
+    const other = await aSender(app, admin, 'his', 'Huisartsenpost Voorbeeld');
+    for (const [sender, body] of [[his, resent], [other, fixture('ketenzorg', 'dm2.xml')]] as const) {
+      const res = await deliver(app, sender, 'ketenzorg', body).expect(200);
+      expect(res.headers['x-duplicate']).toBe('false');
+      const ack = hl7Ack(res.text);
+      expect(ack.code).toBe('AA');
+      expect(ack.details).toContainEqual(expect.objectContaining({ type: 'I', text: expect.stringMatching(/^RECORDS_FILED_BEFORE: 15 of the records were filed before/) }));
+      expect((await inboundDetail(res.headers['x-inbound-message-id'] as string)).message.status).toBe('processed');
+    }
+    const after = await t.store.counts();
+    expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
+  });
+
+  it('files no record whose id was filed for another patient, and answers AE naming it', async () => {
+    const before = await t.store.counts();
+    const elsewhere = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0003')
+      .replaceAll('999900006', '999900067').replaceAll('<birthTime value="19580314"/>', '<birthTime value="19600101"/>');
+    const res = await deliver(app, his, 'ketenzorg', elsewhere).expect(200);
+    const ack = hl7Ack(res.text);
+    expect(ack.code).toBe('AE');
+    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_ID_OF_OTHER_PATIENT: 15 of the records carry ids already filed for another patient/) }));
+    const after = await t.store.counts();
+    expect({ observations: after.observations, conditions: after.conditions }).toEqual({ observations: before.observations, conditions: before.conditions });
+    expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${(await patientByBsn('999900067'))!.id}`)).toEqual([]);
+  });
+
   it.each([
     ['invalid-bsn.xml', 'BSN_INVALID', /BSN fails the 11-proef/],
     ['truncated.xml', 'XML_MALFORMED', /./],

@@ -5,7 +5,7 @@ import type {
 import { InboundPart as InboundPartSchema, withIds, type AssignedIds } from '../../canonical/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
 import { StoreError, type ClinicalRecords, type Store } from '../../store/index.js';
-import { countRecords, type ParsedMessage, type ParsedPart } from './parsed.js';
+import { countRecords, type ParsedMessage, type ParsedPart, type PartRecords } from './parsed.js';
 
 /**
  * Files one parsed message inside the caller's transaction: the message row is locked first (one filing of a
@@ -116,7 +116,9 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   if (created.size > 0) await tx.patients.insertMany([...created.values()], run.by);
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
-  const records = await recordsOf(tx, run, placed);
+  const stored = await tx.filing.storedRecords(placed.flatMap((p) => recordIds(p.part.records)));
+  for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
+  const records = withoutRecords(await recordsOf(tx, run, placed), stored);
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
   }
@@ -183,6 +185,32 @@ async function recordsOf(tx: Store, run: FilingRun, placed: readonly Placed[]): 
     enrolments: placed.flatMap((p) => p.part.records.enrolments.map((r) => own(p.patientId, r))),
     reports: placed.flatMap((p) => p.part.records.reports.map((r) => own(p.patientId, r))),
   };
+}
+
+function recordIds(records: PartRecords): string[] {
+  return [...records.observations, ...records.conditions, ...records.enrolments, ...records.reports].map((r) => r.id);
+}
+
+/**
+ * Records stored before under the same ids come again when a sender resends a finding in a later message, or the
+ * same lab interchange arrives from the lab and through ZorgMail: they are the same records and are kept as first
+ * filed. One stored under another patient means the sender used one id for two people: it is not filed, and
+ * the sender is told.
+ */
+function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>): Issue[] {
+  const ids = recordIds(placed.part.records).filter((id) => stored.has(id));
+  const elsewhere = ids.filter((id) => stored.get(id) !== placed.patientId).length;
+  const same = ids.length - elsewhere;
+  return [
+    ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): kept as first filed` }] : []),
+    ...(elsewhere > 0 ? [{ severity: 'error' as const, code: 'RECORD_ID_OF_OTHER_PATIENT', message: `${elsewhere} of the records carry ids already filed for another patient: they were not filed` }] : []),
+  ];
+}
+
+function withoutRecords(records: ClinicalRecords, stored: ReadonlyMap<string, string>): ClinicalRecords {
+  if (stored.size === 0) return records;
+  const fresh = <T extends { readonly id: string }>(list: readonly T[]) => list.filter((r) => !stored.has(r.id));
+  return { observations: fresh(records.observations), conditions: fresh(records.conditions), enrolments: fresh(records.enrolments), reports: fresh(records.reports) };
 }
 
 const PARTY_FIELDS = [
