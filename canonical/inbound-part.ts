@@ -32,13 +32,16 @@ export const MatchCandidate = z
   .strict();
 export type MatchCandidate = z.infer<typeof MatchCandidate>;
 
+/** The longest part key: a key names which items or messages make a part (gateway/inbound adapters build them). */
+export const PART_KEY_MAX = 200;
+
 export const InboundPart = z
   .object({
     id: Id,
     /** The stored inbound message (inbound_messages.id) the part belongs to. */
     inboundId: Id,
     /** Which items or messages make the part, stable across replays of the same bytes. */
-    key: z.string().min(1).max(200),
+    key: z.string().min(1).max(PART_KEY_MAX),
     /** The sender's references of those items or messages. */
     refs: z.array(z.string().max(300)).max(1000),
     status: InboundPartStatus,

@@ -118,6 +118,20 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
+  it('files a batch of thirty messages about one patient as one part', async () => {
+    const dm2 = fixture('ketenzorg', 'dm2.xml').toString('utf8');
+    const start = dm2.indexOf('<REPC_IN990111NL');
+    const end = dm2.lastIndexOf('</POOB_IN990003NL>') + '</POOB_IN990003NL>'.length;
+    const bodies = Array.from({ length: 30 }, (_, j) => dm2.slice(start, end).replace(/DM2-/g, `LONG${j}-`));
+    const head = dm2.slice(0, start).replace('DM2-BATCH-0001', 'LONG-BATCH').replace('<transmissionQuantity value="3"/>', '<transmissionQuantity value="90"/>');
+    const before = await t.store.counts();
+    const res = await deliver(app, his, 'ketenzorg', `${head}${bodies.join('\n')}${dm2.slice(end)}`).expect(200);
+    expect(hl7Ack(res.text).code).toBe('AA');
+    const stored = await inboundDetail(res.headers['x-inbound-message-id'] as string);
+    expect(stored.parts).toEqual([expect.objectContaining({ status: 'filed', patientId: (await patientByBsn('999900006'))!.id, records: 30 * 15 })]);
+    expect((await t.store.counts()).observations).toBe(before.observations + 30 * 13);
+  });
+
   it('files no record whose id was filed for another patient, and answers AE naming it', async () => {
     const before = await t.store.counts();
     const elsewhere = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0003')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { create } from 'xmlbuilder2';
 import {
-  InboundSubject, oidOf, type HumanName, type Identifier, type InboundMessage, type InboundPart, type Issue, type Practitioner,
+  InboundSubject, oidOf, PART_KEY_MAX, type HumanName, type Identifier, type InboundMessage, type InboundPart, type Issue, type Practitioner,
 } from '../../canonical/index.js';
 import { parseKetenzorg } from '../../mappers/ketenzorg/parser.js';
 import type { Acknowledgement, KetenzorgItem, KetenzorgResult, NameParts, PatientDescription } from '../../mappers/ketenzorg/result.js';
@@ -24,6 +24,17 @@ export const ketenzorgAdapter: InboundAdapter<Acknowledgement> = {
     return { parsed: toParsed(result, context), ack: result.acknowledgement };
   },
 };
+
+/**
+ * A part's key: the positions of its items, or, for more than fit in a key (a batch of many messages about one
+ * patient), its first position and how many follow. Each item is in one part, so the first position alone names
+ * the part; the same bytes give the same key.
+ */
+function partKey(positions: readonly number[]): string {
+  const padded = positions.map((p) => String(p).padStart(6, '0'));
+  const listed = padded.join(',');
+  return listed.length <= PART_KEY_MAX ? listed : `${padded[0]}+${positions.length - 1}`;
+}
 
 /** nl-ketenzorg-medlab.md §1.1 names the reason an OZIS EDIFACT message is quarantined with. */
 const OZIS_REASON = 'OZIS EDIFACT layout not implemented';
@@ -53,7 +64,7 @@ function toParsed(result: KetenzorgResult, context: ParseContext): ParsedMessage
     groups.set(key, group);
   });
   const parts: ParsedPart[] = [...groups.values()].map(({ subject, positions, items }) => ({
-    key: positions.map((p) => String(p).padStart(6, '0')).join(','),
+    key: partKey(positions),
     refs: [...new Set(items.map((i) => i.messageId))],
     subject,
     quarantined: false,
