@@ -44,6 +44,17 @@ export function partsInsert(inputs: readonly InboundPartInput[]): RowsInsert {
   };
 }
 
+/**
+ * Rows (id, patient_id) of the clinical records (observations, conditions, programme enrolments, reports) whose ids
+ * are in the uuid[] parameter `p`: a record id comes from the sender's own globally unique ids, so the same record
+ * can come again in another message or by another route.
+ */
+export const storedRecordsSql = (p: string) =>
+  `SELECT id, patient_id FROM observations WHERE id = ANY(${p}::uuid[])
+   UNION ALL SELECT id, patient_id FROM conditions WHERE id = ANY(${p}::uuid[])
+   UNION ALL SELECT id, patient_id FROM care_program_enrolments WHERE id = ANY(${p}::uuid[])
+   UNION ALL SELECT id, patient_id FROM diagnostic_reports WHERE id = ANY(${p}::uuid[])`;
+
 export interface WaitingQuery {
   readonly limit?: number;
   /** Keyset cursor: the last part of the previous page. */
@@ -78,23 +89,6 @@ export function inboundFilingRepository(scope: Scope) {
     async countWaiting(): Promise<number> {
       const rows = await q.query<{ n: number }>(`SELECT count(*) AS n FROM inbound_parts WHERE status = 'waiting'`);
       return Number(rows[0]?.n ?? 0);
-    },
-
-    /**
-     * The patient each of these clinical record ids (observations, conditions, programme enrolments, reports) is
-     * stored under, for those stored at all: a record id comes from the sender's own globally unique ids, so the
-     * same record can come again in another message or by another route. One statement for the whole list.
-     */
-    async storedRecords(ids: readonly string[]): Promise<Map<string, string>> {
-      if (ids.length === 0) return new Map();
-      const rows = await q.query<{ id: string; patient_id: string }>(
-        `SELECT id, patient_id FROM observations WHERE id = ANY($1::uuid[])
-         UNION ALL SELECT id, patient_id FROM conditions WHERE id = ANY($1::uuid[])
-         UNION ALL SELECT id, patient_id FROM care_program_enrolments WHERE id = ANY($1::uuid[])
-         UNION ALL SELECT id, patient_id FROM diagnostic_reports WHERE id = ANY($1::uuid[])`,
-        [ids],
-      );
-      return new Map(rows.map((r) => [r.id, r.patient_id]));
     },
 
     /**

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { InboundMessage, type InboundFormat, type InboundPartInput, type InboundStatus, type Issue } from '../canonical/index.js';
 import { clinicalInserts, type ClinicalRecords } from './clinical.js';
 import { StoreError } from './errors.js';
-import { partsInsert } from './inbound-filing.js';
+import { partsInsert, storedRecordsSql } from './inbound-filing.js';
 import type { RowsInsert } from './record-table.js';
 import type { Scope } from './scope.js';
 
@@ -70,10 +70,17 @@ export function inboundRepository(scope: Scope) {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_messages WHERE id = $1`, [id]);
       return rows[0] ? fromRow(rows[0]) : undefined;
     },
-    /** The message, its row locked until the transaction ends: one filing of a message at a time, in every process. */
-    async lock(id: string): Promise<InboundMessage | undefined> {
-      const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_messages WHERE id = $1 FOR UPDATE`, [id]);
-      return rows[0] ? fromRow(rows[0]) : undefined;
+    /**
+     * The message, its row locked until the transaction ends (one filing of a message at a time, in every
+     * process), and the patient each of `recordIds` is stored under already, for those stored: one statement.
+     */
+    async lock(id: string, recordIds: readonly string[] = []): Promise<{ message: InboundMessage; storedRecords: Map<string, string> } | undefined> {
+      const rows = await q.query<Row & { stored: [string, string][] | null }>(
+        `SELECT ${COLUMNS}, (SELECT json_agg(json_build_array(s.id, s.patient_id)) FROM (${storedRecordsSql('$2')}) s) AS stored
+         FROM inbound_messages WHERE id = $1 FOR UPDATE`,
+        [id, recordIds],
+      );
+      return rows[0] ? { message: fromRow(rows[0]), storedRecords: new Map(rows[0].stored ?? []) } : undefined;
     },
     async getRaw(id: string): Promise<Uint8Array | undefined> {
       const rows = await q.query<{ raw: Uint8Array }>('SELECT raw FROM inbound_messages WHERE id = $1', [id]);

@@ -57,8 +57,9 @@ interface Placed {
 }
 
 export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
-  const locked = await tx.inbound.lock(run.inboundId);
-  if (!locked) throw new StoreError('not-found', 'inbound message not found', { id: run.inboundId });
+  const lockedWith = await tx.inbound.lock(run.inboundId, run.parsed.parts.flatMap((p) => recordIds(p.records)));
+  if (!lockedWith) throw new StoreError('not-found', 'inbound message not found', { id: run.inboundId });
+  const { message: locked, storedRecords: stored } = lockedWith;
   // A message that was never filed has no parts yet: skip the read on the common path.
   const existing = locked.attempts === 0 ? [] : await tx.filing.parts(run.inboundId);
   if (!run.from.includes(locked.status)) return { message: locked, parts: existing, ran: false, patients: [], counts: NO_RECORDS };
@@ -116,7 +117,6 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   if (created.size > 0) await tx.patients.insertMany([...created.values()], run.by);
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
-  const stored = await tx.filing.storedRecords(placed.flatMap((p) => recordIds(p.part.records)));
   for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
   const records = withoutRecords(await recordsOf(tx, run, placed), stored);
   for (const p of placed) {
