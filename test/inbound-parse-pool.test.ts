@@ -10,7 +10,7 @@ import { createParsePool, MIN_BYTES, ParseWorkerError, type ParsePool } from '..
 import type { InboundAdapter, ParsedMessage } from '../gateway/inbound/parsed.js';
 import { createLogger } from '../gateway/logger.js';
 import { openTestStore, type TestStore } from './support/database.js';
-import { testDeps } from './support/gateway.js';
+import { capturingLogger, testDeps } from './support/gateway.js';
 import { sessionFor } from './support/people.js';
 import { aSender, deliver, fixture } from './inbound-helpers.js';
 
@@ -22,6 +22,7 @@ import { aSender, deliver, fixture } from './inbound-helpers.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORKER = pathToFileURL(path.join(root, 'dist', 'gateway', 'inbound', 'parse-worker.js'));
 const FAULTY = pathToFileURL(path.join(root, 'test', 'support', 'parse-worker-fault.mjs'));
+const BROKEN = pathToFileURL(path.join(root, 'test', 'support', 'parse-worker-broken.mjs'));
 const logger = createLogger('silent');
 const context = { inboundId: '3f1c2b9e-6a4d-4e8f-9b1a-2c3d4e5f6a7b', organizationId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' };
 
@@ -105,6 +106,27 @@ describe('a parse worker thread that fails', () => {
     const small = fixture('medlab', 'truncated.edi');
     expect(small.byteLength).toBeLessThan(MIN_BYTES);
     expect(comparable(await pool.parse(labAdapter, small, context))).toEqual(comparable(labAdapter.parse(small, context)));
+  });
+});
+
+describe('a parse worker thread that cannot start', () => {
+  it('is replaced a few times, then its messages are parsed on the calling thread, and the log says so', async () => {
+    const { logger: capturing, lines } = capturingLogger();
+    const pool = createParsePool({ threads: 1, logger: capturing, script: BROKEN });
+    try {
+      const raw = batch();
+      let result: Awaited<ReturnType<ParsePool['parse']>> | undefined;
+      const failures: unknown[] = [];
+      for (let attempt = 0; attempt < 20 && !result; attempt++) {
+        result = await pool.parse(ketenzorgAdapter, raw, context).catch((error: unknown) => void failures.push(error));
+        if (!result) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(failures.every((f) => f instanceof ParseWorkerError)).toBe(true);
+      expect(comparable(result!)).toEqual(comparable(ketenzorgAdapter.parse(raw, context)));
+      expect(lines.join('')).toContain('a parse worker thread keeps ending as it starts: its messages are parsed on the gateway thread');
+    } finally {
+      await pool.close();
+    }
   });
 });
 

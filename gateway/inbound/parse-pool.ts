@@ -64,7 +64,19 @@ interface Pending {
 interface Thread {
   worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** When the current worker started, and how many in a row ended within QUICK_END_MS of starting. */
+  startedAt: number;
+  quickEnds: number;
+  /** Given up after QUICK_END_LIMIT quick ends in a row: its share of the work is parsed on the calling thread. */
+  gone: boolean;
 }
+
+/**
+ * A worker that ends this soon after starting, this many times in a row, cannot start at all (its script is
+ * missing or broken): replacing it again would only spin. Its messages are then parsed on the gateway's thread.
+ */
+const QUICK_END_MS = 1000;
+const QUICK_END_LIMIT = 3;
 
 /** As many threads as the machine has cores beside the one the gateway's own thread uses (at least one, at most four). */
 export function defaultThreads(): number {
@@ -91,21 +103,30 @@ export function createParsePool(options: { threads: number; logger: Logger; scri
     worker.on('exit', (code) => {
       for (const waiting of thread.pending.values()) waiting.reject(new ParseWorkerError(`the parse worker thread ended (exit code ${code}) while parsing`));
       thread.pending.clear();
-      if (!closed) thread.worker = start(thread);
+      if (closed) return;
+      thread.quickEnds = Date.now() - thread.startedAt < QUICK_END_MS ? thread.quickEnds + 1 : 0;
+      if (thread.quickEnds < QUICK_END_LIMIT) {
+        thread.worker = start(thread);
+        return;
+      }
+      thread.gone = true;
+      options.logger.error({ script: script.href, exitCode: code }, 'a parse worker thread keeps ending as it starts: its messages are parsed on the gateway thread');
     });
+    thread.startedAt = Date.now();
     return worker;
   };
 
   const threads: Thread[] = Array.from({ length: Math.max(1, options.threads) }, () => {
-    const thread = { pending: new Map<number, Pending>() } as Thread;
+    const thread = { pending: new Map<number, Pending>(), startedAt: 0, quickEnds: 0, gone: false } as unknown as Thread;
     thread.worker = start(thread);
     return thread;
   });
 
   return {
     async parse<A>(adapter: InboundAdapter<A>, raw: Uint8Array, context: ParseContext) {
-      if (raw.byteLength < MIN_BYTES || closed) return adapter.parse(raw, context);
-      const thread = threads.reduce((least, t) => (t.pending.size < least.pending.size ? t : least));
+      const alive = threads.filter((t) => !t.gone);
+      if (raw.byteLength < MIN_BYTES || closed || alive.length === 0) return adapter.parse(raw, context);
+      const thread = alive.reduce((least, t) => (t.pending.size < least.pending.size ? t : least));
       const id = nextId++;
       const reply = await new Promise<Extract<ParseReply, { ok: true }>>((resolve, reject) => {
         thread.pending.set(id, { resolve, reject });
@@ -117,7 +138,7 @@ export function createParsePool(options: { threads: number; logger: Logger; scri
 
     async close() {
       closed = true;
-      await Promise.all(threads.map((t) => t.worker.terminate()));
+      await Promise.all(threads.filter((t) => !t.gone).map((t) => t.worker.terminate()));
     },
   };
 }
