@@ -98,8 +98,8 @@ export function createParsePool(options: { threads: number; logger: Logger; scri
       if (reply.ok) waiting.resolve(reply);
       else waiting.reject(Object.assign(new ParseWorkerError(reply.message), reply.stack ? { stack: reply.stack } : {}));
     });
-    // A thread that fails or ends fails what it was parsing (the messages are stored raw: the replay sweep and a
-    // retry file them) and is replaced, unless the pool is closing.
+    // A thread that fails or ends fails what it was parsing (the messages are stored raw and stay 'received': the
+    // sender's retry or a replay files them) and is replaced, unless the pool is closing.
     worker.on('error', (error) => options.logger.error({ err: error }, 'a parse worker thread failed'));
     worker.on('exit', (code) => {
       for (const waiting of thread.pending.values()) waiting.reject(new ParseWorkerError(`the parse worker thread ended (exit code ${code}) while parsing`));
