@@ -97,21 +97,8 @@ export function renderPatientDiscoveryResponse(query: ResponseQuery, outcome: Di
     queryAck,
     nodeOfElement(query.queryByParameter),
   );
-  const message = el(
-    RESPONSE_INTERACTION,
-    { xmlns: NS.hl7, ITSVersion: 'XML_1.0' },
-    ii('id', context.responseId),
-    el('creationTime', { value: context.creationTime }),
-    el('interactionId', { root: OID.interaction, extension: RESPONSE_INTERACTION }),
-    el('processingCode', { code: query.processingCode }),
-    el('processingModeCode', { code: 'T' }),
-    el('acceptAckCode', { code: 'NE' }),
-    el('receiver', { typeCode: 'RCV' }, device(query.senderDeviceId, bareOid(query.initiatorHomeCommunityId))),
-    el('sender', { typeCode: 'SND' }, device({ root: context.deviceId ?? ourCommunity }, ourCommunity)),
-    acknowledgement,
-    controlAct,
-  );
-  return writeXml(message, { indent: '  ' });
+  const receiver = device(query.senderDeviceId, bareOid(query.initiatorHomeCommunityId));
+  return responseMessage(context, query.processingCode, receiver, acknowledgement, controlAct);
 }
 
 /**
@@ -122,7 +109,6 @@ export function renderPatientDiscoveryResponse(query: ResponseQuery, outcome: Di
  * issues only: warnings did not cause the refusal.
  */
 export function renderPatientDiscoveryRefusal(message: XmlElement, issues: readonly Issue[], context: ResponseContext): string {
-  const ourCommunity = bareOid(context.homeCommunityId);
   const hl7 = (name: string) => [NS.hl7, name] as const;
   const messageId = instanceIdentifier(childNamed(message, ...hl7('id')));
   const sender = pathOf(message, hl7('sender'), hl7('device'));
@@ -140,17 +126,10 @@ export function renderPatientDiscoveryRefusal(message: XmlElement, issues: reado
       text('text', `${i.code}: ${i.message}`),
       ...(i.where?.path ? [text('location', i.where.path)] : []),
     ));
-  const reply = el(
-    RESPONSE_INTERACTION,
-    { xmlns: NS.hl7, ITSVersion: 'XML_1.0' },
-    ii('id', context.responseId),
-    el('creationTime', { value: context.creationTime }),
-    el('interactionId', { root: OID.interaction, extension: RESPONSE_INTERACTION }),
-    el('processingCode', { code: processing === 'D' || processing === 'T' ? processing : 'P' }),
-    el('processingModeCode', { code: 'T' }),
-    el('acceptAckCode', { code: 'NE' }),
-    ...(senderId ? [el('receiver', { typeCode: 'RCV' }, device(senderId, bareOid(initiator ?? senderId.root)))] : []),
-    el('sender', { typeCode: 'SND' }, device({ root: context.deviceId ?? ourCommunity }, ourCommunity)),
+  return responseMessage(
+    context,
+    processing === 'D' || processing === 'T' ? processing : 'P',
+    senderId ? device(senderId, bareOid(initiator ?? senderId.root)) : undefined,
     el('acknowledgement', {}, el('typeCode', { code: 'AE' }), ...(messageId ? [el('targetMessage', {}, ii('id', messageId))] : []), ...details),
     el(
       'controlActProcess',
@@ -160,7 +139,26 @@ export function renderPatientDiscoveryRefusal(message: XmlElement, issues: reado
       ...(queryByParameter ? [nodeOfElement(queryByParameter)] : []),
     ),
   );
-  return writeXml(reply, { indent: '  ' });
+}
+
+/** The PRPA_IN201306UV02 message around an acknowledgement and its controlActProcess; no receiver when the request named no sender. */
+function responseMessage(context: ResponseContext, processingCode: string, receiver: XmlNode | undefined, acknowledgement: XmlNode, controlAct: XmlNode): string {
+  const ourCommunity = bareOid(context.homeCommunityId);
+  const message = el(
+    RESPONSE_INTERACTION,
+    { xmlns: NS.hl7, ITSVersion: 'XML_1.0' },
+    ii('id', context.responseId),
+    el('creationTime', { value: context.creationTime }),
+    el('interactionId', { root: OID.interaction, extension: RESPONSE_INTERACTION }),
+    el('processingCode', { code: processingCode }),
+    el('processingModeCode', { code: 'T' }),
+    el('acceptAckCode', { code: 'NE' }),
+    ...(receiver ? [el('receiver', { typeCode: 'RCV' }, receiver)] : []),
+    el('sender', { typeCode: 'SND' }, device({ root: context.deviceId ?? ourCommunity }, ourCommunity)),
+    acknowledgement,
+    controlAct,
+  );
+  return writeXml(message, { indent: '  ' });
 }
 
 function device(id: InstanceIdentifier, homeCommunityId: string): XmlNode {
