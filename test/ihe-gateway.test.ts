@@ -271,6 +271,15 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     expect((await trail()).some((r) => r.content.action === 'partner-auth-failed' && /MessageID was used before/.test(String(r.content.detail?.reason)))).toBe(true);
   });
 
+  it('answers exactly one of several copies of a message sent at once (their MessageIDs are checked in one batch)', async () => {
+    const envelope = signedEnvelope({ action: 'urn:ihe:iti:2007:CrossGatewayQuery', audience: `${publicUrl}${PATHS.query}`, body: find() });
+    const answers = await Promise.all(Array.from({ length: 4 }, () => call(PATHS.query, '', { envelope })));
+    expect(answers.filter((a) => a.body.name === 'AdhocQueryResponse')).toHaveLength(1);
+    for (const refused of answers.filter((a) => a.body.name !== 'AdhocQueryResponse')) {
+      expect(fault(refused)).toMatchObject({ status: 400, subcode: 'wsse:InvalidSecurity', reason: expect.stringMatching(/MessageID was used before/) });
+    }
+  });
+
   it('refuses a wrong Action, SOAP 1.1, malformed XML and a DTD before anything else', async () => {
     expect(fault(await call(PATHS.query, find(), { action: 'urn:ihe:iti:2007:CrossGatewayRetrieve' }))).toMatchObject({ subcode: 'wsa:ActionNotSupported' });
     const soap11 = signedEnvelope({ body: find() }).replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/');

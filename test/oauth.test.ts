@@ -350,4 +350,19 @@ describe(`used client assertion ids on ${engineUnderTest}`, () => {
     expect(await t.store.oauth.useAssertion(id, old, soon())).toBe(false);
     expect(await t.db.query('SELECT jti FROM oauth_used_assertions WHERE expires_at <= now()')).toEqual([]);
   });
+
+  it('answers a batch of uses in one statement: each in order, a repeat within the batch and an unexpired earlier use are replays', async () => {
+    const id = partner.connectionId;
+    const soon = new Date(Date.now() + 60_000);
+    const [a, b, before] = [randomUUID(), randomUUID(), randomUUID()];
+    expect(await t.store.oauth.useAssertion(id, before, soon)).toBe(true);
+    const stale = randomUUID();
+    await t.db.query('INSERT INTO oauth_used_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)', [id, stale, new Date(Date.now() - 1000).toISOString()]);
+    const uses = [a, before, b, a, stale, b].map((jti) => ({ clientId: id.toUpperCase(), jti, expiresAt: soon }));
+    expect(await t.store.oauth.useAssertions(uses)).toEqual([true, false, true, false, true, false]);
+    expect(await t.store.oauth.useAssertions([])).toEqual([]);
+    const kept = await t.db.query<{ jti: string; expires_at: string }>('SELECT jti, expires_at FROM oauth_used_assertions WHERE jti = ANY($1)', [[a, b, stale]]);
+    expect(kept.map((r) => r.jti).sort()).toEqual([a, b, stale].sort());
+    expect(kept.every((r) => new Date(r.expires_at).getTime() === soon.getTime())).toBe(true);
+  });
 });

@@ -71,7 +71,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection.id);
 
   const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, Date.parse(assertion.notOnOrAfter) + ctx.config.ihe.clockSkewSeconds * 1000));
-  if (!(await ctx.replays.useAssertion(connection.id, `wsa:${soap.addressing.messageId}`, until))) {
+  if (!(await ctx.replays.use({ clientId: connection.id, jti: `wsa:${soap.addressing.messageId}`, expiresAt: until }))) {
     return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection.id);
   }
 

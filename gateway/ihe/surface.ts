@@ -1,3 +1,4 @@
+import { groupCommit, type AssertionUse } from '../../store/index.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
 import { declareRoutes, type RouteSpec } from '../http/routes.js';
 import { createOutboundPipeline } from '../outbound/pipeline.js';
@@ -9,6 +10,8 @@ import { soapEndpoint, soapErrors } from './soap-endpoint.js';
 import { summaryDocuments } from './summary-documents.js';
 
 export const IHE_BASE = '/ihe';
+/** MessageIDs recorded in one statement at most; a batch is as large as the requests that arrive while one is written. */
+const REPLAY_BATCH = 500;
 
 /**
  * The Carequality responding gateway: ITI-55, ITI-38 and ITI-39 at endpoints of their own, SOAP 1.2 with a SAML
@@ -24,7 +27,7 @@ export function iheSurface(): Surface {
         config: deps.config,
         pipeline: createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit }),
         partners: deps.partners,
-        replays: deps.store.oauth,
+        replays: { use: groupCommit((uses: readonly AssertionUse[]) => deps.store.oauth.useAssertions(uses), REPLAY_BATCH) },
         events: deps.events,
         trustAnchors: deps.trustAnchors,
         endpoints: { xcpd: `${base}/xcpd`, query: `${base}/xca/query`, retrieve: `${base}/xca/retrieve` },
