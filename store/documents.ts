@@ -3,6 +3,7 @@ import { Document, startInstant, type DocumentInput } from '../canonical/index.j
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
 import { storedAt, type StoredWindow } from './record-table.js';
+import { RECORD_STAMP, type RecordStamp } from './record-stamp.js';
 
 const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
@@ -121,16 +122,32 @@ export function documentRepository(scope: Scope) {
     async registered(patientId: string, query: DocumentQuery = {}): Promise<RegisteredDocument[]> {
       const { where, params } = documentFilters(patientId, query);
       params.push(Math.min(query.limit ?? 1000, 1000));
-      const rows = await scope.q.query<{ resource: unknown; submission_set_uuid: string; submission_set_unique_id: string; created_at: string }>(
-        `SELECT resource, submission_set_uuid, submission_set_unique_id, created_at FROM documents WHERE ${where}
-         ORDER BY creation_time DESC, id DESC LIMIT $${params.length}`,
+      const rows = await scope.q.query<RegisteredRow>(
+        `SELECT ${REGISTERED_COLUMNS} FROM documents WHERE ${where} ORDER BY creation_time DESC, id DESC LIMIT $${params.length}`,
         params,
       );
-      return rows.map((r) => ({
-        document: Document.parse(r.resource),
-        submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
-        storedAt: r.created_at,
-      }));
+      return rows.map(registeredOf);
+    },
+
+    /**
+     * `registered` and the patient's record stamp (patients.recordStamp) read in one statement, so both describe the
+     * same moment; undefined for an unknown patient.
+     */
+    async registeredWithStamp(patientId: string, query: DocumentQuery = {}): Promise<{ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined> {
+      const { where, params } = documentFilters(patientId, query);
+      params.push(Math.min(query.limit ?? 1000, 1000));
+      const rows = await scope.q.query<{ stamp: string; changed_at: string } & Partial<RegisteredRow>>(
+        `WITH s AS (${RECORD_STAMP})
+         SELECT s.stamp, s.changed_at, d.* FROM s LEFT JOIN LATERAL (
+           SELECT ${REGISTERED_COLUMNS}, creation_time, id FROM documents WHERE ${where} ORDER BY creation_time DESC, id DESC LIMIT $${params.length}
+         ) d ON true
+         ORDER BY d.creation_time DESC, d.id DESC`,
+        params,
+      );
+      const first = rows[0];
+      if (!first) return undefined;
+      const documents = rows.filter((r): r is typeof r & RegisteredRow => r.resource !== undefined && r.resource !== null).map(registeredOf);
+      return { stamp: { stamp: first.stamp, changedAt: first.changed_at }, documents };
     },
 
     /**
@@ -174,6 +191,17 @@ export function documentRepository(scope: Scope) {
       const rows = await scope.q.query<{ n: number }>(`SELECT count(*) AS n FROM documents WHERE ${where}`, params);
       return Number(rows[0]?.n ?? 0);
     },
+  };
+}
+
+const REGISTERED_COLUMNS = 'resource, submission_set_uuid, submission_set_unique_id, created_at';
+type RegisteredRow = { resource: unknown; submission_set_uuid: string; submission_set_unique_id: string; created_at: string };
+
+function registeredOf(r: RegisteredRow): RegisteredDocument {
+  return {
+    document: Document.parse(r.resource),
+    submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
+    storedAt: r.created_at,
   };
 }
 

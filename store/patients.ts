@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { familyKey, Identifier, Patient, type PatientInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
+import { RECORD_STAMP } from './record-stamp.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
 
@@ -195,23 +196,10 @@ export function patientRepository(scope: Scope) {
      * A short text that changes whenever anything in the patient's record does (the patient's version, identifiers,
      * and the count and newest arrival of each kind of clinical record: those are stored once, never edited, and a
      * merge moves records, which changes the counts), and when the record last changed. Documents made from the
-     * record on demand are named by it. One statement over the patient indexes.
+     * record on demand are named by it. One statement over the patient indexes (RECORD_STAMP).
      */
     async recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined> {
-      const rows = await q.query<{ stamp: string; changed_at: string }>(
-        `WITH c AS (SELECT p.version, p.updated_at,
-             (SELECT count(*) || '@' || coalesce(max(linked_at)::text, '') FROM patient_identifiers WHERE patient_id = p.id) AS ids,
-             (SELECT max(linked_at) FROM patient_identifiers WHERE patient_id = p.id) AS ids_at,
-             (SELECT count(*) FROM observations WHERE patient_id = p.id) AS o, (SELECT max(created_at) FROM observations WHERE patient_id = p.id) AS o_at,
-             (SELECT count(*) FROM conditions WHERE patient_id = p.id) AS cn, (SELECT max(created_at) FROM conditions WHERE patient_id = p.id) AS cn_at,
-             (SELECT count(*) FROM care_program_enrolments WHERE patient_id = p.id) AS e, (SELECT max(created_at) FROM care_program_enrolments WHERE patient_id = p.id) AS e_at,
-             (SELECT count(*) FROM diagnostic_reports WHERE patient_id = p.id) AS r, (SELECT max(created_at) FROM diagnostic_reports WHERE patient_id = p.id) AS r_at
-           FROM patients p WHERE p.id = $1)
-         SELECT concat_ws('|', version, updated_at, ids, o, o_at, cn, cn_at, e, e_at, r, r_at) AS stamp,
-           greatest(updated_at, ids_at, o_at, cn_at, e_at, r_at) AS changed_at
-         FROM c`,
-        [patientId],
-      );
+      const rows = await q.query<{ stamp: string; changed_at: string }>(RECORD_STAMP, [patientId]);
       return rows[0] ? { stamp: rows[0].stamp, changedAt: rows[0].changed_at } : undefined;
     },
 

@@ -428,6 +428,20 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(await ids({ authorPersons: ['^Jansen^_nna%', 'nobody'] })).toEqual([a.doc.id]);
       expect(await ids({ authorPersons: ['Jansen'] })).toEqual([]);
     });
+
+    it('reads the registry listing and the record stamp in one statement that agrees with each on its own', async () => {
+      const p = await store.patients.insert(aPatient());
+      const empty = await store.documents.registeredWithStamp(p.id);
+      expect(empty).toEqual({ stamp: await store.patients.recordStamp(p.id), documents: [] });
+      const [a, b] = [aDocument(p.id, 'a'), aDocument(p.id, 'b')];
+      for (const d of [a, b]) await store.documents.insert(d.doc, d.content);
+      const both = await store.documents.registeredWithStamp(p.id, { limit: 5 });
+      expect(both).toEqual({ stamp: await store.patients.recordStamp(p.id), documents: await store.documents.registered(p.id, { limit: 5 }) });
+      expect(both!.documents).toHaveLength(2);
+      expect((await store.documents.registeredWithStamp(p.id, { uniqueIds: [b.doc.uniqueId] }))!.documents.map((r) => r.document.id)).toEqual([b.doc.id]);
+      expect((await store.documents.registeredWithStamp(p.id, { limit: 1 }))!.documents).toHaveLength(1);
+      expect(await store.documents.registeredWithStamp(randomUUID())).toBeUndefined();
+    });
   });
 
   describe('inbound messages', () => {

@@ -19,12 +19,18 @@ export interface SummaryDocuments {
    * permits; nothing is noted here: the registry listing that follows notes what leaves.
    */
   ensure(reader: ConsentedReader, patientId: string): Promise<void>;
+  /**
+   * Whether the summary this process last made or found for the patient is of the record with this stamp: then
+   * `ensure` has nothing to do, and a listing read with the stamp (reader.registeredIfCurrent) lists it.
+   */
+  isCurrent(patientId: string, stamp: string): boolean;
 }
 
 /**
  * Summaries made on demand and kept as documents. A summary is named by the record's stamp (store recordStamp):
  * while the stamp is unchanged, a query costs one small statement; a change costs one read of the record and one
  * rendering, by whichever gateway process sees it first (another that races it finds the same document stored).
+ * A query whose listing is read with the stamp costs no statement of its own here while the summary is current.
  */
 export function summaryDocuments(store: Store, config: Config): SummaryDocuments {
   const current = new Map<string, string>();
@@ -35,6 +41,7 @@ export function summaryDocuments(store: Store, config: Config): SummaryDocuments
   const custodian = { oid: config.homeCommunityId, name: config.organizationName };
 
   return {
+    isCurrent: (patientId, stamp) => current.get(patientId) === stamp,
     async ensure(reader, patientId) {
       const state = await reader.recordStamp(patientId);
       if (!state) return;

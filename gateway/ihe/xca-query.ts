@@ -55,8 +55,7 @@ export function crossGatewayQuery(ctx: IheContext, summaries: SummaryDocuments):
               patientCx: 'patientId' in query.params ? query.params.patientId.cx : patientCx(ctx.config, patientId),
               sourceId: ctx.config.repositoryUniqueId,
             };
-            if (returnsDocuments(query)) await summaries.ensure(reader, patientId);
-            return execute(query, reader, patientId, scope, errors);
+            return execute(query, listing(reader, patientId, returnsDocuments(query) ? summaries : undefined), scope, errors);
           },
         });
         return { body: renderAdhocQueryResponse({ returnType: query.returnType, errors, ...objects }) };
@@ -99,9 +98,26 @@ function returnsDocuments(query: StoredQuery): boolean {
   return ['FindDocuments', 'FindDocumentsByReferenceId', 'GetAll', 'GetDocuments', 'GetDocumentsAndAssociations', 'GetSubmissionSetAndContents', 'FindSubmissionSets', 'GetSubmissionSets'].includes(query.name);
 }
 
-async function execute(query: StoredQuery, reader: ConsentedReader, patientId: string, scope: RegistryScope, errors: RegistryError[]): Promise<Objects> {
+type Listing = (filter: DocumentQuery) => Promise<RegisteredDocument[]>;
+
+/**
+ * The registry listing of the patient's documents. For a query that lists documents, the patient's current summary
+ * is among them: read with the record stamp in one statement and used when the summary is of that stamp, otherwise
+ * the summary is made first (it replaces the previous one) and the listing read again.
+ */
+function listing(reader: ConsentedReader, patientId: string, summaries: SummaryDocuments | undefined): Listing {
+  if (!summaries) return (filter) => reader.registered(patientId, filter);
+  return async (filter) => {
+    const current = await reader.registeredIfCurrent(patientId, filter, (stamp) => summaries.isCurrent(patientId, stamp));
+    if (current) return current;
+    await summaries.ensure(reader, patientId);
+    return reader.registered(patientId, filter);
+  };
+}
+
+async function execute(query: StoredQuery, registered: Listing, scope: RegistryScope, errors: RegistryError[]): Promise<Objects> {
   const list = async (filter: DocumentQuery) => {
-    const found = await reader.registered(patientId, { ...filter, limit: MAX_RESULTS + 1 });
+    const found = await registered({ ...filter, limit: MAX_RESULTS + 1 });
     if (found.length > MAX_RESULTS) errors.push({ ...registryError('XDSTooManyResults', `more than ${MAX_RESULTS} objects match: the first ${MAX_RESULTS} are returned; narrow the query`), severity: 'warning' });
     return found.slice(0, MAX_RESULTS);
   };

@@ -28,6 +28,11 @@ export interface ConsentedReader {
   documents(patientId: string, query?: DocumentQuery): Promise<Document[]>;
   /** The XDS registry's view of a patient's stored documents (each with its submission set), each noted. */
   registered(patientId: string, query?: DocumentQuery): Promise<RegisteredDocument[]>;
+  /**
+   * `registered`, read in one statement with the patient's record stamp, handed out (and noted) only when `current`
+   * accepts that stamp; undefined, with nothing noted, when it does not or the patient is unknown.
+   */
+  registeredIfCurrent(patientId: string, query: DocumentQuery, current: (stamp: string) => boolean): Promise<RegisteredDocument[] | undefined>;
   /** What names the current state of a patient's record (store `recordStamp`); hands nothing out. */
   recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined>;
   /**
@@ -158,6 +163,13 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       const found = await store.documents.registered(patientId, query);
       for (const r of found) note(patientId, `DocumentReference/${r.document.id}`);
       return found;
+    },
+    async registeredIfCurrent(patientId, query, current) {
+      allow(patientId);
+      const read = await store.documents.registeredWithStamp(patientId, query);
+      if (!read || !current(read.stamp.stamp)) return undefined;
+      for (const r of read.documents) note(patientId, `DocumentReference/${r.document.id}`);
+      return read.documents;
     },
     async recordStamp(patientId) {
       allow(patientId);

@@ -1,0 +1,22 @@
+/**
+ * The record stamp of the patient `$1` (patients.recordStamp): one row of `stamp`, a text that changes whenever
+ * anything in the record does, and `changed_at`; no row for an unknown patient. A statement of its own, or the
+ * first part of one that also lists what the stamp describes (documents.registeredWithStamp).
+ */
+export const RECORD_STAMP = `WITH c AS (SELECT p.version, p.updated_at,
+    (SELECT count(*) || '@' || coalesce(max(linked_at)::text, '') FROM patient_identifiers WHERE patient_id = p.id) AS ids,
+    (SELECT max(linked_at) FROM patient_identifiers WHERE patient_id = p.id) AS ids_at,
+    (SELECT count(*) FROM observations WHERE patient_id = p.id) AS o, (SELECT max(created_at) FROM observations WHERE patient_id = p.id) AS o_at,
+    (SELECT count(*) FROM conditions WHERE patient_id = p.id) AS cn, (SELECT max(created_at) FROM conditions WHERE patient_id = p.id) AS cn_at,
+    (SELECT count(*) FROM care_program_enrolments WHERE patient_id = p.id) AS e, (SELECT max(created_at) FROM care_program_enrolments WHERE patient_id = p.id) AS e_at,
+    (SELECT count(*) FROM diagnostic_reports WHERE patient_id = p.id) AS r, (SELECT max(created_at) FROM diagnostic_reports WHERE patient_id = p.id) AS r_at
+  FROM patients p WHERE p.id = $1)
+SELECT concat_ws('|', version, updated_at, ids, o, o_at, cn, cn_at, e, e_at, r, r_at) AS stamp,
+  greatest(updated_at, ids_at, o_at, cn_at, e_at, r_at) AS changed_at
+FROM c`;
+
+/** What a record stamp reads as. */
+export interface RecordStamp {
+  readonly stamp: string;
+  readonly changedAt: string;
+}
