@@ -34,13 +34,21 @@ export function textElement(name: string, text: string, attributes: Attributes =
 }
 
 function present(attributes: Attributes): (readonly [string, string])[] {
-  return Object.entries(attributes).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const list: [string, string][] = [];
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value !== undefined) list.push([name, value]);
+  }
+  return list;
 }
 
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const TEXT_SPECIAL = /[&<>\r]/g;
 // Tab, LF and CR are written as references: a parser normalises them to spaces in attribute values otherwise.
 const ATTRIBUTE_SPECIAL = /[&<>"\t\n\r]/g;
+// Most values need no change at all: one test finds those, without the replacements' allocations.
+const TEXT_AS_IS = /^[^&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]*$/;
+const ATTRIBUTE_AS_IS = /^[^&<>"\t\n\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]*$/;
 const REFERENCE: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
 
 /** The string with each character XML 1.0 cannot carry replaced by U+FFFD; it is then also well-formed UTF-16. */
@@ -49,10 +57,12 @@ export function replaceNonXml(value: string): string {
 }
 
 export function escapeText(value: string): string {
+  if (TEXT_AS_IS.test(value)) return value;
   return replaceNonXml(value).replace(TEXT_SPECIAL, (c) => REFERENCE[c]!);
 }
 
 export function escapeAttribute(value: string): string {
+  if (ATTRIBUTE_AS_IS.test(value)) return value;
   return replaceNonXml(value).replace(ATTRIBUTE_SPECIAL, (c) => REFERENCE[c]!);
 }
 
@@ -63,27 +73,32 @@ export function escapeAttribute(value: string): string {
  */
 export function serialize(root: XmlNode, namespaces: Readonly<Record<string, string>>): string {
   const declarations = Object.entries(namespaces).map(([prefix, uri]) => [`xmlns:${prefix}`, uri] as const);
-  const lines: string[] = [];
-  write({ ...root, attributes: [...declarations, ...root.attributes] }, 0, lines);
-  return `${lines.join('\n')}\n`;
+  return `${write({ ...root, attributes: [...declarations, ...root.attributes] }, 0)}\n`;
 }
 
-function write(node: XmlNode, depth: number, lines: string[]): void {
-  const indent = '  '.repeat(depth);
-  if (node.inline || node.children.length === 0) {
-    lines.push(`${indent}${compact(node)}`);
-    return;
-  }
-  lines.push(`${indent}${startTag(node)}>`);
-  for (const child of node.children) write(child, depth + 1, lines);
-  lines.push(`${indent}</${node.name}>`);
+const INDENTS: string[] = [''];
+function indentOf(depth: number): string {
+  while (INDENTS.length <= depth) INDENTS.push(`${INDENTS[INDENTS.length - 1]!}  `);
+  return INDENTS[depth]!;
+}
+
+function write(node: XmlNode, depth: number): string {
+  const indent = indentOf(depth);
+  if (node.inline || node.children.length === 0) return indent + compact(node);
+  let out = `${indent}${startTag(node)}>`;
+  for (const child of node.children) out += `\n${write(child, depth + 1)}`;
+  return `${out}\n${indent}</${node.name}>`;
 }
 
 function compact(node: XmlNode): string {
-  const content = node.text !== undefined && node.text !== '' ? escapeText(node.text) : node.children.map(compact).join('');
+  let content = '';
+  if (node.text !== undefined && node.text !== '') content = escapeText(node.text);
+  else for (const child of node.children) content += compact(child);
   return content === '' ? `${startTag(node)}/>` : `${startTag(node)}>${content}</${node.name}>`;
 }
 
 function startTag(node: XmlNode): string {
-  return `<${node.name}${node.attributes.map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('')}`;
+  let tag = `<${node.name}`;
+  for (const [name, value] of node.attributes) tag += ` ${name}="${escapeAttribute(value)}"`;
+  return tag;
 }
