@@ -64,6 +64,9 @@ const READY_TIMEOUT_MS = 2000;
 export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], state: AppState = { draining: false }) {
   const app = express();
   app.disable('x-powered-by');
+  // A hash of every answer's bytes, for conditional GETs nothing here relies on: FHIR reads carry their version as
+  // their ETag (fhir/surface.ts), and SOAP and admin answers are not cached.
+  app.disable('etag');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestContext(deps.logger, deps.metrics));
   app.use((_req, res, next) => {
