@@ -104,4 +104,37 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
       await slow.close();
     }
   });
+
+  it('takes the change clock a lookup read for the request instead of reading it again, and still refuses a revocation not yet heard of', async () => {
+    let reads = 0;
+    let clockReads = 0;
+    const late: RootStore = {
+      ...other,
+      notifiesBeforeCommitReturns: false,
+      listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
+      changeClock: () => { clockReads += 1; return other.changeClock(); },
+      consent: { ...other.consent, patientFacts: (id) => { reads += 1; return other.consent.patientFacts(id); } },
+    };
+    const slow = createConsentService(late);
+    await slow.ready();
+    try {
+      const p = await t.store.patients.insert(aPatient());
+      await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
+      const ask = async () => ({
+        patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true,
+        changeClock: (await other.patients.resolveId(p.id)).changeClock,
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
+      const [before, clocksBefore] = [reads, clockReads];
+      expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
+      expect([reads, clockReads]).toEqual([before, clocksBefore]);
+
+      await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      expect(await slow.decide(await ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+      expect([reads, clockReads]).toEqual([before + 1, clocksBefore]);
+    } finally {
+      await slow.close();
+    }
+  });
 });

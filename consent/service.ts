@@ -11,18 +11,26 @@ import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, t
  * permit, not even in the moment before its announcement arrives.
  */
 /** An outbound request as a surface sees it: who asks, through which connection and surface. */
-export interface SurfaceRequest extends ConsentRequest {
+export interface SurfaceRequest extends ClockedRequest {
   readonly connectionActive: boolean;
   readonly surface: string;
   readonly connectionId?: string;
   readonly requesterPerson?: string;
 }
 
+/**
+ * A request to decide, with the change clock as a statement read it after the request was asked, when one did
+ * (store AtClock): then the cache's currency is known without reading the clock again.
+ */
+export interface ClockedRequest extends ConsentRequest {
+  readonly changeClock?: number;
+}
+
 /** Policy rules whose denial a person can review: the purpose was understood, only not permitted. */
 const REVIEWABLE: readonly ConsentDecision['rule'][] = ['patient-choice', 'clinic-default', 'no-policy'];
 
 export interface ConsentService {
-  decide(request: ConsentRequest & { readonly connectionActive: boolean }): Promise<ConsentDecision>;
+  decide(request: ClockedRequest & { readonly connectionActive: boolean }): Promise<ConsentDecision>;
   /**
    * Decides, and when a known purpose was not permitted, holds the request for an admin to review (asked
    * again while pending, it is counted, not repeated). Every outbound surface decides through this.
@@ -101,7 +109,7 @@ export function createConsentService(store: RootStore): ConsentService {
       return { ...decision, heldRequestId: held.id };
     },
     async decide(request) {
-      const current = await changes.current();
+      const current = await changes.current(request.changeClock);
       const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), loadPatient(request.patientId, current)]);
       return decide(request, {
         connectionActive: request.connectionActive,

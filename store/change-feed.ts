@@ -17,11 +17,23 @@ export const CHANGES_CHANNEL = 'crossgate_changes';
 export interface ChangeFeed {
   /** Calls `drop` with the scope of every change of this kind (`*` for all); on a lost connection with `*`. */
   on(kind: string, drop: (scope: string) => void): void;
-  /** Whether caches may answer what is asked now. */
-  current(): Promise<boolean>;
+  /**
+   * Whether caches may answer what is asked now. `clockReadSince`: the change clock as a statement read it after the
+   * question was asked (AtClock), which spares the read of the clock this otherwise makes.
+   */
+  current(clockReadSince?: number): Promise<boolean>;
   /** Resolves once listening; rejects when the listener cannot be set up (then nothing is ever current). */
   ready(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A lookup's answer with the change clock its own statement read: when the lookup was made for a question, the
+ * clock is one read after the question was asked, which is what `current` needs to know.
+ */
+export interface AtClock<T> {
+  readonly value: T;
+  readonly changeClock: number;
 }
 
 export function createChangeFeed(store: Pick<RootStore, 'listen' | 'notifiesBeforeCommitReturns' | 'changeClock'>): ChangeFeed {
@@ -85,10 +97,10 @@ export function createChangeFeed(store: Pick<RootStore, 'listen' | 'notifiesBefo
     on(kind, drop) {
       handlers.set(kind, [...(handlers.get(kind) ?? []), drop]);
     },
-    async current() {
+    async current(clockReadSince) {
       if (!trusted) return false;
       if (store.notifiesBeforeCommitReturns) return true;
-      return (await clockAfterNow()) <= seen;
+      return (clockReadSince ?? (await clockAfterNow())) <= seen;
     },
     async ready() {
       await listening;

@@ -4,6 +4,7 @@ import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
 import { storedAt, type StoredWindow } from './record-table.js';
 import { RECORD_STAMP, type RecordStamp } from './record-stamp.js';
+import type { AtClock } from './change-feed.js';
 
 const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
@@ -154,17 +155,22 @@ export function documentRepository(scope: Scope) {
      * Whose documents these are, found by any of their ids or their submission sets' ids, without reading the
      * documents: what a query by id must know before consent decides.
      */
-    async owners(ids: readonly string[]): Promise<DocumentOwner[]> {
-      if (ids.length === 0) return [];
-      const rows = await scope.q.query<{ id: string; patient_id: string; unique_id: string; entry_uuid: string; repository_unique_id: string; submission_set_uuid: string; submission_set_unique_id: string }>(
-        `SELECT id, patient_id, unique_id, entry_uuid, repository_unique_id, submission_set_uuid, submission_set_unique_id FROM documents
-         WHERE unique_id = ANY($1::text[]) OR entry_uuid = ANY($2::text[]) OR submission_set_uuid = ANY($2::text[]) OR submission_set_unique_id = ANY($1::text[])`,
+    async owners(ids: readonly string[]): Promise<AtClock<DocumentOwner[]>> {
+      type Row = { clock: number; id: string | null; patient_id: string; unique_id: string; entry_uuid: string; repository_unique_id: string; submission_set_uuid: string; submission_set_unique_id: string };
+      const rows = await scope.q.query<Row>(
+        `SELECT c.version AS clock, d.id, d.patient_id, d.unique_id, d.entry_uuid, d.repository_unique_id, d.submission_set_uuid, d.submission_set_unique_id
+         FROM change_clock c LEFT JOIN documents d
+           ON d.unique_id = ANY($1::text[]) OR d.entry_uuid = ANY($2::text[]) OR d.submission_set_uuid = ANY($2::text[]) OR d.submission_set_unique_id = ANY($1::text[])`,
         [ids, ids.map((i) => i.toLowerCase())],
       );
-      return rows.map((r) => ({
-        id: r.id, patientId: r.patient_id, uniqueId: r.unique_id, entryUuid: r.entry_uuid, repositoryUniqueId: r.repository_unique_id,
-        submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
-      }));
+      const found = rows.filter((r): r is Row & { id: string } => r.id !== null);
+      return {
+        changeClock: rows[0]!.clock,
+        value: found.map((r) => ({
+          id: r.id, patientId: r.patient_id, uniqueId: r.unique_id, entryUuid: r.entry_uuid, repositoryUniqueId: r.repository_unique_id,
+          submissionSet: { entryUuid: r.submission_set_uuid, uniqueId: r.submission_set_unique_id },
+        })),
+      };
     },
 
     /** The patient's newest approved document from one source (e.g. the summary made from the record). */

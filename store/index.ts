@@ -16,4 +16,4 @@ export type { AssertionUse, ClientKey } from './oauth.js';
 export type { AuditRow, AuditColumns, AuditFilter, AuditLink, Checkpoint, PendingAudit } from './audit.js';
 export type { PolicyRecord, AccessRequest, ConsentFactsRow } from './consent.js';
 export { groupCommit } from './group-commit.js';
-export { CHANGES_CHANNEL, createChangeFeed, type ChangeFeed } from './change-feed.js';
+export { CHANGES_CHANNEL, createChangeFeed, type AtClock, type ChangeFeed } from './change-feed.js';

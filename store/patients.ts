@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { familyKey, Identifier, Patient, type PatientInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
+import type { AtClock } from './change-feed.js';
 import { RECORD_STAMP } from './record-stamp.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
@@ -122,16 +123,16 @@ export function patientRepository(scope: Scope) {
   const { q } = scope;
 
   /** Follows merges from the patient `start` selects (id, status, merged_into, 0) to the active one, if any. */
-  async function activeAtEndOfMerges(start: string, params: unknown[]): Promise<string | undefined> {
-    const rows = await q.query<{ id: string }>(
+  async function activeAtEndOfMerges(start: string, params: unknown[]): Promise<AtClock<string | undefined>> {
+    const rows = await q.query<{ id: string | null; clock: number }>(
       `WITH RECURSIVE chain (id, status, merged_into, hops) AS (
          ${start}
          UNION ALL
          SELECT p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
-       SELECT id FROM chain WHERE status = 'active' LIMIT 1`,
+       SELECT (SELECT id FROM chain WHERE status = 'active' LIMIT 1) AS id, (SELECT version FROM change_clock) AS clock`,
       params,
     );
-    return rows[0]?.id;
+    return { value: rows[0]!.id ?? undefined, changeClock: rows[0]!.clock };
   }
 
   async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
@@ -176,14 +177,15 @@ export function patientRepository(scope: Scope) {
 
     /**
      * The active patient an id names now, following merges, without reading the record: what a request about a
-     * patient needs before consent has decided whether anything of it may be read.
+     * patient needs before consent has decided whether anything of it may be read. With the change clock the same
+     * statement read, which tells the consent cache whether it is current for this request.
      */
-    async resolveId(id: string): Promise<string | undefined> {
+    async resolveId(id: string): Promise<AtClock<string | undefined>> {
       return activeAtEndOfMerges('SELECT id, status, merged_into, 0 FROM patients WHERE id = $1', [id]);
     },
 
     /** The active patient an identifier names now, following merges, likewise without reading the record. */
-    async resolveIdentifier(system: string, value: string): Promise<string | undefined> {
+    async resolveIdentifier(system: string, value: string): Promise<AtClock<string | undefined>> {
       const ident = Identifier.parse({ system, value });
       return activeAtEndOfMerges(
         `SELECT p.id, p.status, p.merged_into, 0 FROM patients p

@@ -419,8 +419,8 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const setOfA = submissionSetOf(a.doc.entryUuid);
       expect((await store.documents.registered(p.id, { submissionSets: [setOfA.uniqueId] })).map((r) => r.document.id)).toEqual([a.doc.id]);
       expect((await store.documents.registered(p.id, { submissionSets: [setOfA.entryUuid.toUpperCase().replace('URN:UUID:', 'urn:uuid:')] })).map((r) => r.document.id)).toEqual([a.doc.id]);
-      expect((await store.documents.owners([setOfA.uniqueId, b.doc.entryUuid])).map((o) => o.uniqueId).sort()).toEqual([a.doc.uniqueId, b.doc.uniqueId].sort());
-      expect(await store.documents.owners(['1.2.3.4'])).toEqual([]);
+      expect((await store.documents.owners([setOfA.uniqueId, b.doc.entryUuid])).value.map((o) => o.uniqueId).sort()).toEqual([a.doc.uniqueId, b.doc.uniqueId].sort());
+      expect((await store.documents.owners(['1.2.3.4'])).value).toEqual([]);
       const ids = async (q: Parameters<typeof store.documents.list>[1]) => (await store.documents.list(p.id, q)).map((d) => d.id);
       expect(await ids({ serviceStopFrom: '2025-03-01', serviceStopTo: '2025-04-01' })).toEqual([a.doc.id]);
       expect(await ids({ serviceStopFrom: '2025-03-02' })).toEqual([]);

@@ -64,11 +64,12 @@ const STAFF_DECISION: Decision = { result: 'permit', rule: 'staff', reason: 'cli
 export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
   const now = deps.now ?? (() => new Date());
 
-  async function decideFor(exchange: Exchange, patientId: string): Promise<Decision> {
+  async function decideFor(exchange: Exchange, patientId: string, changeClock: number | undefined): Promise<Decision> {
     const r = exchange.requester;
     if (r.kind === 'staff') return STAFF_DECISION;
     const d = await deps.consent.decideAndHold({
       patientId, organizationId: r.organizationId, purpose: r.purpose, now: now(), connectionActive: r.connectionActive,
+      ...(changeClock !== undefined ? { changeClock } : {}),
       surface: exchange.surface, connectionId: r.connectionId, ...(r.person?.name ? { requesterPerson: r.person.name } : {}),
     });
     return { result: d.result, rule: d.rule, reason: d.heldRequestId ? `${d.reason}; held for review as request ${d.heldRequestId}` : d.reason, ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) };
@@ -87,8 +88,9 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       // Until consent has decided, the reader permits no one; what it hands out is on the trail either way.
       let reader = consentedReader(deps.store, new Set());
       try {
-        const subjects = [...new Set(await disclosure.subjects(subjectFinder(deps.store)))];
-        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id))));
+        const finder = subjectFinder(deps.store);
+        const subjects = [...new Set(await disclosure.subjects(finder))];
+        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder.changeClock))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
         reader = consentedReader(deps.store, new Set(permitted));

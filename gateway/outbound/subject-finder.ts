@@ -1,5 +1,5 @@
 import { findCandidates, type Demographics } from '../../identity/index.js';
-import type { DocumentOwner, PatientFilter, Store } from '../../store/index.js';
+import type { AtClock, DocumentOwner, PatientFilter, Store } from '../../store/index.js';
 
 /**
  * Finds which patients a request concerns. It answers with ids only: nothing it reads leaves the gateway, and
@@ -20,18 +20,32 @@ export interface SubjectFinder {
   documentOwners(ids: readonly string[]): Promise<DocumentOwner[]>;
   /** The patient a clinical record or document belongs to. */
   ownerOf(type: 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'EpisodeOfCare', id: string): Promise<string | undefined>;
+  /**
+   * The change clock as the newest of these lookups read it (store AtClock), when one did: read after the request
+   * was asked, so the consent step can tell from it whether its cache is current without reading the clock again.
+   */
+  readonly changeClock: number | undefined;
 }
 
+/** A finder for one exchange: it keeps the change clock its lookups read. */
 export function subjectFinder(store: Store): SubjectFinder {
+  let changeClock: number | undefined;
+  const observed = <T>(read: AtClock<T>): T => {
+    changeClock = Math.max(changeClock ?? read.changeClock, read.changeClock);
+    return read.value;
+  };
   return {
-    byId: (id) => store.patients.resolveId(id),
-    byIdentifier: (system, value) => store.patients.resolveIdentifier(system, value),
+    get changeClock() {
+      return changeClock;
+    },
+    byId: async (id) => observed(await store.patients.resolveId(id)),
+    byIdentifier: async (system, value) => observed(await store.patients.resolveIdentifier(system, value)),
     matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
     async byDemographics(query) {
       const { decision } = await findCandidates(store, query);
       return decision.outcome === 'ambiguous' ? { outcome: 'ambiguous' } : decision;
     },
-    documentOwners: (ids) => store.documents.owners(ids),
+    documentOwners: async (ids) => observed(await store.documents.owners(ids)),
     async ownerOf(type, id) {
       const record = type === 'Observation' ? await store.observations.get(id)
         : type === 'Condition' ? await store.conditions.get(id)
