@@ -26,6 +26,19 @@ afterAll(async () => {
   await t.close();
 });
 
+/** A consent service in another process that hears of changes half a second late, counting its database reads. */
+function lateProcess() {
+  const counted = { reads: 0, clockReads: 0 };
+  const late: RootStore = {
+    ...other,
+    notifiesBeforeCommitReturns: false,
+    listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
+    changeClock: () => { counted.clockReads += 1; return other.changeClock(); },
+    consent: { ...other.consent, patientFacts: (id) => { counted.reads += 1; return other.consent.patientFacts(id); } },
+  };
+  return Object.assign(counted, { slow: createConsentService(late) });
+}
+
 describe(`cached consent decisions on ${engineUnderTest}`, () => {
   it('serves from the cache, and a committed revocation takes effect in the other process as its notification arrives', async () => {
     const p = await t.store.patients.insert(aPatient());
@@ -75,15 +88,8 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
   });
 
   it('never answers a committed revocation with a cached permit, even before its notification arrives', async () => {
-    // The other process hears of changes half a second late, and counts what it reads from the database.
-    let reads = 0;
-    const late: RootStore = {
-      ...other,
-      notifiesBeforeCommitReturns: false,
-      listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
-      consent: { ...other.consent, patientFacts: (id) => { reads += 1; return other.consent.patientFacts(id); } },
-    };
-    const slow = createConsentService(late);
+    const counted = lateProcess();
+    const { slow } = counted;
     await slow.ready();
     try {
       const p = await t.store.patients.insert(aPatient());
@@ -91,13 +97,13 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
       const ask = () => ({ patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
       await new Promise((r) => setTimeout(r, 700));
       expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
-      const before = reads;
+      const before = counted.reads;
       expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
-      expect(reads).toBe(before);
+      expect(counted.reads).toBe(before);
 
       await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
       expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
-      expect(reads).toBe(before + 1);
+      expect(counted.reads).toBe(before + 1);
       await new Promise((r) => setTimeout(r, 700));
       expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
     } finally {
@@ -106,16 +112,8 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
   });
 
   it('takes the change clock a lookup read for the request instead of reading it again, and still refuses a revocation not yet heard of', async () => {
-    let reads = 0;
-    let clockReads = 0;
-    const late: RootStore = {
-      ...other,
-      notifiesBeforeCommitReturns: false,
-      listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
-      changeClock: () => { clockReads += 1; return other.changeClock(); },
-      consent: { ...other.consent, patientFacts: (id) => { reads += 1; return other.consent.patientFacts(id); } },
-    };
-    const slow = createConsentService(late);
+    const counted = lateProcess();
+    const { slow } = counted;
     await slow.ready();
     try {
       const p = await t.store.patients.insert(aPatient());
@@ -126,13 +124,13 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
       });
       await new Promise((r) => setTimeout(r, 700));
       expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
-      const [before, clocksBefore] = [reads, clockReads];
+      const [before, clocksBefore] = [counted.reads, counted.clockReads];
       expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
-      expect([reads, clockReads]).toEqual([before, clocksBefore]);
+      expect([counted.reads, counted.clockReads]).toEqual([before, clocksBefore]);
 
       await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
       expect(await slow.decide(await ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
-      expect([reads, clockReads]).toEqual([before + 1, clocksBefore]);
+      expect([counted.reads, counted.clockReads]).toEqual([before + 1, clocksBefore]);
     } finally {
       await slow.close();
     }
