@@ -15,6 +15,8 @@ import { createConsentService } from '../consent/service.js';
 import { partnerDirectory } from './auth/partner-directory.js';
 import { loadTrustBundle } from './ihe/trust-bundle.js';
 import { createParsePool, defaultThreads } from './inbound/parse-pool.js';
+import { createInboundPipeline } from './inbound/pipeline.js';
+import { resumeStalledInbound } from './inbound/resume.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -75,6 +77,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     { config, store, logger, metrics: createMetrics(), events: auditSecurityEvents(audit), secretKey, audit, auditKey, consent, partners, trustAnchors, inboundParser },
     surfaces, state,
   );
+  const resumer = resumeStalledInbound(store, createInboundPipeline({ store, audit, logger, parser: inboundParser }), logger);
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);
@@ -91,6 +94,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
       resolve();
     });
   }).catch(async (error: unknown) => {
+    await resumer.stop();
     await inboundParser.close();
     await store.close();
     throw error;
@@ -113,6 +117,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
       }, config.shutdownGraceMs);
       await closed;
       clearTimeout(force);
+      await resumer.stop();
       await inboundParser.close();
       await consent.close();
       await store.close();

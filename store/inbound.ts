@@ -94,6 +94,14 @@ export function inboundRepository(scope: Scope) {
      */
     finish: (id: string, end: FilingEnd) =>
       setStatus(id, end.status, end.issues, [...clinicalInserts(end.records), ...(end.parts.length > 0 ? [partsInsert(end.parts)] : [])]),
+    /** Messages stored before `receivedBefore` and never given a verdict (still 'received'), oldest first. */
+    async unfiled(receivedBefore: Date, limit: number): Promise<InboundMessage[]> {
+      const rows = await q.query<Row>(
+        `SELECT ${COLUMNS} FROM inbound_messages WHERE status = 'received' AND received_at < $1 ORDER BY received_at, id LIMIT $2`,
+        [receivedBefore.toISOString(), Math.min(limit, 1000)],
+      );
+      return rows.map(fromRow);
+    },
     async list(filter: { status?: InboundStatus; sender?: string; limit?: number } = {}): Promise<InboundMessage[]> {
       const rows = await q.query<Row>(
         `SELECT ${COLUMNS} FROM inbound_messages WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR sender = $2)
