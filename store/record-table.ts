@@ -50,6 +50,8 @@ function whereOf(filters: readonly ColumnFilter[], first: number): { sql: string
 export interface Page<T> {
   readonly items: T[];
   readonly next?: { at: string | null; id: string };
+  /** When each item was stored (storedAt), read with the page. */
+  readonly storedAt?: ReadonlyMap<string, string>;
 }
 
 export const MAX_PAGE = 1000;
@@ -150,15 +152,17 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
               ELSE ${col} < $2 OR (${col} = $2 AND id < $3::uuid) OR ${col} IS NULL END)`
       : 'AND $2::timestamptz IS NULL AND $3::uuid IS NULL';
     const where = whereOf([...filters, ...storedFilters(options)], 5);
-    const rows = await scope.q.query<{ id: string; at: string | null; resource: unknown }>(
-      `SELECT id, ${col} AS at, resource FROM ${this.table}
+    const rows = await scope.q.query<{ id: string; at: string | null; created_at: string; resource: unknown }>(
+      `SELECT id, ${col} AS at, created_at, resource FROM ${this.table}
        WHERE patient_id = $1 ${cursor} ${where.sql}
        ORDER BY ${col} DESC NULLS LAST, id DESC LIMIT $4`,
       [patientId, options.after?.at ?? null, options.after?.id ?? null, limit + 1, ...where.params],
     );
-    const items = rows.slice(0, limit).map((r) => this.schema.parse(r.resource));
+    const page = rows.slice(0, limit);
+    const items = page.map((r) => this.schema.parse(r.resource));
+    const storedAt = new Map(page.map((r) => [r.id, r.created_at]));
     const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last ? { items, next: { at: last.at, id: last.id } } : { items };
+    return last ? { items, next: { at: last.at, id: last.id }, storedAt } : { items, storedAt };
   }
 
   /** How many of one patient's records match every filter (what listByPatient would page through). */

@@ -166,6 +166,10 @@ describe(`FHIR result shaping on ${engineUnderTest}`, () => {
     await t.store.observations.insertMany([late]);
     const since = await valid(get(staff, `/Observation?patient=${patient.id}&_lastUpdated=gt${mark}`).expect(200));
     expect(matches(since).map((o) => o.id)).toEqual([late.id]);
+    // The time a search shows (read with the page) is the one a read of the record shows (asked of the store).
+    const read = JSON.parse((await get(staff, `/Observation/${late.id}`).expect(200)).text) as { meta: { lastUpdated: string } };
+    expect(matches(since)[0]!.meta?.lastUpdated).toBe(read.meta.lastUpdated);
+    expect(Date.parse(read.meta.lastUpdated)).toBeGreaterThan(Date.parse(mark));
     const bounded = await valid(get(staff, `/Observation?patient=${patient.id}&_lastUpdated=ge${before}&_lastUpdated=lt${mark}&_summary=count`).expect(200));
     expect(bounded.total).toBe(108);
     expect(matches(await valid(get(staff, `/Condition?patient=${patient.id}&_lastUpdated=gt${mark}`).expect(200)))).toEqual([]);

@@ -94,12 +94,15 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
   const allow = (patientId: string) => {
     if (!permitted.has(patientId)) throw new ConsentRefused(patientId);
   };
+  // When the records handed out were stored, as their pages were read: `stamps` for them needs no statement.
+  const storedAtSeen = new Map<string, string>();
   /** A patient's records page by page, each page noted as handed out. */
-  const pages = <T extends { id: string }, O>(type: string, list: (patientId: string, options?: O) => Promise<Page<T>>) =>
+  const pages = <T extends { id: string }, O>(type: StampedType, list: (patientId: string, options?: O) => Promise<Page<T>>) =>
     async (patientId: string, options?: O): Promise<Page<T>> => {
       allow(patientId);
       const p = await list(patientId, options);
       for (const item of p.items) note(patientId, `${type}/${item.id}`);
+      for (const [id, at] of p.storedAt ?? []) storedAtSeen.set(`${type}/${id}`, at);
       return p;
     };
   /** A record found by id leaves only when its own patient is permitted; otherwise it does not exist for the caller. */
@@ -197,6 +200,8 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       if (type === 'Patient') return store.patients.stamps(ids);
       if (type === 'Organization') return store.organizations.stamps(ids);
       if (type === 'Practitioner') return store.practitioners.stamps(ids);
+      const seen = ids.map((id) => storedAtSeen.get(`${type}/${id}`));
+      if (seen.every((at) => at !== undefined)) return new Map(ids.map((id, i) => [id, { version: 1, updatedAt: seen[i]! }]));
       const stored = type === 'Observation' ? await store.observations.storedAt(ids)
         : type === 'Condition' ? await store.conditions.storedAt(ids)
           : type === 'DiagnosticReport' ? await store.reports.storedAt(ids)
