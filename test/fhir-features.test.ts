@@ -4,6 +4,7 @@ import type { AuditEvent, Bundle, BundleEntry, CapabilityStatement, Consent, Fhi
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodeSystems, type ConditionInput, type DiagnosticReportInput } from '../canonical/index.js';
 import { createApp } from '../gateway/http/app.js';
+import { merge } from '../identity/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
 import { aDocument, aPatient, anObservation } from './support/factories.js';
 import { fhirProblems } from './support/fhir-validators.js';
@@ -194,6 +195,20 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(matches(active).map((c) => c.id)).toEqual([conditions[0]!.id]);
     const resolved = await valid(get(staff, `/Condition?patient=${patient.id}&clinical-status=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/condition-clinical|resolved')}`).expect(200));
     expect(matches(resolved).map((c) => c.id)).toEqual([conditions[1]!.id]);
+  });
+
+  it('finds a patient by identifier alone, through a merge, narrowed by other parameters, and counts it', async () => {
+    const bsn = (p: { identifiers?: { value: string }[] }) => encodeURIComponent(`http://fhir.nl/fhir/NamingSystem/bsn|${p.identifiers![0]!.value}`);
+    const ids = async (query: string) => matches(await valid(get(staff, `/Patient?${query}`).expect(200))).map((r) => r.id);
+    expect(await ids(`identifier=${bsn(patient)}`)).toEqual([patient.id]);
+    expect(await ids(`identifier=${bsn(patient)}&gender=female`)).toEqual([patient.id]);
+    expect(await ids(`identifier=${bsn(patient)}&gender=male`)).toEqual([]);
+    expect(await ids(`identifier=${bsn(patient)}&_id=${randomUUID()}`)).toEqual([]);
+    expect((await valid(get(staff, `/Patient?identifier=${bsn(patient)}&_summary=count`).expect(200))).total).toBe(1);
+    const [survivor, merged] = [aPatient(), aPatient()];
+    await t.store.patients.insertMany([survivor, merged]);
+    await merge(t.store, survivor.id!, merged.id!, { mergedBy: 'test', reason: 'duplicate' });
+    expect(await ids(`identifier=${bsn(merged)}`)).toEqual([survivor.id]);
   });
 
   it('finds documents by identifier (uniqueId or entryUUID), event code and security label (ITI-67)', async () => {

@@ -31,6 +31,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   if (birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) throw new FhirError(400, 'not-supported', 'birthdate is matched exactly: write YYYY-MM-DD', 'birthdate');
   if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
   const counting = request.answer === 'count';
+  const identifierOnly = identifier !== undefined && !ids && !family && !given && !birthDate && !gender && request.after === undefined;
   let matches: string[] = [];
   let next: string | undefined;
   return {
@@ -43,6 +44,11 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
         restrictTo = found ? (restrictTo ? restrictTo.filter((id) => id === found) : [found]) : [];
       }
       if (restrictTo && restrictTo.length === 0) return [];
+      if (identifierOnly) {
+        // The identifier named one active patient, and nothing else narrows or pages it: that is the answer.
+        matches = restrictTo!;
+        return matches;
+      }
       const key = family ? familyKeyOf(family) : undefined;
       const limit = counting ? MAX_COUNTED : request.count;
       const page = await find.matching({
