@@ -15,10 +15,16 @@ export function canonicalJson(value: unknown): string {
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+      const record = value as Record<string, unknown>;
+      // The default sort compares UTF-16 code units, as RFC 8785 orders keys.
+      const keys = Object.keys(record).sort();
+      let text = '';
+      for (const key of keys) {
+        const v = record[key];
+        if (v === undefined) continue;
+        text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(v)}`;
+      }
+      return `{${text}}`;
     }
     default:
       throw new TypeError(`cannot put a ${typeof value} in an audit record`);

@@ -31,8 +31,14 @@ export interface Database extends Queryable {
 
 export const OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184 } as const;
 
+/** What the engines write in a UTC session, with a four-digit year: the ISO form is a rewrite of the text. */
+const UTC_TIMESTAMP = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+
 /** PostgreSQL writes "2024-01-15 08:05:00.123+00" (zone per session, which both engines set to UTC). */
 export function timestampToIso(text: string): string {
+  // Rows carry several timestamps each: most are rewritten without a Date (milliseconds cut, as Date cuts them).
+  const utc = UTC_TIMESTAMP.exec(text);
+  if (utc) return `${utc[1]}T${utc[2]}.${(utc[3] ?? '').slice(0, 3).padEnd(3, '0')}Z`;
   const m = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?:([+-]\d\d)(?::?(\d\d))?(?::\d\d)?)?$/.exec(text);
   if (!m) return new Date(text).toISOString();
   const zone = m[3] ? `${m[3]}:${m[4] ?? '00'}` : 'Z';
