@@ -131,7 +131,7 @@ export function documentRepository(scope: Scope) {
     },
 
     /**
-     * `registered` and the patient's record stamp (patients.recordStamp) read in one statement, so both describe the
+     * `registered` and the patient's record stamp (RECORD_STAMP) read in one statement, so both describe the
      * same moment; undefined for an unknown patient.
      */
     async registeredWithStamp(patientId: string, query: DocumentQuery = {}): Promise<{ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined> {

@@ -7,6 +7,7 @@ export type { Page, ListOptions, StoredWindow } from './record-table.js';
 export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics, PatientFilter } from './patients.js';
 export type { ObservationQuery, ConditionQuery, ReportQuery, ClinicalRecords } from './clinical.js';
 export type { DocumentOwner, DocumentQuery, RegisteredDocument } from './documents.js';
+export { RECORD_STAMP, type RecordStamp } from './record-stamp.js';
 export type { Receipt } from './inbound.js';
 export type { AccountSecrets, NewUser } from './users.js';
 export { emailKey } from './users.js';

@@ -3,7 +3,6 @@ import type { z } from 'zod';
 import { familyKey, Identifier, Patient, type PatientInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { AtClock } from './change-feed.js';
-import { RECORD_STAMP } from './record-stamp.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
 
@@ -192,17 +191,6 @@ export function patientRepository(scope: Scope) {
          WHERE p.id = (SELECT patient_id FROM patient_identifiers WHERE system = $1 AND value = $2)`,
         [ident.system, ident.value],
       );
-    },
-
-    /**
-     * A short text that changes whenever anything in the patient's record does (the patient's version, identifiers,
-     * and the count and newest arrival of each kind of clinical record: those are stored once, never edited, and a
-     * merge moves records, which changes the counts), and when the record last changed. Documents made from the
-     * record on demand are named by it. One statement over the patient indexes (RECORD_STAMP).
-     */
-    async recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined> {
-      const rows = await q.query<{ stamp: string; changed_at: string }>(RECORD_STAMP, [patientId]);
-      return rows[0] ? { stamp: rows[0].stamp, changedAt: rows[0].changed_at } : undefined;
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

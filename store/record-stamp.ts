@@ -1,7 +1,10 @@
 /**
- * The record stamp of the patient `$1` (patients.recordStamp): one row of `stamp`, a text that changes whenever
- * anything in the record does, and `changed_at`; no row for an unknown patient. A statement of its own, or the
- * first part of one that also lists what the stamp describes (documents.registeredWithStamp).
+ * The record stamp of the patient `$1`: one row of `stamp`, a short text that changes whenever anything in the
+ * patient's record does (the patient's version, identifiers, and the count and newest arrival of each kind of
+ * clinical record: those are stored once, never edited, and a merge moves records, which changes the counts), and
+ * `changed_at`, when the record last changed; no row for an unknown patient. Documents made from the record on
+ * demand are named by it. Over the patient indexes; the first part of the statement that also lists the patient's
+ * documents (documents.registeredWithStamp).
  */
 export const RECORD_STAMP = `WITH c AS (SELECT p.version, p.updated_at,
     (SELECT count(*) || '@' || coalesce(max(linked_at)::text, '') FROM patient_identifiers WHERE patient_id = p.id) AS ids,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodeSystems, IdentifierSystems, Observation, safeParseRecord, type Parsed, type Patient } from '../canonical/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aDocument, anObservation, aPatient, uniqueBsn } from '../test/support/factories.js';
-import { createStore, loadMigrations, migrate, StoreError, type RootStore } from './index.js';
+import { createStore, loadMigrations, migrate, RECORD_STAMP, StoreError, type RecordStamp, type RootStore } from './index.js';
 import { openDatabase } from './open.js';
 
 let t: TestStore;
@@ -14,6 +14,12 @@ beforeAll(async () => {
   store = t.store;
 });
 afterAll(async () => t.close());
+
+/** The record stamp read in a statement of its own, as the reference for the one read with a listing. */
+async function stampAlone(patientId: string): Promise<RecordStamp | undefined> {
+  const row = (await t.db.query<{ stamp: string; changed_at: string }>(RECORD_STAMP, [patientId]))[0];
+  return row ? { stamp: row.stamp, changedAt: row.changed_at } : undefined;
+}
 
 const storeError = (code: StoreError['code']) => expect.objectContaining({ name: 'StoreError', code });
 
@@ -99,7 +105,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
   describe('patients', () => {
     it('gives a record stamp that changes with every change to the record and only then', async () => {
       const p = await store.patients.insert(aPatient());
-      const stamp = async () => (await store.patients.recordStamp(p.id))!;
+      const stamp = async () => (await stampAlone(p.id))!;
       const first = await stamp();
       expect(first.stamp).toEqual(expect.any(String));
       expect(await stamp()).toEqual(first);
@@ -113,7 +119,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const other = await store.patients.insert(aPatient());
       await store.observations.insertMany([anObservation(other.id)]);
       expect(await stamp()).toEqual(third);
-      expect(await store.patients.recordStamp(randomUUID())).toBeUndefined();
+      expect(await stampAlone(randomUUID())).toBeUndefined();
     });
 
     it('stores a patient and reads back every field as written', async () => {
@@ -432,11 +438,11 @@ describe(`store contract on ${engineUnderTest}`, () => {
     it('reads the registry listing and the record stamp in one statement that agrees with each on its own', async () => {
       const p = await store.patients.insert(aPatient());
       const empty = await store.documents.registeredWithStamp(p.id);
-      expect(empty).toEqual({ stamp: await store.patients.recordStamp(p.id), documents: [] });
+      expect(empty).toEqual({ stamp: await stampAlone(p.id), documents: [] });
       const [a, b] = [aDocument(p.id, 'a'), aDocument(p.id, 'b')];
       for (const d of [a, b]) await store.documents.insert(d.doc, d.content);
       const both = await store.documents.registeredWithStamp(p.id, { limit: 5 });
-      expect(both).toEqual({ stamp: await store.patients.recordStamp(p.id), documents: await store.documents.registered(p.id, { limit: 5 }) });
+      expect(both).toEqual({ stamp: await stampAlone(p.id), documents: await store.documents.registered(p.id, { limit: 5 }) });
       expect(both!.documents).toHaveLength(2);
       expect((await store.documents.registeredWithStamp(p.id, { uniqueIds: [b.doc.uniqueId] }))!.documents.map((r) => r.document.id)).toEqual([b.doc.id]);
       expect((await store.documents.registeredWithStamp(p.id, { limit: 1 }))!.documents).toHaveLength(1);

@@ -139,6 +139,21 @@ describe(`ITI-38 query on ${engineUnderTest}`, () => {
     expect(all(again.body, 'ExtrinsicObject').map((e) => e.attributes.id).sort()).toEqual(entries.map((e) => e.attributes.id).sort());
   });
 
+  it('replaces the summary when the record changes: the next query lists the new one only, the old one deprecated', async () => {
+    const p = await t.store.patients.insert(aPatient());
+    await t.store.observations.insertMany([anObservation(p.id)]);
+    const listed = async () => all((await call(PATHS.query, findDocumentsBody(cx(p.id)))).body, 'ExtrinsicObject').map((e) => e.attributes.id);
+    const before = await listed();
+    expect(before).toHaveLength(1);
+    expect(await listed()).toEqual(before);
+    await t.store.observations.insertMany([anObservation(p.id, { effective: '2025-10-01T09:00:00+02:00' })]);
+    const after = await listed();
+    expect(after).toHaveLength(1);
+    expect(after).not.toEqual(before);
+    const old = await t.store.documents.getByEntryUuid(before[0]!);
+    expect(old?.availabilityStatus).toBe('deprecated');
+  });
+
   it('answers ObjectRef, GetDocuments by uniqueId, GetSubmissionSetAndContents and GetAll', async () => {
     const refs = await call(PATHS.query, findDocumentsBody(cx(patients.jansen!), [], { returnType: 'ObjectRef' }));
     expect(all(refs.body, 'ObjectRef').map((r) => r.attributes.home)).toEqual([`urn:oid:${ours}`, `urn:oid:${ours}`]);

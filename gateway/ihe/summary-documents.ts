@@ -1,6 +1,6 @@
 import type { Document } from '../../canonical/index.js';
 import { ccdDocumentEntry, ccdUniqueId, renderCcd, type CcdInput } from '../../mappers/cda/index.js';
-import { StoreError, type Store } from '../../store/index.js';
+import { StoreError, type RecordStamp, type Store } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { ConsentedReader } from '../outbound/consented-reader.js';
 import { ourPatientAuthority } from './patient-id.js';
@@ -16,9 +16,10 @@ export interface SummaryDocuments {
    * Makes sure the patient's current summary (a C-CDA CCD of their record) is registered: made and stored when the
    * record changed since the last one, which it replaces (deprecated), so every query lists one current summary
    * and a retrieve gets exactly the bytes a query described, also of an older one. Only for a patient the reader
-   * permits; nothing is noted here: the registry listing that follows notes what leaves.
+   * permits, with the record's stamp as just read (reader.registeredIfCurrent); nothing is noted here: the registry
+   * listing that follows notes what leaves.
    */
-  ensure(reader: ConsentedReader, patientId: string): Promise<void>;
+  ensure(reader: ConsentedReader, patientId: string, state: RecordStamp): Promise<void>;
   /**
    * Whether the summary this process last made or found for the patient is of the record with this stamp: then
    * `ensure` has nothing to do, and a listing read with the stamp (reader.registeredIfCurrent) lists it.
@@ -27,10 +28,10 @@ export interface SummaryDocuments {
 }
 
 /**
- * Summaries made on demand and kept as documents. A summary is named by the record's stamp (store recordStamp):
- * while the stamp is unchanged, a query costs one small statement; a change costs one read of the record and one
- * rendering, by whichever gateway process sees it first (another that races it finds the same document stored).
- * A query whose listing is read with the stamp costs no statement of its own here while the summary is current.
+ * Summaries made on demand and kept as documents. A summary is named by the record's stamp (store RECORD_STAMP),
+ * which a query reads with its listing: while the stamp is unchanged, that is all; a change costs one read of the
+ * record and one rendering, by whichever gateway process sees it first (another that races it finds the same
+ * document stored).
  */
 export function summaryDocuments(store: Store, config: Config): SummaryDocuments {
   const current = new Map<string, string>();
@@ -42,9 +43,7 @@ export function summaryDocuments(store: Store, config: Config): SummaryDocuments
 
   return {
     isCurrent: (patientId, stamp) => current.get(patientId) === stamp,
-    async ensure(reader, patientId) {
-      const state = await reader.recordStamp(patientId);
-      if (!state) return;
+    async ensure(reader, patientId, state) {
       if (current.get(patientId) === state.stamp) return;
       const latest = await store.documents.latestFromSource(patientId, SUMMARY_SOURCE);
       if (latest?.provenance.sourceRecordId === state.stamp) {

@@ -103,14 +103,14 @@ type Listing = (filter: DocumentQuery) => Promise<RegisteredDocument[]>;
 /**
  * The registry listing of the patient's documents. For a query that lists documents, the patient's current summary
  * is among them: read with the record stamp in one statement and used when the summary is of that stamp, otherwise
- * the summary is made first (it replaces the previous one) and the listing read again.
+ * the summary is made for that stamp first (it replaces the previous one) and the listing read again.
  */
 function listing(reader: ConsentedReader, patientId: string, summaries: SummaryDocuments | undefined): Listing {
   if (!summaries) return (filter) => reader.registered(patientId, filter);
   return async (filter) => {
-    const current = await reader.registeredIfCurrent(patientId, filter, (stamp) => summaries.isCurrent(patientId, stamp));
-    if (current) return current;
-    await summaries.ensure(reader, patientId);
+    const read = await reader.registeredIfCurrent(patientId, filter, (stamp) => summaries.isCurrent(patientId, stamp));
+    if ('documents' in read) return read.documents;
+    if (read.stamp) await summaries.ensure(reader, patientId, read.stamp);
     return reader.registered(patientId, filter);
   };
 }

@@ -1,7 +1,7 @@
 import type { CareProgramEnrolment, Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
 import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
 import type {
-  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RegisteredDocument, ReportQuery, Store, StoredWindow,
+  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, StoredWindow,
 } from '../../store/index.js';
 
 /**
@@ -29,12 +29,11 @@ export interface ConsentedReader {
   /** The XDS registry's view of a patient's stored documents (each with its submission set), each noted. */
   registered(patientId: string, query?: DocumentQuery): Promise<RegisteredDocument[]>;
   /**
-   * `registered`, read in one statement with the patient's record stamp, handed out (and noted) only when `current`
-   * accepts that stamp; undefined, with nothing noted, when it does not or the patient is unknown.
+   * `registered`, read in one statement with the patient's record stamp (store RECORD_STAMP). The listing is handed
+   * out (and noted) only when `current` accepts the stamp; otherwise only the stamp is answered and nothing is noted
+   * (no stamp for an unknown patient).
    */
-  registeredIfCurrent(patientId: string, query: DocumentQuery, current: (stamp: string) => boolean): Promise<RegisteredDocument[] | undefined>;
-  /** What names the current state of a patient's record (store `recordStamp`); hands nothing out. */
-  recordStamp(patientId: string): Promise<{ stamp: string; changedAt: string } | undefined>;
+  registeredIfCurrent(patientId: string, query: DocumentQuery, current: (stamp: string) => boolean): Promise<{ readonly documents: RegisteredDocument[] } | { readonly stamp?: RecordStamp }>;
   /**
    * The record a document made on demand is built from: the patient, their conditions and programme enrolments,
    * and their newest reports and observations up to the limits. Nothing is noted: the caller notes the document
@@ -170,13 +169,10 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
     async registeredIfCurrent(patientId, query, current) {
       allow(patientId);
       const read = await store.documents.registeredWithStamp(patientId, query);
-      if (!read || !current(read.stamp.stamp)) return undefined;
+      if (!read) return {};
+      if (!current(read.stamp.stamp)) return { stamp: read.stamp };
       for (const r of read.documents) note(patientId, `DocumentReference/${r.document.id}`);
-      return read.documents;
-    },
-    async recordStamp(patientId) {
-      allow(patientId);
-      return store.patients.recordStamp(patientId);
+      return { documents: read.documents };
     },
     async summaryRecord(patientId, limits) {
       allow(patientId);
