@@ -26,8 +26,11 @@ afterAll(async () => {
   await t.close();
 });
 
-/** A consent service in another process that hears of changes half a second late, counting its database reads. */
-function lateProcess() {
+/**
+ * Runs `test` against a consent service in another process that hears of changes half a second late and counts its
+ * database reads, about a patient who allows Treatment, once that choice's announcement has reached it.
+ */
+async function withLateProcess(test: (late: { slow: ConsentService; counted: { reads: number; clockReads: number }; patientId: string }) => Promise<void>) {
   const counted = { reads: 0, clockReads: 0 };
   const late: RootStore = {
     ...other,
@@ -36,7 +39,16 @@ function lateProcess() {
     changeClock: () => { counted.clockReads += 1; return other.changeClock(); },
     consent: { ...other.consent, patientFacts: (id) => { counted.reads += 1; return other.consent.patientFacts(id); } },
   };
-  return Object.assign(counted, { slow: createConsentService(late) });
+  const slow = createConsentService(late);
+  await slow.ready();
+  try {
+    const p = await t.store.patients.insert(aPatient());
+    await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
+    await new Promise((r) => setTimeout(r, 700));
+    await test({ slow, counted, patientId: p.id });
+  } finally {
+    await slow.close();
+  }
 }
 
 describe(`cached consent decisions on ${engineUnderTest}`, () => {
@@ -87,52 +99,34 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
     expect(await here.decide(ask)).toMatchObject({ result: 'deny', rule: 'patient-choice' });
   });
 
-  it('never answers a committed revocation with a cached permit, even before its notification arrives', async () => {
-    const counted = lateProcess();
-    const { slow } = counted;
-    await slow.ready();
-    try {
-      const p = await t.store.patients.insert(aPatient());
-      await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
-      const ask = () => ({ patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
-      await new Promise((r) => setTimeout(r, 700));
+  it('never answers a committed revocation with a cached permit, even before its notification arrives', () =>
+    withLateProcess(async ({ slow, counted, patientId }) => {
+      const ask = () => ({ patientId, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
       expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
       const before = counted.reads;
       expect(await slow.decide(ask())).toMatchObject({ result: 'permit' });
       expect(counted.reads).toBe(before);
 
-      await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      await t.store.consent.setChoice(patientId, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
       expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
       expect(counted.reads).toBe(before + 1);
       await new Promise((r) => setTimeout(r, 700));
       expect(await slow.decide(ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
-    } finally {
-      await slow.close();
-    }
-  });
+    }));
 
-  it('takes the change clock a lookup read for the request instead of reading it again, and still refuses a revocation not yet heard of', async () => {
-    const counted = lateProcess();
-    const { slow } = counted;
-    await slow.ready();
-    try {
-      const p = await t.store.patients.insert(aPatient());
-      await t.store.consent.setChoice(p.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
+  it('takes the change clock a lookup read for the request instead of reading it again, and still refuses a revocation not yet heard of', () =>
+    withLateProcess(async ({ slow, counted, patientId }) => {
       const ask = async () => ({
-        patientId: p.id, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true,
-        changeClock: (await other.patients.resolveId(p.id)).changeClock,
+        patientId, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true,
+        changeClock: (await other.patients.resolveId(patientId)).changeClock,
       });
-      await new Promise((r) => setTimeout(r, 700));
       expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
       const [before, clocksBefore] = [counted.reads, counted.clockReads];
       expect(await slow.decide(await ask())).toMatchObject({ result: 'permit' });
       expect([counted.reads, counted.clockReads]).toEqual([before, clocksBefore]);
 
-      await t.store.consent.setChoice(p.id, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      await t.store.consent.setChoice(patientId, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
       expect(await slow.decide(await ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
       expect([counted.reads, counted.clockReads]).toEqual([before + 1, clocksBefore]);
-    } finally {
-      await slow.close();
-    }
-  });
+    }));
 });
