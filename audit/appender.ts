@@ -1,5 +1,5 @@
 import { AuditRecordInput, type AuditRecord, type AuditRecordContent } from '../canonical/index.js';
-import { groupCommit, type PendingAudit, type Store } from '../store/index.js';
+import { coalesce, type PendingAudit, type Store } from '../store/index.js';
 import { pendingOf } from './chain.js';
 
 /**
@@ -14,7 +14,7 @@ export interface AuditAppender {
 const MAX_BATCH = 500;
 
 export function createAuditAppender(store: Store): AuditAppender {
-  const write = groupCommit(async (batch: readonly PendingAudit[]) => store.audit.appendChained(batch), MAX_BATCH);
+  const write = coalesce(async (batch: readonly PendingAudit[]) => store.audit.appendChained(batch), MAX_BATCH);
   return {
     async append(input) {
       const content = AuditRecordInput.parse(input);

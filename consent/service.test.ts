@@ -37,7 +37,7 @@ async function withLateProcess(test: (late: { slow: ConsentService; counted: { r
     notifiesBeforeCommitReturns: false,
     listen: (channel, onMessage, onLost) => other.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
     changeClock: () => { counted.clockReads += 1; return other.changeClock(); },
-    consent: { ...other.consent, patientFacts: (id) => { counted.reads += 1; return other.consent.patientFacts(id); } },
+    consent: { ...other.consent, patientFactsMany: (ids) => { counted.reads += 1; return other.consent.patientFactsMany(ids); } },
   };
   const slow = createConsentService(late);
   await slow.ready();

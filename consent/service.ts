@@ -1,5 +1,5 @@
 import type { RootStore } from '../store/index.js';
-import { createChangeFeed, type ChangeFeed } from '../store/index.js';
+import { coalesce, createChangeFeed, type ChangeFeed } from '../store/index.js';
 import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, type PolicyVersion } from './decide.js';
 
 /**
@@ -48,6 +48,8 @@ export interface ConsentService {
 }
 
 const MAX_PATIENTS = 200_000;
+/** Patients whose facts are read in one statement at most, for the decisions asked while one is read. */
+const MAX_FACTS_BATCH = 200;
 
 type PatientEntry = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
 
@@ -58,6 +60,7 @@ export function createConsentService(store: RootStore): ConsentService {
   // Bumped by every invalidation: a read that started before one must not be cached after it.
   let generation = 0;
   const waiting = new Map<string, (() => void)[]>();
+  const patientFacts = coalesce((ids: readonly string[]) => store.consent.patientFactsMany(ids), MAX_FACTS_BATCH);
 
   const invalidate = (scope: string) => {
     generation += 1;
@@ -90,7 +93,7 @@ export function createConsentService(store: RootStore): ConsentService {
     const cached = current ? patients.get(patientId) : undefined;
     if (cached) return cached;
     const before = generation;
-    const entry = await store.consent.patientFacts(patientId);
+    const entry = await patientFacts(patientId);
     if (current && before === generation) {
       if (patients.size >= MAX_PATIENTS) patients.delete(patients.keys().next().value!);
       patients.set(patientId, entry);

@@ -31,6 +31,22 @@ describe(`identity on ${engineUnderTest}`, () => {
     expect((await findByIdentifier(store, { system: '2.16.840.1.113883.3.7.1', value: 'EXT-9' }))?.patient.id).toBe(survivor.id);
   });
 
+  it('resolves the ids and identifiers of several requests in one statement, each as it resolves alone', async () => {
+    const { store } = t;
+    const survivor = await store.patients.insert(aPatient());
+    const old = await store.patients.insert(aPatient());
+    const other = await store.patients.insert(aPatient());
+    await merge(store, survivor.id, old.id, { mergedBy: 'admin', reason: 'duplicate' });
+    const clock = await store.changeClock();
+    const ids = [other.id, old.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid', survivor.id, old.id];
+    expect(await store.patients.resolveIds(ids)).toEqual({ value: [other.id, survivor.id, undefined, undefined, survivor.id, survivor.id], changeClock: clock });
+    for (const id of ids) expect((await store.patients.resolveId(id)).value).toBe((await store.patients.resolveIds([id])).value[0]);
+    expect(await store.patients.resolveIds([])).toEqual({ value: [], changeClock: clock });
+    const [moved, others] = [old.identifiers[0]!, other.identifiers[0]!];
+    const identifiers = [moved, { system: others.system, value: 'no-such-value' }, { system: 'not a system', value: '' }, others];
+    expect(await store.patients.resolveIdentifiers(identifiers)).toEqual({ value: [survivor.id, undefined, undefined, other.id], changeClock: clock });
+  });
+
   it('finds one confident candidate by demographics, and reports several as ambiguous', async () => {
     const { store } = t;
     const p = await store.patients.insert(aPatient({ birthDate: '1948-11-30', gender: 'male', names: [{ family: 'Heuvel', familyPrefix: 'van den', given: ['Gerrit'], initials: 'G.' }] }));

@@ -66,4 +66,27 @@ describe(`consent store on ${engineUnderTest}`, () => {
     const fresh = await consent.holdRequest({ patientId: p.id, organizationId: org.id, purpose: 'Payment', surface: 'fhir' });
     expect(fresh.id).not.toBe(held.id);
   });
+
+  it("reads several patients' choices and approvals in one statement, each as the decision's own facts have them", async () => {
+    const { consent } = t.store;
+    const [chose, withdrew, approved, none] = [await t.store.patients.insert(aPatient()), await t.store.patients.insert(aPatient()), await t.store.patients.insert(aPatient()), await t.store.patients.insert(aPatient())];
+    const org = await t.store.organizations.save({ id: randomUUID(), name: 'Batch Clinic' });
+    await consent.setChoice(chose.id, 0, ['Payment', 'Treatment'], { setBy: 'staff', kind: 'staff' });
+    await consent.setChoice(withdrew.id, 0, ['Treatment'], { setBy: 'staff', kind: 'staff' });
+    await consent.setChoice(withdrew.id, 1, null, { setBy: 'portal', kind: 'patient' });
+    const held = await consent.holdRequest({ patientId: approved.id, organizationId: org.id, purpose: 'Payment', surface: 'fhir' });
+    await consent.decideRequest(held.id, { approve: true, days: 7 }, 'admin');
+    const ids = [approved.id, none.id, chose.id, 'not-a-uuid', withdrew.id, chose.id];
+    const many = await consent.patientFactsMany(ids);
+    expect(many).toHaveLength(ids.length);
+    for (const [i, id] of ids.entries()) {
+      if (id === 'not-a-uuid') continue;
+      const { patientChoice, approvals } = await consent.facts(id, org.id);
+      expect(many[i]).toEqual({ ...(patientChoice ? { patientChoice } : {}), approvals });
+    }
+    expect(many[3]).toEqual({ approvals: [] });
+    expect(many.map((f) => [f.patientChoice?.purposes, f.approvals.length])).toEqual([
+      [undefined, 1], [undefined, 0], [['Payment', 'Treatment'], 0], [undefined, 0], [undefined, 0], [['Payment', 'Treatment'], 0],
+    ]);
+  });
 });

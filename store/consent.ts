@@ -3,6 +3,7 @@ import { PURPOSES, type Purpose } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Queryable } from './database.js';
 import type { Scope } from './scope.js';
+import { isUuid } from './uuid.js';
 
 export interface PolicyRecord {
   readonly version: number;
@@ -156,18 +157,28 @@ export function consentRepository(scope: Scope) {
         approvals: row.a,
       };
     },
-    /** A patient's current choice and unexpired approvals (all organizations), for a cache keyed by patient. */
-    async patientFacts(patientId: string): Promise<Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>> {
-      const row = (await q.query<{ c: { version: number; purposes: string[] | null } | null; a: ConsentFactsRow['approvals'] }>(
+    /**
+     * Each patient's current choice and unexpired approvals (all organizations), for a cache keyed by patient: one
+     * statement for the patients of many requests at once, each item in the order given (an id that cannot be ours
+     * has none).
+     */
+    async patientFactsMany(patientIds: readonly string[]): Promise<Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>[]> {
+      const rows = await q.query<{ c: { version: number; purposes: string[] | null } | null; a: ConsentFactsRow['approvals'] }>(
         `SELECT
-           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC LIMIT 1) AS c,
+           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = k.id ORDER BY version DESC LIMIT 1) AS c,
            COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
                       'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-                     FROM access_requests WHERE patient_id = $1 AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS a`,
-        [patientId],
-      ))[0]!;
-      const choice = row.c && row.c.purposes !== null ? { version: row.c.version, purposes: purposesOf(row.c.purposes)! } : undefined;
-      return { ...(choice ? { patientChoice: choice } : {}), approvals: row.a };
+                     FROM access_requests WHERE patient_id = k.id AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS a
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) ORDER BY k.n`,
+        [patientIds.map((id) => (isUuid(id) ? id : null))],
+      );
+      return rows.map((row) => {
+        const choice = row.c && row.c.purposes !== null ? { version: row.c.version, purposes: purposesOf(row.c.purposes)! } : undefined;
+        return { ...(choice ? { patientChoice: choice } : {}), approvals: row.a };
+      });
+    },
+    async patientFacts(patientId: string): Promise<Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>> {
+      return (await this.patientFactsMany([patientId]))[0]!;
     },
     /** Holds a declined request for review; asking again while it is pending counts instead of adding one. */
     async holdRequest(r: { patientId: string; organizationId: string; connectionId?: string; requesterPerson?: string; purpose: Purpose; surface: string }): Promise<AccessRequest> {

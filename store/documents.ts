@@ -3,8 +3,9 @@ import { Document, startInstant, type DocumentInput } from '../canonical/index.j
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
 import { storedAt, type StoredWindow } from './record-table.js';
-import { RECORD_STAMP, type RecordStamp } from './record-stamp.js';
+import { recordStamp, type RecordStamp } from './record-stamp.js';
 import type { AtClock } from './change-feed.js';
+import { isUuid } from './uuid.js';
 
 const token = (c: { system: string; code: string }) => `${c.system}|${c.code}`;
 
@@ -131,24 +132,35 @@ export function documentRepository(scope: Scope) {
     },
 
     /**
-     * `registered` and the patient's record stamp (RECORD_STAMP) read in one statement, so both describe the
-     * same moment; undefined for an unknown patient.
+     * `registered` and the record stamp (RECORD_STAMP) of each of several patients, read in one statement, so that
+     * each listing and its stamp describe the same moment; undefined for an unknown patient. One statement for the
+     * queries of many requests at once (store/coalesced-reads.ts), each item in the order given.
      */
-    async registeredWithStamp(patientId: string, query: DocumentQuery = {}): Promise<{ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined> {
-      const { where, params } = documentFilters(patientId, query);
+    async registeredWithStampMany(patientIds: readonly string[], query: DocumentQuery = {}): Promise<({ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined)[]> {
+      const known = patientIds.map((id) => (isUuid(id) ? id : null));
+      const { where, params } = documentFilters(known, query, 'k.patient_id');
       params.push(Math.min(query.limit ?? 1000, 1000));
-      const rows = await scope.q.query<{ stamp: string; changed_at: string } & Partial<RegisteredRow>>(
-        `WITH s AS (${RECORD_STAMP})
-         SELECT s.stamp, s.changed_at, d.* FROM s LEFT JOIN LATERAL (
+      const rows = await scope.q.query<{ n: number; stamp: string; changed_at: string } & Partial<RegisteredRow>>(
+        `SELECT k.n::int AS n, s.stamp, s.changed_at, d.*
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS k (patient_id, n)
+         CROSS JOIN LATERAL (${recordStamp('k.patient_id')}) s
+         LEFT JOIN LATERAL (
            SELECT ${REGISTERED_COLUMNS}, creation_time, id FROM documents WHERE ${where} ORDER BY creation_time DESC, id DESC LIMIT $${params.length}
          ) d ON true
-         ORDER BY d.creation_time DESC, d.id DESC`,
+         ORDER BY k.n, d.creation_time DESC, d.id DESC`,
         params,
       );
-      const first = rows[0];
-      if (!first) return undefined;
-      const documents = rows.filter((r): r is typeof r & RegisteredRow => r.resource !== undefined && r.resource !== null).map(registeredOf);
-      return { stamp: { stamp: first.stamp, changedAt: first.changed_at }, documents };
+      const found: ({ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined)[] = patientIds.map(() => undefined);
+      for (const row of rows) {
+        const entry = (found[row.n - 1] ??= { stamp: { stamp: row.stamp, changedAt: row.changed_at }, documents: [] });
+        if (row.resource !== undefined && row.resource !== null) entry.documents.push(registeredOf(row as RegisteredRow));
+      }
+      return found;
+    },
+
+    /** registeredWithStampMany for one patient. */
+    async registeredWithStamp(patientId: string, query: DocumentQuery = {}): Promise<{ stamp: RecordStamp; documents: RegisteredDocument[] } | undefined> {
+      return (await this.registeredWithStampMany([patientId], query))[0];
     },
 
     /**
@@ -211,9 +223,13 @@ function registeredOf(r: RegisteredRow): RegisteredDocument {
   };
 }
 
-function documentFilters(patientId: string, query: DocumentQuery): { where: string; params: unknown[] } {
-  const params: unknown[] = [patientId];
-  const where = ['patient_id = $1'];
+/**
+ * The WHERE clause and parameters of a document query; `$1` is `patient` (a patient id, or with `patientColumn` an
+ * array of them whose element the outer query joins as that column).
+ */
+function documentFilters(patient: unknown, query: DocumentQuery, patientColumn = '$1'): { where: string; params: unknown[] } {
+  const params: unknown[] = [patient];
+  const where = [`patient_id = ${patientColumn}`];
   const any = (column: string, values?: readonly string[]) => {
     if (!values || values.length === 0) return;
     params.push(values);

@@ -16,5 +16,6 @@ export type { CredentialMatch } from './connections.js';
 export type { AssertionUse, ClientKey } from './oauth.js';
 export type { AuditRow, AuditColumns, AuditFilter, AuditLink, Checkpoint, PendingAudit } from './audit.js';
 export type { PolicyRecord, AccessRequest, ConsentFactsRow } from './consent.js';
-export { groupCommit } from './group-commit.js';
+export { coalesce } from './coalesce.js';
+export { coalescedReads } from './coalesced-reads.js';
 export { CHANGES_CHANNEL, createChangeFeed, type AtClock, type ChangeFeed } from './change-feed.js';

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { familyKey, Identifier, Patient, type PatientInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { AtClock } from './change-feed.js';
+import { isUuid } from './uuid.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
 
@@ -121,17 +122,23 @@ async function insertIdentifiers(q: Queryable, rows: readonly { system: string; 
 export function patientRepository(scope: Scope) {
   const { q } = scope;
 
-  /** Follows merges from the patient `start` selects (id, status, merged_into, 0) to the active one, if any. */
-  async function activeAtEndOfMerges(start: string, params: unknown[]): Promise<AtClock<string | undefined>> {
-    const rows = await q.query<{ id: string | null; clock: number }>(
-      `WITH RECURSIVE chain (id, status, merged_into, hops) AS (
+  /**
+   * Follows merges from each patient `start` selects (n, id, status, merged_into, 0), n numbering what was asked
+   * from 1, to the active one, if any; with the change clock the same statement read.
+   */
+  async function activeAtEndOfMerges(start: string, params: unknown[], asked: number): Promise<AtClock<(string | undefined)[]>> {
+    const rows = await q.query<{ clock: number; n: number | null; id: string | null }>(
+      `WITH RECURSIVE chain (n, id, status, merged_into, hops) AS (
          ${start}
          UNION ALL
-         SELECT p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
-       SELECT (SELECT id FROM chain WHERE status = 'active' LIMIT 1) AS id, (SELECT version FROM change_clock) AS clock`,
+         SELECT c.n, p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
+       SELECT k.version AS clock, a.n, a.id FROM change_clock k
+       LEFT JOIN (SELECT DISTINCT ON (n) n::int AS n, id FROM chain WHERE status = 'active' ORDER BY n, hops) a ON true`,
       params,
     );
-    return { value: rows[0]!.id ?? undefined, changeClock: rows[0]!.clock };
+    const value: (string | undefined)[] = Array.from({ length: asked }, () => undefined);
+    for (const row of rows) if (row.n !== null && row.id !== null) value[row.n - 1] = row.id;
+    return { value, changeClock: rows[0]!.clock };
   }
 
   async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
@@ -175,22 +182,36 @@ export function patientRepository(scope: Scope) {
     getMany,
 
     /**
-     * The active patient an id names now, following merges, without reading the record: what a request about a
+     * The active patient each id names now, following merges, without reading the records: what a request about a
      * patient needs before consent has decided whether anything of it may be read. With the change clock the same
-     * statement read, which tells the consent cache whether it is current for this request.
+     * statement read, which tells the consent cache whether it is current for the requests these were asked for.
+     * An id that cannot be ours names no one.
      */
-    async resolveId(id: string): Promise<AtClock<string | undefined>> {
-      return activeAtEndOfMerges('SELECT id, status, merged_into, 0 FROM patients WHERE id = $1', [id]);
+    async resolveIds(ids: readonly string[]): Promise<AtClock<(string | undefined)[]>> {
+      return activeAtEndOfMerges(
+        `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) JOIN patients p ON p.id = k.id`,
+        [ids.map((id) => (isUuid(id) ? id : null))], ids.length,
+      );
     },
 
-    /** The active patient an identifier names now, following merges, likewise without reading the record. */
-    async resolveIdentifier(system: string, value: string): Promise<AtClock<string | undefined>> {
-      const ident = Identifier.parse({ system, value });
+    /** The active patient each identifier names now, likewise; an identifier that is not valid names no one. */
+    async resolveIdentifiers(identifiers: readonly { readonly system: string; readonly value: string }[]): Promise<AtClock<(string | undefined)[]>> {
+      const valid = identifiers.map((i) => Identifier.safeParse(i).data);
       return activeAtEndOfMerges(
-        `SELECT p.id, p.status, p.merged_into, 0 FROM patients p
-         WHERE p.id = (SELECT patient_id FROM patient_identifiers WHERE system = $1 AND value = $2)`,
-        [ident.system, ident.value],
+        `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (system, value, n)
+         JOIN patient_identifiers i ON i.system = k.system AND i.value = k.value JOIN patients p ON p.id = i.patient_id`,
+        [valid.map((i) => i?.system ?? null), valid.map((i) => i?.value ?? null)], identifiers.length,
       );
+    },
+
+    async resolveId(id: string): Promise<AtClock<string | undefined>> {
+      const { value, changeClock } = await this.resolveIds([id]);
+      return { value: value[0], changeClock };
+    },
+
+    async resolveIdentifier(system: string, value: string): Promise<AtClock<string | undefined>> {
+      const found = await this.resolveIdentifiers([{ system, value }]);
+      return { value: found.value[0], changeClock: found.changeClock };
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

@@ -448,6 +448,23 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect((await store.documents.registeredWithStamp(p.id, { limit: 1 }))!.documents).toHaveLength(1);
       expect(await store.documents.registeredWithStamp(randomUUID())).toBeUndefined();
     });
+
+    it('reads the listings and stamps of several patients in one statement, each as it is read alone', async () => {
+      const [p, q, none] = [await store.patients.insert(aPatient()), await store.patients.insert(aPatient()), await store.patients.insert(aPatient())];
+      const docs = [aDocument(p.id, 'a'), aDocument(q.id, 'b'), aDocument(p.id, 'c')];
+      for (const d of docs) await store.documents.insert(d.doc, d.content);
+      const ids = [q.id, randomUUID(), p.id, 'not-a-uuid', none.id, q.id];
+      const many = await store.documents.registeredWithStampMany(ids, { limit: 5 });
+      expect(many).toHaveLength(ids.length);
+      for (const [i, id] of ids.entries()) {
+        expect(many[i]).toEqual(id === 'not-a-uuid' ? undefined : await store.documents.registeredWithStamp(id, { limit: 5 }));
+      }
+      expect(many.map((r) => r?.documents.length)).toEqual([1, undefined, 2, undefined, 0, 1]);
+      expect(many[2]!.stamp).toEqual(await stampAlone(p.id));
+      // The filters and the limit apply to each patient's listing on its own.
+      const filtered = await store.documents.registeredWithStampMany([p.id, q.id], { limit: 1, uniqueIds: [docs[0]!.doc.uniqueId, docs[1]!.doc.uniqueId] });
+      expect(filtered.map((r) => r!.documents.map((d) => d.document.id))).toEqual([[docs[0]!.doc.id], [docs[1]!.doc.id]]);
+    });
   });
 
   describe('inbound messages', () => {

@@ -1,4 +1,4 @@
-import { groupCommit, type AssertionUse } from '../../store/index.js';
+import { coalesce, type AssertionUse } from '../../store/index.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
 import { declareRoutes, type RouteSpec } from '../http/routes.js';
 import { createOutboundPipeline } from '../outbound/pipeline.js';
@@ -27,7 +27,7 @@ export function iheSurface(): Surface {
         config: deps.config,
         pipeline: createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit }),
         partners: deps.partners,
-        replays: { use: groupCommit((uses: readonly AssertionUse[]) => deps.store.oauth.useAssertions(uses), REPLAY_BATCH) },
+        replays: { use: coalesce((uses: readonly AssertionUse[]) => deps.store.oauth.useAssertions(uses), REPLAY_BATCH) },
         events: deps.events,
         trustAnchors: deps.trustAnchors,
         endpoints: { xcpd: `${base}/xcpd`, query: `${base}/xca/query`, retrieve: `${base}/xca/retrieve` },

@@ -2,7 +2,7 @@ import type { AuditAppender } from '../../audit/index.js';
 import type { AuditRecordInput, AuditTransaction } from '../../canonical/index.js';
 import type { ConsentDecision } from '../../consent/decide.js';
 import type { ConsentService } from '../../consent/service.js';
-import type { Store } from '../../store/index.js';
+import { coalescedReads, type Store } from '../../store/index.js';
 import { consentedReader, type ConsentedReader } from './consented-reader.js';
 import type { Requester } from './requester.js';
 import { subjectFinder, type SubjectFinder } from './subject-finder.js';
@@ -63,6 +63,7 @@ const STAFF_DECISION: Decision = { result: 'permit', rule: 'staff', reason: 'cli
 
 export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
   const now = deps.now ?? (() => new Date());
+  const store = coalescedReads(deps.store);
 
   async function decideFor(exchange: Exchange, patientId: string, changeClock: number | undefined): Promise<Decision> {
     const r = exchange.requester;
@@ -86,14 +87,14 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       const decisions = new Map<string, Decision>();
       let verdict: Verdict = { permitted: [], denied: [], decisions };
       // Until consent has decided, the reader permits no one; what it hands out is on the trail either way.
-      let reader = consentedReader(deps.store, new Set());
+      let reader = consentedReader(store, new Set());
       try {
-        const finder = subjectFinder(deps.store);
+        const finder = subjectFinder(store);
         const subjects = [...new Set(await disclosure.subjects(finder))];
         await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder.changeClock))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
-        reader = consentedReader(deps.store, new Set(permitted));
+        reader = consentedReader(store, new Set(permitted));
         const response = await disclosure.respond(reader, verdict);
         await append(auditRecords(exchange, verdict, reader.returned, 'success'), exchange);
         return response;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { groupCommit } from './group-commit.js';
+import { coalesce } from './coalesce.js';
 
 /** A write that records the batches it was given and holds each until released. */
 function heldWrite() {
@@ -24,10 +24,10 @@ function heldWrite() {
 
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe('groupCommit', () => {
+describe('coalesce', () => {
   it('writes callers that arrive while a batch is written as the next batch, each answered with its own result', async () => {
     const w = heldWrite();
-    const call = groupCommit(w.write, 100);
+    const call = coalesce(w.write, 100);
     const first = call(1);
     await settled();
     expect(w.batches).toEqual([[1]]);
@@ -40,14 +40,14 @@ describe('groupCommit', () => {
 
   it('writes at most maxBatch items a call', async () => {
     const w = heldWrite();
-    const call = groupCommit(w.write, 2);
+    const call = coalesce(w.write, 2);
     expect(await w.releaseUntil(Promise.all([1, 2, 3, 4, 5].map(call)))).toEqual([10, 20, 30, 40, 50]);
     expect(w.batches).toEqual([[1, 2], [3, 4], [5]]);
   });
 
   it('rejects the callers of a failed batch only, and goes on with the next', async () => {
     let calls = 0;
-    const call = groupCommit(async (items: readonly string[]) => {
+    const call = coalesce(async (items: readonly string[]) => {
       calls += 1;
       if (calls === 1) throw new Error('the database went away');
       return items.map((i) => i.toUpperCase());
@@ -59,7 +59,7 @@ describe('groupCommit', () => {
   });
 
   it('rejects a batch whose write answers a different number of results', async () => {
-    const call = groupCommit(async (items: readonly number[]) => items.slice(1), 10);
-    await expect(Promise.all([call(1), call(2)])).rejects.toThrow('a batch of 2 was written with 1 results');
+    const call = coalesce(async (items: readonly number[]) => items.slice(1), 10);
+    await expect(Promise.all([call(1), call(2)])).rejects.toThrow('a batch of 2 was handled with 1 results');
   });
 });
