@@ -1,3 +1,4 @@
+import { coalesce } from './coalesce.js';
 import type { RootStore } from './store.js';
 
 /** The channel every cached kind of change is announced on (store/migrations/0011_change_clock.sql). */
@@ -8,7 +9,7 @@ export const CHANGES_CHANNEL = 'crossgate_changes';
  * change clock in its own transaction and is announced with it as `<kind>:<scope>@<clock>`. The feed hands each
  * announcement to the caches of that kind (their own changes too, which they also drop at once), and tells whether
  * a cache may answer something asked now: only when every change committed before now has reached it. For that it
- * reads the clock once after the question (the questions of one turn of the event loop share the read) and compares
+ * reads the clock once after the question (questions asked while it is read share the next read) and compares
  * it with the newest announcement taken in; the embedded engine needs no read, since it announces before its commit
  * returns and no other process writes. So a committed revocation is never answered from a stale cache, not even in
  * the moment before its announcement arrives. When the listening connection breaks, every cache is dropped and
@@ -84,14 +85,11 @@ export function createChangeFeed(store: Pick<RootStore, 'listen' | 'notifiesBefo
   // Without a listener nothing is current, so caches are bypassed and answers stay right; ready() reports it.
   listening.catch(() => undefined);
 
-  let queued: Promise<number> | undefined;
-  const clockAfterNow = (): Promise<number> =>
-    (queued ??= new Promise<number>((resolve, reject) => {
-      setImmediate(() => {
-        queued = undefined;
-        store.changeClock().then(resolve, reject);
-      });
-    }));
+  // The questions asked while the clock is being read share the next read, which starts after all of them.
+  const clockAfterNow = coalesce(async (questions: readonly unknown[]) => {
+    const clock = await store.changeClock();
+    return questions.map(() => clock);
+  }, Number.MAX_SAFE_INTEGER);
 
   return {
     on(kind, drop) {
@@ -100,7 +98,7 @@ export function createChangeFeed(store: Pick<RootStore, 'listen' | 'notifiesBefo
     async current(clockReadSince) {
       if (!trusted) return false;
       if (store.notifiesBeforeCommitReturns) return true;
-      return (clockReadSince ?? (await clockAfterNow())) <= seen;
+      return (clockReadSince ?? (await clockAfterNow(undefined))) <= seen;
     },
     async ready() {
       await listening;
