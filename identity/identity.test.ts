@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { IdentifierSystems } from '../canonical/index.js';
+import { randomUUID } from 'node:crypto';
+import { IdentifierSystems, type Purpose } from '../canonical/index.js';
+import { createConsentService } from '../consent/service.js';
+import { matchPurpose, purposeCoding } from '../profiles/purposes.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aPatient, uniqueBsn } from '../test/support/factories.js';
 import { duplicateReport, findByIdentifier, findById, findCandidates, linkIdentifier, merge } from './index.js';
@@ -45,6 +48,56 @@ describe(`identity on ${engineUnderTest}`, () => {
     const [moved, others] = [old.identifiers[0]!, other.identifiers[0]!];
     const identifiers = [moved, { system: others.system, value: 'no-such-value' }, { system: 'not a system', value: '' }, others];
     expect(await store.patients.resolveIdentifiers(identifiers)).toEqual({ value: [survivor.id, undefined, undefined, other.id], changeClock: clock });
+  });
+
+  it("carries the merged record's consent choice to the survivor, never sharing more than either record allowed", async () => {
+    const { store } = t;
+    const staff = { setBy: 'staff-1', kind: 'staff' as const };
+    const pair = async (survivorChoice?: Purpose[] | null, mergedChoice?: Purpose[] | null) => {
+      const [s, m] = [await store.patients.insert(aPatient()), await store.patients.insert(aPatient())];
+      if (survivorChoice !== undefined) {
+        await store.consent.setChoice(s.id, 0, ['Treatment'], staff);
+        if (survivorChoice === null || survivorChoice.join() !== 'Treatment') await store.consent.setChoice(s.id, 1, survivorChoice, staff);
+      }
+      if (mergedChoice !== undefined) {
+        await store.consent.setChoice(m.id, 0, ['Treatment'], staff);
+        if (mergedChoice === null || mergedChoice.join() !== 'Treatment') await store.consent.setChoice(m.id, 1, mergedChoice, staff);
+      }
+      const result = await merge(store, s.id, m.id, { mergedBy: 'user:merger', reason: 'duplicate' });
+      return { result, history: (await store.consent.choiceHistory(s.id)).map((v) => [v.version, v.purposes, v.setBy, v.setByKind]) };
+    };
+
+    const taken = await pair(undefined, ['Payment', 'Treatment']);
+    expect(taken.result.consentChoice).toMatchObject({ version: 1, purposes: ['Payment', 'Treatment'], setBy: 'user:merger', setByKind: 'staff' });
+    expect(taken.history).toEqual([[1, ['Payment', 'Treatment'], 'user:merger', 'staff']]);
+    const narrowed = await pair(['Treatment', 'Payment', 'Patient Request'], ['Patient Request', 'Treatment']);
+    expect(narrowed.history[0]).toEqual([3, ['Treatment', 'Patient Request'], 'user:merger', 'staff']);
+    const refusedAll = await pair(['Treatment'], []);
+    expect(refusedAll.history[0]).toEqual([2, [], 'user:merger', 'staff']);
+    // Nothing to carry, or nothing the survivor allows that the merged record did not: no new version.
+    for (const [survivorChoice, mergedChoice] of [[['Treatment'], undefined], [['Treatment'], null], [['Treatment'], ['Treatment', 'Payment']], [undefined, null]] as const) {
+      const same = await pair(survivorChoice === undefined ? undefined : [...survivorChoice], mergedChoice === undefined || mergedChoice === null ? mergedChoice : [...mergedChoice]);
+      expect(same.result.consentChoice).toBeUndefined();
+      expect(same.history.length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('lets no cached decision outlive a merge that narrowed the survivor', async () => {
+    const { store } = t;
+    const consent = createConsentService(store);
+    await consent.ready();
+    try {
+      const org = await store.organizations.save({ id: randomUUID(), name: 'Asking' });
+      const [s, m] = [await store.patients.insert(aPatient()), await store.patients.insert(aPatient())];
+      await store.consent.setChoice(s.id, 0, ['Treatment'], { setBy: 'staff', kind: 'staff' });
+      await store.consent.setChoice(m.id, 0, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      const ask = () => consent.decide({ patientId: s.id, organizationId: org.id, purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true });
+      expect(await ask()).toMatchObject({ result: 'permit' });
+      await merge(store, s.id, m.id, { mergedBy: 'user:merger', reason: 'duplicate' });
+      expect(await ask()).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+    } finally {
+      await consent.close();
+    }
   });
 
   it('finds one confident candidate by demographics, and reports several as ambiguous', async () => {

@@ -91,7 +91,15 @@ export async function duplicateReport(store: Store, limit = 100): Promise<Duplic
   return report.sort((a, b) => Math.max(...b.patients.slice(1).map((p) => p.score)) - Math.max(...a.patients.slice(1).map((p) => p.score)));
 }
 
+/**
+ * Merges a duplicate into the record that survives, and in the same transaction carries the duplicate's consent
+ * choice over (store consent.carryChoiceOnMerge): a patient who said no on either record is not shared more after.
+ */
 export function merge(store: Store, survivorId: string, mergedId: string, by: { mergedBy: string; reason: string }): Promise<PatientMerge> {
-  return store.patients.merge(survivorId, mergedId, by);
+  return store.transaction(async (tx) => {
+    const merged = await tx.patients.merge(survivorId, mergedId, by);
+    const consentChoice = await tx.consent.carryChoiceOnMerge(survivorId, mergedId, by.mergedBy);
+    return consentChoice ? { ...merged, consentChoice } : merged;
+  });
 }
 

@@ -115,6 +115,34 @@ export function consentRepository(scope: Scope) {
       );
       return rows.map(policy);
     },
+    /**
+     * What a merge does to the survivor's choice: the merged record's own choice is the same person's word, so it
+     * is not dropped. A survivor without a choice of its own takes it; one with a choice keeps only the purposes
+     * both choices allow, since the stricter word is the one the person cannot have meant to widen. Written as the
+     * survivor's next version (staff, by whoever merged) in the merge's transaction, and announced, so no cache
+     * decides on the survivor's old choice once the merge commits. Undefined when nothing changed.
+     */
+    async carryChoiceOnMerge(survivorId: string, mergedId: string, mergedBy: string): Promise<PolicyRecord | undefined> {
+      return scope.atomic(async (tx) => {
+        const latest = async (patientId: string) =>
+          (await tx.query<{ version: number; purposes: string[] | null }>(
+            'SELECT version, purposes FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC LIMIT 1', [patientId],
+          ))[0];
+        const [survivor, merged] = [await latest(survivorId), await latest(mergedId)];
+        const carried = merged ? purposesOf(merged.purposes) : null;
+        if (carried === null) return undefined;
+        const own = survivor ? purposesOf(survivor.purposes) : null;
+        const next = own === null ? carried : own.filter((p) => carried.includes(p));
+        if (own !== null && next.length === own.length) return undefined;
+        const row = (await tx.query<PolicyRow>(
+          `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind) VALUES ($1, $2, $3, $4, 'staff')
+           RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
+          [survivorId, (survivor?.version ?? 0) + 1, next, mergedBy],
+        ))[0]!;
+        await announce(tx, survivorId);
+        return policy(row);
+      });
+    },
     /** Adds the next version of a patient's choice (null purposes: withdraw it, the defaults apply again). */
     async setChoice(
       patientId: string, expectedVersion: number, purposes: readonly Purpose[] | null,

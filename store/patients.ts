@@ -6,6 +6,7 @@ import type { AtClock } from './change-feed.js';
 import { isUuid } from './uuid.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
+import type { PolicyRecord } from './consent.js';
 
 export interface PatientRecord {
   readonly patient: Patient;
@@ -24,6 +25,8 @@ export interface PatientMerge {
   readonly mergedAt: string;
   /** What moved from the merged record to the survivor, so the merge can be traced and undone by hand. */
   readonly moved: { identifiers: Identifier[]; records: Record<string, string[]> };
+  /** The survivor's consent choice as the merge changed it (consent carryChoiceOnMerge), when it did. */
+  readonly consentChoice?: PolicyRecord;
 }
 
 export interface DuplicateGroup {

@@ -236,8 +236,12 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
 
     const observation = { id: '7d9c2f0e-51a4-4c8e-9d51-1f0a6b2c3d4e', patientId: b.id, status: 'final' as const, codings: [{ system: 'urn:test', code: 'x' }], provenance: { source: 'test' } };
     await t.store.observations.insertMany([observation]);
+    // The duplicate's own consent choice is the same person's word: the survivor, which had none, takes it.
+    await t.store.consent.setChoice(b.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
     const merged = await staffCall(request(app).post('/admin/patients/merge'), provider).send({ survivorId: a.id, mergedId: b.id, reason: 'same person: duplicate report' }).expect(200);
     expect(merged.body.moved.records.observations).toEqual([observation.id]);
+    expect(merged.body.consentChoice).toMatchObject({ version: 1, purposes: ['Treatment'], setByKind: 'staff' });
+    expect((await t.store.consent.currentChoice(a.id))?.purposes).toEqual(['Treatment']);
     expect((await t.store.observations.list(a.id)).items.map((o) => o.id)).toEqual([observation.id]);
     const after = await staffCall(request(app).get('/admin/patients/duplicates'), provider).expect(200);
     expect(after.body.groups.find((g: { familyKey: string }) => g.familyKey === 'hoek')).toBeUndefined();

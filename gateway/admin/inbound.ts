@@ -188,7 +188,8 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
         const merged = await storeCall(merge(store, body.survivorId, body.mergedId, { mergedBy: `user:${actorOf(req).userId}`, reason: body.reason }));
         await audit.append({
           transaction: 'admin-change', action: 'patient-merge', outcome: 'success', actor: auditActor(req),
-          patientIds: [body.survivorId, body.mergedId], subject: { mergeId: merged.id }, ...meta(req),
+          patientIds: [body.survivorId, body.mergedId], subject: { mergeId: merged.id },
+          ...(merged.consentChoice ? { detail: { consentChoiceVersion: merged.consentChoice.version, consentChoicePurposes: [...(merged.consentChoice.purposes ?? [])] } } : {}), ...meta(req),
         });
         res.json(merged);
       },
