@@ -11,7 +11,7 @@ import {
   type DiagnosticReportInput,
   type ObservationInput,
 } from '../canonical/index.js';
-import { RecordTable, type ColumnFilter, type ListOptions, type Page, type RowsInsert, type StoredWindow } from './record-table.js';
+import { RecordTable, type ColumnFilter, type ListOptions, type Page, type PageAsk, type RowsInsert, type StoredWindow } from './record-table.js';
 import type { Scope } from './scope.js';
 
 const at = (value: string | undefined) => (value ? startInstant(value) : null);
@@ -135,6 +135,9 @@ export function observationRepository(scope: Scope) {
     /** A patient's observations, newest first, matching every filter given. */
     list: (patientId: string, query: ObservationQuery = {}): Promise<Page<Observation>> =>
       observations.listByPatient(scope, patientId, query, observationFilters(query)),
+    /** `list` for several patients, each from its own cursor, all with the same query (its `after` unread). */
+    listMany: (asks: readonly PageAsk[], query: ObservationQuery = {}): Promise<Page<Observation>[]> =>
+      observations.listByPatients(scope, asks, query, observationFilters(query)),
     count: (patientId: string, query: ObservationQuery = {}): Promise<number> =>
       observations.countByPatient(scope, patientId, query, observationFilters(query)),
     async listByReport(reportId: string): Promise<Observation[]> {
@@ -157,6 +160,7 @@ export function conditionRepository(scope: Scope) {
     get: (id: string) => conditions.get(scope, id),
     storedAt: (ids: readonly string[]) => conditions.storedAt(scope, ids),
     list: (patientId: string, query: ConditionQuery = {}) => conditions.listByPatient(scope, patientId, query, conditionFilters(query)),
+    listMany: (asks: readonly PageAsk[], query: ConditionQuery = {}) => conditions.listByPatients(scope, asks, query, conditionFilters(query)),
     count: (patientId: string, query: ConditionQuery = {}) => conditions.countByPatient(scope, patientId, query, conditionFilters(query)),
   };
 }
@@ -171,6 +175,7 @@ export function careProgramRepository(scope: Scope) {
     get: (id: string) => enrolments.get(scope, id),
     storedAt: (ids: readonly string[]) => enrolments.storedAt(scope, ids),
     list: (patientId: string, options?: ListOptions) => enrolments.listByPatient(scope, patientId, options),
+    listMany: (asks: readonly PageAsk[], options?: ListOptions) => enrolments.listByPatients(scope, asks, options),
     count: (patientId: string, window: StoredWindow = {}) => enrolments.countByPatient(scope, patientId, window),
     async countByProgram(): Promise<Record<CareProgramCode, number>> {
       const rows = await scope.q.query<{ program: CareProgramCode; n: number }>(
@@ -193,6 +198,7 @@ export function reportRepository(scope: Scope) {
     get: (id: string) => reports.get(scope, id),
     storedAt: (ids: readonly string[]) => reports.storedAt(scope, ids),
     list: (patientId: string, query: ReportQuery = {}) => reports.listByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),
+    listMany: (asks: readonly PageAsk[], query: ReportQuery = {}) => reports.listByPatients(scope, asks, query, timeFilters('effective_at', query.from, query.to)),
     count: (patientId: string, query: ReportQuery = {}) => reports.countByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),
   };
 }

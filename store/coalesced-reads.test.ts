@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
-import { aDocument, aPatient } from '../test/support/factories.js';
+import { aDocument, anObservation, aPatient } from '../test/support/factories.js';
 import { coalescedReads } from './coalesced-reads.js';
 import type { Store } from './store.js';
 
@@ -13,7 +13,7 @@ afterAll(async () => t.close());
 
 /** The store with the batch reads behind the coalesced lookups counted. */
 function counting(store: Store) {
-  const calls = { resolveIds: 0, resolveIdentifiers: 0, getMany: 0, listings: 0 };
+  const calls = { resolveIds: 0, resolveIdentifiers: 0, getMany: 0, listings: 0, pages: 0 };
   const counted: Store = {
     ...store,
     patients: {
@@ -23,6 +23,7 @@ function counting(store: Store) {
       getMany: (ids) => { calls.getMany += 1; return store.patients.getMany(ids); },
     },
     documents: { ...store.documents, registeredWithStampMany: (ids, query) => { calls.listings += 1; return store.documents.registeredWithStampMany(ids, query); } },
+    observations: { ...store.observations, listMany: (asks, query) => { calls.pages += 1; return store.observations.listMany(asks, query); } },
   };
   return { counted, calls };
 }
@@ -58,7 +59,25 @@ describe(`coalesced reads on ${engineUnderTest}`, () => {
     const clock = await store.changeClock();
     expect(resolved.every((r) => r.changeClock === clock)).toBe(true);
     // One statement for each kind of lookup; the listings asked two different queries.
-    expect(calls).toEqual({ resolveIds: 1, resolveIdentifiers: 1, getMany: 1, listings: 2 });
+    expect(calls).toEqual({ resolveIds: 1, resolveIdentifiers: 1, getMany: 1, listings: 2, pages: 0 });
+  });
+
+  it('reads the pages of list searches asked at the same time together, each from its own cursor', async () => {
+    const { store } = t;
+    const patients = await Promise.all(Array.from({ length: 3 }, () => store.patients.insert(aPatient())));
+    await store.observations.insertMany(patients.flatMap((p) => ['2024-01-01', '2024-02-01', '2024-03-01'].map((effective) => anObservation(p.id, { effective }))));
+    const first = await store.observations.list(patients[0]!.id, { limit: 2 });
+    const { counted, calls } = counting(store);
+    const reads = coalescedReads(counted);
+    const asked = [
+      { patientId: patients[0]!.id, query: { limit: 2, after: first.next! } }, { patientId: patients[1]!.id, query: { limit: 2 } },
+      { patientId: patients[2]!.id, query: { limit: 2 } }, { patientId: patients[2]!.id, query: { limit: 1, codes: ['urn:none|x'] } },
+    ];
+    const pages = await Promise.all(asked.map((a) => reads.observations.list(a.patientId, a.query)));
+    for (const [i, a] of asked.entries()) expect(pages[i]).toEqual(await store.observations.list(a.patientId, a.query));
+    expect(pages.map((p) => p.items.length)).toEqual([1, 2, 2, 0]);
+    // Two different queries (the cursor is not part of one): two batch reads.
+    expect(calls.pages).toBe(2);
   });
 
   it('reads what changed after an earlier batch: nothing is kept between batches', async () => {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parsedBy, type Parsed } from '../canonical/index.js';
 import { batches, type Scope } from './scope.js';
+import { isUuid } from './uuid.js';
 
 /**
  * A table of patient-scoped clinical records: the canonical record as jsonb plus the columns that indexes need.
@@ -17,6 +18,12 @@ export interface ColumnSpec<T> {
 export interface StoredWindow {
   readonly storedFrom?: string;
   readonly storedTo?: string;
+}
+
+/** Whose page a list asks for, and from where. */
+export interface PageAsk {
+  readonly patientId: string;
+  readonly after?: ListOptions['after'];
 }
 
 export interface ListOptions extends StoredWindow {
@@ -145,24 +152,52 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
 
   /** One patient's records, newest first (records without a time last), in pages, matching every filter. */
   async listByPatient(scope: Scope, patientId: string, options: ListOptions = {}, filters: readonly ColumnFilter[] = []): Promise<Page<z.infer<S>>> {
+    return (await this.listByPatients(scope, [{ patientId, ...(options.after ? { after: options.after } : {}) }], options, filters))[0]!;
+  }
+
+  /**
+   * A page for each of several patients (each from its own cursor), all with the same options and filters, read
+   * in one statement for those with a cursor and one for those without: what the list searches of many requests
+   * asked at once cost (store/coalesced-reads.ts). `options.after` is not read. An ask whose patient or cursor
+   * cannot be ours gets an empty page.
+   */
+  async listByPatients(scope: Scope, asks: readonly PageAsk[], options: ListOptions = {}, filters: readonly ColumnFilter[] = []): Promise<Page<z.infer<S>>[]> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
     const col = this.orderColumn;
-    const cursor = options.after
-      ? `AND (CASE WHEN $2::timestamptz IS NULL THEN ${col} IS NULL AND id < $3::uuid
-              ELSE ${col} < $2 OR (${col} = $2 AND id < $3::uuid) OR ${col} IS NULL END)`
-      : 'AND $2::timestamptz IS NULL AND $3::uuid IS NULL';
+    const pages: Page<z.infer<S>>[] = asks.map(() => ({ items: [], storedAt: new Map() }));
+    const valid = asks.flatMap((ask, i) => (isUuid(ask.patientId) && (!ask.after || isUuid(ask.after.id)) ? [{ ask, i }] : []));
     const where = whereOf([...filters, ...storedFilters(options)], 5);
-    const rows = await scope.q.query<{ id: string; at: string | null; created_at: string; resource: unknown }>(
-      `SELECT id, ${col} AS at, created_at, resource FROM ${this.table}
-       WHERE patient_id = $1 ${cursor} ${where.sql}
-       ORDER BY ${col} DESC NULLS LAST, id DESC LIMIT $4`,
-      [patientId, options.after?.at ?? null, options.after?.id ?? null, limit + 1, ...where.params],
-    );
-    const page = rows.slice(0, limit);
-    const items = page.map((r) => this.schema.parse(r.resource));
-    const storedAt = new Map(page.map((r) => [r.id, r.created_at]));
-    const last = rows.length > limit ? rows[limit - 1] : undefined;
-    return last ? { items, next: { at: last.at, id: last.id }, storedAt } : { items, storedAt };
+    for (const group of [valid.filter((v) => !v.ask.after), valid.filter((v) => v.ask.after)]) {
+      if (group.length === 0) continue;
+      const cursor = group[0]!.ask.after
+        ? `AND (CASE WHEN k.after_at IS NULL THEN ${col} IS NULL AND id < k.after_id
+                ELSE ${col} < k.after_at OR (${col} = k.after_at AND id < k.after_id) OR ${col} IS NULL END)`
+        : '';
+      const rows = await scope.q.query<{ n: number; id: string; at: string | null; created_at: string; resource: unknown }>(
+        `SELECT k.n::int AS n, r.id, r.at, r.created_at, r.resource
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[]) WITH ORDINALITY AS k (patient_id, after_at, after_id, n)
+         CROSS JOIN LATERAL (
+           SELECT id, ${col} AS at, created_at, resource FROM ${this.table}
+           WHERE patient_id = k.patient_id ${cursor} ${where.sql}
+           ORDER BY ${col} DESC NULLS LAST, id DESC LIMIT $4) r
+         ORDER BY k.n, r.at DESC NULLS LAST, r.id DESC`,
+        [group.map((v) => v.ask.patientId), group.map((v) => v.ask.after?.at ?? null), group.map((v) => v.ask.after?.id ?? null), limit + 1, ...where.params],
+      );
+      const byAsk = new Map<number, typeof rows>();
+      for (const row of rows) {
+        const list = byAsk.get(row.n);
+        if (list) list.push(row);
+        else byAsk.set(row.n, [row]);
+      }
+      for (const [n, found] of byAsk) {
+        const page = found.slice(0, limit);
+        const last = found.length > limit ? found[limit - 1] : undefined;
+        const items = page.map((r) => this.schema.parse(r.resource));
+        const storedAt = new Map(page.map((r) => [r.id, r.created_at]));
+        pages[group[n - 1]!.i] = last ? { items, next: { at: last.at, id: last.id }, storedAt } : { items, storedAt };
+      }
+    }
+    return pages;
   }
 
   /** How many of one patient's records match every filter (what listByPatient would page through). */

@@ -317,6 +317,28 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(all.items.slice(0, 4).map((o) => o.effective)).toEqual(['2024-03-10T08:00:00Z', '2024-02-10', '2024-01-10T08:00:00Z', '2024']);
     });
 
+    it("reads several patients' pages in one statement each for first pages and cursors, each page as it is read alone", async () => {
+      const [p, q, empty] = [await store.patients.insert(aPatient()), await store.patients.insert(aPatient()), await store.patients.insert(aPatient())];
+      const times = ['2024-01-10T08:00:00Z', '2024-03-10T08:00:00Z', '2024-02-10', undefined, undefined];
+      await store.observations.insertMany([...times.map((effective) => anObservation(p.id, { effective })), ...times.slice(0, 3).map((effective) => anObservation(q.id, { effective }))]);
+      const firstOfP = await store.observations.list(p.id, { limit: 2 });
+      const secondOfP = await store.observations.list(p.id, { limit: 2, after: firstOfP.next! });
+      const asks = [
+        { patientId: q.id }, { patientId: p.id, after: secondOfP.next! }, { patientId: empty.id }, { patientId: 'not-a-uuid' },
+        { patientId: p.id }, { patientId: p.id, after: firstOfP.next! }, { patientId: q.id, after: { at: null, id: 'not-a-uuid' } },
+      ];
+      const pages = await store.observations.listMany(asks, { limit: 2 });
+      expect(pages).toHaveLength(asks.length);
+      for (const [i, ask] of asks.entries()) {
+        const malformed = ask.patientId === 'not-a-uuid' || ask.after?.id === 'not-a-uuid';
+        expect(pages[i]).toEqual(malformed ? { items: [], storedAt: new Map() } : await store.observations.list(ask.patientId, { limit: 2, ...(ask.after ? { after: ask.after } : {}) }));
+      }
+      // Every one of p's records once over its three pages, the last without a next cursor.
+      expect([pages[4]!, pages[5]!, pages[1]!].flatMap((page) => page.items.map((o) => o.id)).sort()).toEqual((await store.observations.list(p.id)).items.map((o) => o.id).sort());
+      expect(pages[1]!.next).toBeUndefined();
+      expect(pages.map((page) => page.items.length)).toEqual([2, 1, 0, 0, 2, 2, 0]);
+    });
+
     it('rejects an invalid observation with the field named, and inserts none of the batch', async () => {
       const p = await store.patients.insert(aPatient());
       const good = anObservation(p.id);
