@@ -68,6 +68,15 @@ describe(`crossgate ingest on ${engineUnderTest}`, () => {
     expect(result.stderr).not.toMatch(/ingesting/);
   });
 
+  it('counts a message given several times at once as filed once and the other copies as duplicates', async () => {
+    const stored = () => withStore(async (store) => (await store.inbound.list({ sender: labConnection, limit: 1000 })).length);
+    const before = await stored();
+    const copies = Array.from({ length: 8 }, () => lab('latin1-names.edi'));
+    const result = await runCli(['ingest', '--sender', labConnection, '--concurrency', '8', ...copies], env, workDir);
+    expect(result.stdout.split('\n')[0]).toMatch(/^ingested 8 files in [\d.]+ s: 1 filed \(\d+ parts waiting for a patient match\), 7 duplicates, 0 quarantined, 0 not read$/);
+    expect(await stored()).toBe(before + 1);
+  });
+
   it('loads ketenzorg archives from a GP system, lists what was quarantined with its reasons, and replays it once the fault is fixed', async () => {
     // The database refuses CVRM's hypertension concern only: the other messages are filed, that one is kept whole.
     await withDatabase(`

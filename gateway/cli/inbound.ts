@@ -11,7 +11,7 @@ import { labAdapter } from '../inbound/lab.js';
 import { channelOf } from '../inbound/message-id.js';
 import { PARTS_QUARANTINED } from '../inbound/filing.js';
 import type { Channel, InboundAdapter } from '../inbound/parsed.js';
-import { createInboundPipeline, SENDER_KIND, type InboundActor, type InboundPipeline } from '../inbound/pipeline.js';
+import { createInboundPipeline, SENDER_KIND, type InboundActor, type InboundOutcome, type InboundPipeline } from '../inbound/pipeline.js';
 
 /**
  * `crossgate inbound list|replay` and `crossgate ingest FILE...`: the same pipeline the HTTP endpoints use, so a
@@ -87,12 +87,32 @@ export function inboundCommands(program: Command, withStore: WithStore): void {
     });
 }
 
-interface Tally {
+export interface Tally {
   filed: number;
   waiting: number;
   duplicates: number;
   quarantined: { file: string; reasons: string[] }[];
   unread: { file: string; reason: string }[];
+  /** The inbound messages counted as filed or quarantined so far. */
+  readonly counted: Set<string>;
+}
+
+/**
+ * Counts one file's outcome. Two copies of one message filed at once both end well, and which of them did the
+ * filing is a race (either may say it was no duplicate): the message is counted once, every other copy as a
+ * duplicate.
+ */
+export function tallyOutcome(tally: Tally, file: string, outcome: Pick<InboundOutcome<unknown>, 'duplicate' | 'message' | 'parts'>): void {
+  if (outcome.duplicate || tally.counted.has(outcome.message.id)) {
+    tally.duplicates += 1;
+    return;
+  }
+  tally.counted.add(outcome.message.id);
+  if (outcome.message.status === 'quarantined') {
+    const issues = [...outcome.message.issues, ...outcome.parts.filter((p) => p.status === 'quarantined').flatMap((p) => p.issues)].filter(FAILING);
+    tally.quarantined.push({ file, reasons: [...new Set(issues.map((i) => `${i.code}: ${i.message}`))] });
+  } else tally.filed += 1;
+  tally.waiting += outcome.parts.filter((p) => p.status === 'waiting').length;
 }
 
 async function ingest(
@@ -100,7 +120,7 @@ async function ingest(
   options: { format?: Channel; concurrency: number },
 ): Promise<number> {
   const started = Date.now();
-  const tally: Tally = { filed: 0, waiting: 0, duplicates: 0, quarantined: [], unread: [] };
+  const tally: Tally = { filed: 0, waiting: 0, duplicates: 0, quarantined: [], unread: [], counted: new Set() };
   const actor = operator('ingest');
   let done = 0;
   const progress = () => {
@@ -118,13 +138,7 @@ async function ingest(
     const channel = options.format ?? channelOf(raw);
     if (!channel) return void tally.unread.push({ file, reason: 'neither XML nor EDIFACT: give --format' });
     if (SENDER_KIND[channel] !== connection.kind) return void tally.unread.push({ file, reason: `a ${channel} message, but the sender is a ${connection.kind} connection` });
-    const outcome = await pipeline.receive(ADAPTERS[channel], { connection, raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), actor });
-    if (outcome.duplicate) tally.duplicates += 1;
-    else if (outcome.message.status === 'quarantined') {
-      const issues = [...outcome.message.issues, ...outcome.parts.filter((p) => p.status === 'quarantined').flatMap((p) => p.issues)].filter(FAILING);
-      tally.quarantined.push({ file, reasons: [...new Set(issues.map((i) => `${i.code}: ${i.message}`))] });
-    } else tally.filed += 1;
-    if (!outcome.duplicate) tally.waiting += outcome.parts.filter((p) => p.status === 'waiting').length;
+    tallyOutcome(tally, file, await pipeline.receive(ADAPTERS[channel], { connection, raw: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength), actor }));
   };
   let next = 0;
   const worker = async () => {
