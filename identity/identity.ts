@@ -95,10 +95,12 @@ export async function duplicateReport(store: Store, limit = 100): Promise<Duplic
  * Merges a duplicate into the record that survives, and in the same transaction carries the duplicate's consent
  * choice over (store consent.carryChoiceOnMerge): a patient who said no on either record is not shared more after.
  */
-export function merge(store: Store, survivorId: string, mergedId: string, by: { mergedBy: string; reason: string }): Promise<PatientMerge> {
+export function merge(
+  store: Store, survivorId: string, mergedId: string, by: { mergedBy: string; reason: string; /** As the consent history names its setters; mergedBy when not given. */ choiceSetBy?: string },
+): Promise<PatientMerge> {
   return store.transaction(async (tx) => {
-    const merged = await tx.patients.merge(survivorId, mergedId, by);
-    const consentChoice = await tx.consent.carryChoiceOnMerge(survivorId, mergedId, by.mergedBy);
+    const merged = await tx.patients.merge(survivorId, mergedId, { mergedBy: by.mergedBy, reason: by.reason });
+    const consentChoice = await tx.consent.carryChoiceOnMerge(survivorId, mergedId, by.choiceSetBy ?? by.mergedBy);
     return consentChoice ? { ...merged, consentChoice } : merged;
   });
 }

@@ -240,7 +240,8 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     await t.store.consent.setChoice(b.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
     const merged = await staffCall(request(app).post('/admin/patients/merge'), provider).send({ survivorId: a.id, mergedId: b.id, reason: 'same person: duplicate report' }).expect(200);
     expect(merged.body.moved.records.observations).toEqual([observation.id]);
-    expect(merged.body.consentChoice).toMatchObject({ version: 1, purposes: ['Treatment'], setByKind: 'staff' });
+    // Named as the consent API names whoever sets a choice: by the user id.
+    expect(merged.body.consentChoice).toMatchObject({ version: 1, purposes: ['Treatment'], setByKind: 'staff', setBy: merged.body.mergedBy.replace(/^user:/, '') });
     expect((await t.store.consent.currentChoice(a.id))?.purposes).toEqual(['Treatment']);
     expect((await t.store.observations.list(a.id)).items.map((o) => o.id)).toEqual([observation.id]);
     const after = await staffCall(request(app).get('/admin/patients/duplicates'), provider).expect(200);

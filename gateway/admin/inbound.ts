@@ -185,7 +185,7 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
       summary: 'Merge one patient into another: identifiers and records move to the survivor, the merged record stays, pointing at it',
       async handler(req, res) {
         const body = req.body as z.infer<typeof MergeBody>;
-        const merged = await storeCall(merge(store, body.survivorId, body.mergedId, { mergedBy: `user:${actorOf(req).userId}`, reason: body.reason }));
+        const merged = await storeCall(merge(store, body.survivorId, body.mergedId, { mergedBy: `user:${actorOf(req).userId}`, reason: body.reason, choiceSetBy: actorOf(req).userId }));
         await audit.append({
           transaction: 'admin-change', action: 'patient-merge', outcome: 'success', actor: auditActor(req),
           patientIds: [body.survivorId, body.mergedId], subject: { mergeId: merged.id },
