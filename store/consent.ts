@@ -134,13 +134,19 @@ export function consentRepository(scope: Scope) {
         const own = survivor ? purposesOf(survivor.purposes) : null;
         const next = own === null ? carried : own.filter((p) => carried.includes(p));
         if (own !== null && next.length === own.length) return undefined;
-        const row = (await tx.query<PolicyRow>(
-          `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind) VALUES ($1, $2, $3, $4, 'staff')
-           RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
-          [survivorId, (survivor?.version ?? 0) + 1, next, mergedBy],
-        ))[0]!;
-        await announce(tx, survivorId);
-        return policy(row);
+        try {
+          const row = (await tx.query<PolicyRow>(
+            `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind) VALUES ($1, $2, $3, $4, 'staff')
+             RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
+            [survivorId, (survivor?.version ?? 0) + 1, next, mergedBy],
+          ))[0]!;
+          await announce(tx, survivorId);
+          return policy(row);
+        } catch (error) {
+          // The survivor's choice was changed while the merge read it: the merge is refused as a stale edit would be.
+          if (isUniqueViolation(error)) throw conflict();
+          throw error;
+        }
       });
     },
     /** Adds the next version of a patient's choice (null purposes: withdraw it, the defaults apply again). */
