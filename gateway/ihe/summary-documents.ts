@@ -1,5 +1,5 @@
 import type { Document } from '../../canonical/index.js';
-import { ccdDocumentEntry, ccdUniqueId, renderCcd, type CcdInput } from '../../mappers/cda/index.js';
+import { identifiedCcd, type CcdInput } from '../../mappers/cda/index.js';
 import { StoreError, type RecordStamp, type Store } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { ConsentedReader } from '../outbound/consented-reader.js';
@@ -60,11 +60,9 @@ export function summaryDocuments(store: Store, config: Config): SummaryDocuments
         documentId: { root: '2.25.0' },
         effectiveTime: state.changedAt,
       };
-      const identified: CcdInput = { ...input, documentId: { root: ccdUniqueId(input) } };
-      const rendered = renderCcd(identified);
-      if (!rendered.xml) throw new Error(`the summary could not be rendered: ${rendered.issues.map((i) => i.message).join('; ')}`);
-      const bytes = Buffer.from(rendered.xml, 'utf8');
-      const entry = ccdDocumentEntry(identified, bytes, { repositoryUniqueId: config.repositoryUniqueId });
+      const ccd = identifiedCcd(input, { repositoryUniqueId: config.repositoryUniqueId });
+      if (!ccd.ok) throw new Error(`the summary could not be rendered: ${ccd.issues.map((i) => i.message).join('; ')}`);
+      const { entry, bytes } = ccd;
       const document = { ...entry, provenance: { source: SUMMARY_SOURCE, sourceRecordId: state.stamp } };
       await store.transaction(async (tx) => {
         await insertOnce(tx, document, bytes);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CodeSystems, type Coding, type DocumentInput } from '../../canonical/index.js';
 import { TITLE } from './header.js';
 import { ccdDocumentRecordId, ccdEntryUuid } from './ids.js';
-import type { CcdInput } from './input.js';
+import type { CcdData, CcdInput } from './input.js';
 import { parseCcdInput, servicePeriod } from './render-ccd.js';
 import { CODES, XDS_CODES, type FixedCode } from './vocabulary.js';
 
@@ -33,7 +33,11 @@ function escapeV2(text: string): string {
 export function ccdDocumentEntry(input: CcdInput, xml: Uint8Array, context: CcdEntryContext): DocumentInput {
   const parsed = parseCcdInput(input);
   if (!parsed.ok) throw new TypeError(`ccdDocumentEntry needs the input of a rendered CCD: ${parsed.issues.map((i) => i.message).join('; ')}`);
-  const data = parsed.data;
+  return documentEntryOf(parsed.data, xml, context);
+}
+
+/** ccdDocumentEntry of input already parsed. */
+export function documentEntryOf(data: CcdData, xml: Uint8Array, context: CcdEntryContext): DocumentInput {
   const uniqueId = data.documentId.root;
   const period = servicePeriod(data);
   const ccd = coding(CodeSystems.loinc.uri, CODES.ccd);

@@ -2,7 +2,7 @@ import { bsnOf, IdentifierSystems, type Patient } from '../../canonical/index.js
 import { address, current, genderCode, ii, names, telecoms, templateIds, ts, fixedCode } from './datatypes.js';
 import type { CcdData, CcdOrganization } from './input.js';
 import { CODES, OID, TEMPLATES } from './vocabulary.js';
-import { el, type XmlNode } from './xml-writer.js';
+import { el, type Slot, type XmlNode } from './xml-writer.js';
 
 /** The US Realm Header of the CCD: who the document is about, who made it, who keeps it, and the period it covers. */
 
@@ -72,13 +72,13 @@ function author(data: CcdData): XmlNode {
   );
 }
 
-export function header(data: CcdData, documentRoot: string, period: { low?: string; high?: string }): XmlNode[] {
+export function header(data: CcdData, documentRoot: string | Slot, period: { low?: string; high?: string }): XmlNode[] {
   return [
     el('realmCode', { code: 'US' }),
     el('typeId', { root: OID.cdaTypeId, extension: 'POCD_HD000040' }),
     ...templateIds(TEMPLATES.usRealmHeader),
     ...templateIds(TEMPLATES.ccd),
-    ii(documentRoot),
+    el('id', { root: documentRoot }),
     fixedCode(CODES.ccd),
     el('title', {}, TITLE),
     el('effectiveTime', { value: ts(data.effectiveTime) }),

@@ -15,5 +15,23 @@ export function byTimeDesc(a: string | undefined, b: string | undefined): number
   if (a === b) return 0;
   if (a === undefined) return 1;
   if (b === undefined) return -1;
-  return compareText(startInstant(b), startInstant(a)) || compareText(b, a);
+  return compareText(instant(b), instant(a)) || compareText(b, a);
+}
+
+/**
+ * startInstant of the times being ordered, kept: a sort compares each time many times, and working out an instant
+ * (a date parse) at every comparison was most of what ordering a summary's records cost. Bounded, and invisible
+ * to callers: the same time always has the same instant.
+ */
+const instants = new Map<string, string>();
+const INSTANTS_KEPT = 4096;
+
+function instant(time: string): string {
+  let known = instants.get(time);
+  if (known === undefined) {
+    if (instants.size >= INSTANTS_KEPT) instants.clear();
+    known = startInstant(time);
+    instants.set(time, known);
+  }
+  return known;
 }

@@ -7,7 +7,7 @@ import { problemSection } from './problems.js';
 import { resultsSection, routeObservations, socialHistorySection, vitalSignsSection } from './results.js';
 import { noInformationSection } from './section.js';
 import { CODES, TEMPLATES } from './vocabulary.js';
-import { el, serialize } from './xml-writer.js';
+import { el, serialize, type Serialized, type Slot } from './xml-writer.js';
 
 /**
  * An on-demand C-CDA R2.1 Continuity of Care Document for one patient, from the canonical records we hold. Pure:
@@ -25,7 +25,9 @@ export interface CcdResult {
 
 export function renderCcd(input: CcdInput): CcdResult {
   const parsed = parseCcdInput(input);
-  return parsed.ok ? renderDocument(parsed.data, parsed.data.documentId.root) : { xml: '', issues: parsed.issues };
+  if (!parsed.ok) return { xml: '', issues: parsed.issues };
+  const { serialized, issues } = renderDocument(parsed.data, parsed.data.documentId.root);
+  return { xml: serialized.xml, issues };
 }
 
 export type ParsedCcdInput = { readonly ok: true; readonly data: CcdData } | { readonly ok: false; readonly issues: Issue[] };
@@ -55,7 +57,13 @@ const MEDICATIONS = { template: TEMPLATES.medicationsSection, code: CODES.medica
 const NOT_RECEIVED = (what: string) =>
   `No information: the records this summary is made from (GP chronic-care and laboratory messages) do not carry ${what}. This does not mean the patient has none.`;
 
-export function renderDocument(data: CcdData, documentRoot: string): CcdResult {
+export interface RenderedDocument {
+  readonly serialized: Serialized;
+  readonly issues: Issue[];
+}
+
+/** The document of parsed input, with its id (ClinicalDocument id and setId) given, or left to a slot to fill. */
+export function renderDocument(data: CcdData, documentRoot: string | Slot): RenderedDocument {
   const issues: Issue[] = [];
   const observations = data.observations.filter((o) => {
     if (o.status === 'entered-in-error') issues.push({ severity: 'information', code: 'ENTERED_IN_ERROR_LEFT_OUT', message: 'an observation entered in error is not part of the summary', where: { path: `observations/${o.id}` } });
@@ -81,11 +89,11 @@ export function renderDocument(data: CcdData, documentRoot: string): CcdResult {
     header(data, documentRoot, servicePeriod(data)),
     el('component', {}, body),
   );
-  const { xml, removed } = serialize(root);
-  if (removed > 0) {
-    issues.push({ severity: 'warning', code: 'CHARACTERS_REMOVED', message: `${removed} character(s) that XML 1.0 cannot carry were left out of the document` });
+  const serialized = serialize(root);
+  if (serialized.removed > 0) {
+    issues.push({ severity: 'warning', code: 'CHARACTERS_REMOVED', message: `${serialized.removed} character(s) that XML 1.0 cannot carry were left out of the document` });
   }
-  return { xml, issues };
+  return { serialized, issues };
 }
 
 /** The period the summary covers: from the earliest to the latest moment any record we put in it names. */

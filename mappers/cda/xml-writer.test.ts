@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readXml } from '../xml/index.js';
-import { el, serialize } from './xml-writer.js';
+import { el, serialize, type Slot } from './xml-writer.js';
 
 describe('serialize', () => {
   it('escapes markup, keeps tabs and line breaks in attributes, and writes text exactly as given', () => {
@@ -20,4 +20,14 @@ describe('serialize', () => {
   it('leaves out undefined attributes and empty, false or undefined children', () => {
     expect(serialize(el('a', { x: undefined }, undefined, false, '', [el('b')])).xml).toContain('<a>\n  <b/>\n</a>');
   });
+
+  it('writes a slot as its stand-in, and fills it with an escaped value giving the bytes of writing the value', () => {
+    const slot: Slot = { standIn: '0' };
+    const tree = (root: string | Slot) => el('doc', {}, el('id', { root }), el('p', {}, 'text "0"'), el('setId', { root, extension: '0' }));
+    const written = serialize(tree(slot));
+    expect(written.xml).toBe(serialize(tree('0')).xml);
+    expect(written.fill(new Map([[slot, '1.2&"3"']]))).toBe(serialize(tree('1.2&"3"')).xml);
+    expect(written.fill(new Map())).toBe(written.xml);
+  });
 });
+
