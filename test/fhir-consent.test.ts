@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import type { Bundle } from 'fhir/r4.js';
+import type { Bundle, Patient as FhirPatient } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PURPOSES, type Purpose } from '../canonical/index.js';
 import { createApp } from '../gateway/http/app.js';
+import { merge } from '../identity/index.js';
 import { purposeCoding } from '../profiles/purposes.js';
 import { requireBuiltCli, startCli } from './support/cli.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
@@ -107,6 +108,24 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const byPatient = new Map(records.map((r) => [r.patientIds[0], JSON.parse(r.body) as { decision: { result: string; reason: string }; returned: string[] }]));
     expect(byPatient.get(open.id)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${open.id}`] });
     expect(byPatient.get(closed.id)).toMatchObject({ decision: { result: 'deny', reason: expect.stringMatching(/^patient-choice: /) }, returned: [] });
+  });
+
+  it("serves a merged record's id as replaced by the survivor, under the survivor's consent", async () => {
+    const survivor = await aPatientWithObservations();
+    const duplicate = await t.store.patients.insert(aPatient());
+    await merge(t.store, survivor.id, duplicate.id, { mergedBy: 'test', reason: 'duplicate' });
+    const read = await fhir('Treatment', `/Patient/${duplicate.id}`).expect(200);
+    expect(JSON.parse(read.text) as FhirPatient).toMatchObject({
+      resourceType: 'Patient', id: duplicate.id, active: false, link: [{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }],
+    });
+    expect(read.headers.etag).toMatch(/^W\/"\d+"$/);
+    const [permitted] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
+    expect(JSON.parse(permitted!.body)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${duplicate.id}`] });
+
+    await as(admin, request(app).put(`/admin/patients/${survivor.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
+    await fhir('Treatment', `/Patient/${duplicate.id}`).expect(404);
+    const [denied] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
+    expect(JSON.parse(denied!.body)).toMatchObject({ decision: { result: 'deny' }, returned: [] });
   });
 
   it('discloses nothing to a partner credential that proves no purpose, and says why', async () => {

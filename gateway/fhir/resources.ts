@@ -42,8 +42,9 @@ function patientRead(id: string, baseUrl: string): Disclosure<FhirResource | und
     },
     async respond(read, verdict) {
       const patientId = verdict.permitted[0];
-      if (!patientId || patientId !== id) return undefined;
-      const record = await read.patient(patientId);
+      if (!patientId) return undefined;
+      // An id merged into another record is read as itself, which the renderer serves inactive and replaced-by.
+      const record = patientId === id ? await read.patient(patientId) : await read.replacedPatient(id, patientId);
       return record ? (await renderAny(read, 'Patient', [record], baseUrl))[0] : undefined;
     },
   };

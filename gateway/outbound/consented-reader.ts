@@ -11,6 +11,12 @@ import type {
  */
 export interface ConsentedReader {
   patient(patientId: string): Promise<PatientRecord | undefined>;
+  /**
+   * A record merged into a permitted patient, read by its own id, which partners may still hold: it is served
+   * inactive and pointing at the record that replaced it. Undefined unless the id is a merged record that resolves
+   * to `survivorId` now; noted under the survivor, whose consent it was disclosed under.
+   */
+  replacedPatient(id: string, survivorId: string): Promise<PatientRecord | undefined>;
   observations(patientId: string, query?: ObservationQuery): Promise<Page<Observation>>;
   observation(id: string): Promise<Observation | undefined>;
   conditions(patientId: string, query?: ConditionQuery): Promise<Page<Condition>>;
@@ -121,6 +127,13 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
       allow(patientId);
       const record = await store.patients.get(patientId);
       if (record) note(patientId, `Patient/${record.patient.id}`);
+      return record;
+    },
+    async replacedPatient(id, survivorId) {
+      allow(survivorId);
+      const [record, resolved] = await Promise.all([store.patients.get(id), store.patients.resolveId(id)]);
+      if (!record || record.patient.status !== 'merged' || resolved.value !== survivorId) return undefined;
+      note(survivorId, `Patient/${id}`);
       return record;
     },
     observations: pages('Observation', store.observations.list),
