@@ -82,6 +82,33 @@ describe(`identity on ${engineUnderTest}`, () => {
     }
   });
 
+  it('moves the requests held under the merged record to the survivor, folding one the survivor also holds', async () => {
+    const { store } = t;
+    const [s, m] = [await store.patients.insert(aPatient()), await store.patients.insert(aPatient())];
+    const org = await store.organizations.save({ id: randomUUID(), name: 'Asking Clinic' });
+    const other = await store.organizations.save({ id: randomUUID(), name: 'Other Clinic' });
+    const hold = (patientId: string, organizationId: string, purpose: Purpose) => store.consent.holdRequest({ patientId, organizationId, purpose, surface: 'fhir' });
+    const both = await hold(s.id, org.id, 'Payment');
+    const mergedTwice = await hold(m.id, org.id, 'Payment');
+    await hold(m.id, org.id, 'Payment');
+    const onlyMerged = await hold(m.id, other.id, 'Treatment');
+    const decided = await hold(m.id, other.id, 'Payment');
+    await store.consent.decideRequest(decided.id, { approve: true, days: 7 }, 'staff-1');
+
+    const result = await merge(store, s.id, m.id, { mergedBy: 'user:merger', reason: 'duplicate' });
+    expect(result.accessRequestsMoved).toBe(2);
+    const pending = await store.consent.listRequests({ status: 'pending', patientId: s.id });
+    expect(pending.map((r) => [r.id, r.organizationId, r.purpose, r.timesAsked]).sort()).toEqual([
+      [both.id, org.id, 'Payment', 3],
+      [onlyMerged.id, other.id, 'Treatment', 1],
+    ].sort());
+    expect(pending.find((r) => r.id === both.id)!.receivedAt <= mergedTwice.receivedAt).toBe(true);
+    expect(await store.consent.listRequests({ status: 'pending', patientId: m.id })).toEqual([]);
+    // The approval given on the merged record stays there: it is not widened to the survivor's data.
+    expect((await store.consent.listRequests({ status: 'approved', patientId: m.id })).map((r) => r.id)).toEqual([decided.id]);
+    expect((await store.consent.facts(s.id, other.id)).approvals).toEqual([]);
+  });
+
   it('lets no cached decision outlive a merge that narrowed the survivor', async () => {
     const { store } = t;
     const consent = createConsentService(store);

@@ -94,6 +94,7 @@ export async function duplicateReport(store: Store, limit = 100): Promise<Duplic
 /**
  * Merges a duplicate into the record that survives, and in the same transaction carries the duplicate's consent
  * choice over (store consent.carryChoiceOnMerge): a patient who said no on either record is not shared more after.
+ * Requests held for review under the duplicate move with it (consent.moveRequestsOnMerge), so deciding them counts.
  */
 export function merge(
   store: Store, survivorId: string, mergedId: string, by: { mergedBy: string; reason: string; /** As the consent history names its setters; mergedBy when not given. */ choiceSetBy?: string },
@@ -101,7 +102,8 @@ export function merge(
   return store.transaction(async (tx) => {
     const merged = await tx.patients.merge(survivorId, mergedId, { mergedBy: by.mergedBy, reason: by.reason });
     const consentChoice = await tx.consent.carryChoiceOnMerge(survivorId, mergedId, by.choiceSetBy ?? by.mergedBy);
-    return consentChoice ? { ...merged, consentChoice } : merged;
+    const accessRequestsMoved = await tx.consent.moveRequestsOnMerge(survivorId, mergedId);
+    return { ...merged, ...(consentChoice ? { consentChoice } : {}), accessRequestsMoved };
   });
 }
 

@@ -149,6 +149,36 @@ export function consentRepository(scope: Scope) {
         }
       });
     },
+    /**
+     * Moves the requests held for review under a merged record to the survivor, where decisions are made: approving
+     * one left on the merged record would permit nothing, since no decision reads a merged record. A request the
+     * survivor already holds for the same organization and purpose takes the other's count and first-asked time,
+     * and the other is removed. Approvals stay where they were given: they are not widened to the survivor's data.
+     * @returns how many requests the survivor holds that were the merged record's (moved or folded in).
+     */
+    async moveRequestsOnMerge(survivorId: string, mergedId: string): Promise<number> {
+      return scope.atomic(async (tx) => {
+        const folded = await tx.query<{ id: string }>(
+          `WITH pairs AS (
+             SELECT m.id AS merged_request, s.id AS survivor_request, m.times_asked, m.received_at, m.last_asked_at
+             FROM access_requests m JOIN access_requests s
+               ON s.patient_id = $1 AND s.status = 'pending' AND s.organization_id = m.organization_id AND s.purpose = m.purpose
+             WHERE m.patient_id = $2 AND m.status = 'pending'
+           ), kept AS (
+             UPDATE access_requests s SET times_asked = s.times_asked + p.times_asked,
+               received_at = least(s.received_at, p.received_at), last_asked_at = greatest(s.last_asked_at, p.last_asked_at)
+             FROM pairs p WHERE s.id = p.survivor_request
+             RETURNING p.merged_request
+           )
+           DELETE FROM access_requests WHERE id IN (SELECT merged_request FROM kept) RETURNING id`,
+          [survivorId, mergedId],
+        );
+        const moved = await tx.query<{ id: string }>(
+          `UPDATE access_requests SET patient_id = $1 WHERE patient_id = $2 AND status = 'pending' RETURNING id`, [survivorId, mergedId],
+        );
+        return folded.length + moved.length;
+      });
+    },
     /** Adds the next version of a patient's choice (null purposes: withdraw it, the defaults apply again). */
     async setChoice(
       patientId: string, expectedVersion: number, purposes: readonly Purpose[] | null,

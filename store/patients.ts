@@ -27,6 +27,8 @@ export interface PatientMerge {
   readonly moved: { identifiers: Identifier[]; records: Record<string, string[]> };
   /** The survivor's consent choice as the merge changed it (consent carryChoiceOnMerge), when it did. */
   readonly consentChoice?: PolicyRecord;
+  /** How many access requests held for review moved from the merged record to the survivor (identity.merge). */
+  readonly accessRequestsMoved?: number;
 }
 
 export interface DuplicateGroup {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { DiagnosticReport, Observation, Organization, Patient } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -238,11 +239,18 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     await t.store.observations.insertMany([observation]);
     // The duplicate's own consent choice is the same person's word: the survivor, which had none, takes it.
     await t.store.consent.setChoice(b.id, 0, ['Treatment'], { setBy: 'portal', kind: 'patient' });
+    // A partner's request held for review under the duplicate is decided where decisions are made: the survivor.
+    const org = await t.store.organizations.save({ id: randomUUID(), name: 'Asking Clinic' });
+    const held = await t.store.consent.holdRequest({ patientId: b.id, organizationId: org.id, purpose: 'Payment', surface: 'fhir' });
     const merged = await staffCall(request(app).post('/admin/patients/merge'), provider).send({ survivorId: a.id, mergedId: b.id, reason: 'same person: duplicate report' }).expect(200);
     expect(merged.body.moved.records.observations).toEqual([observation.id]);
     // Named as the consent API names whoever sets a choice: by the user id.
     expect(merged.body.consentChoice).toMatchObject({ version: 1, purposes: ['Treatment'], setByKind: 'staff', setBy: merged.body.mergedBy.replace(/^user:/, '') });
     expect((await t.store.consent.currentChoice(a.id))?.purposes).toEqual(['Treatment']);
+    expect(merged.body.accessRequestsMoved).toBe(1);
+    expect((await t.store.consent.listRequests({ status: 'pending', patientId: a.id })).map((r) => r.id)).toEqual([held.id]);
+    const [trail] = await t.store.audit.search({ transaction: 'admin-change', patientId: a.id, limit: 1 });
+    expect(JSON.parse(trail!.body)).toMatchObject({ action: 'patient-merge', detail: { accessRequestsMoved: 1, consentChoiceVersion: 1 } });
     expect((await t.store.observations.list(a.id)).items.map((o) => o.id)).toEqual([observation.id]);
     const after = await staffCall(request(app).get('/admin/patients/duplicates'), provider).expect(200);
     expect(after.body.groups.find((g: { familyKey: string }) => g.familyKey === 'hoek')).toBeUndefined();

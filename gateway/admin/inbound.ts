@@ -189,7 +189,11 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
         await audit.append({
           transaction: 'admin-change', action: 'patient-merge', outcome: 'success', actor: auditActor(req),
           patientIds: [body.survivorId, body.mergedId], subject: { mergeId: merged.id },
-          ...(merged.consentChoice ? { detail: { consentChoiceVersion: merged.consentChoice.version, consentChoicePurposes: [...(merged.consentChoice.purposes ?? [])] } } : {}), ...meta(req),
+          detail: {
+            ...(merged.consentChoice ? { consentChoiceVersion: merged.consentChoice.version, consentChoicePurposes: [...(merged.consentChoice.purposes ?? [])] } : {}),
+            accessRequestsMoved: merged.accessRequestsMoved ?? 0,
+          },
+          ...meta(req),
         });
         res.json(merged);
       },
