@@ -304,6 +304,12 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     const refused = fault(await call(PATHS.query, '', { envelope: xxe }));
     expect(refused).toMatchObject({ status: 400, code: 'env:Sender' });
     expect(refused.reason).toMatch(/DOCTYPE/);
+    const large = signedEnvelope({ body: find() }).replace('</soap:Body>', `<x>${'a'.repeat(2 * 1024 * 1024)}</x></soap:Body>`);
+    const tooLarge = fault(await call(PATHS.query, '', { envelope: large }));
+    expect(tooLarge).toMatchObject({ status: 413, code: 'env:Sender' });
+    expect(tooLarge.reason).toMatch(/larger than the limit of 2097152 bytes/);
+    // The connection and the endpoint still answer after the refusal.
+    expect((await call(PATHS.query, find())).body.name).toBe('AdhocQueryResponse');
   });
 
   it('refuses every request without a client certificate when one is required', async () => {

@@ -108,20 +108,37 @@ export function soapErrors(ctx: IheContext): ErrorRequestHandler {
   };
 }
 
-/** The request body, or undefined once it passes the limit (the rest is not read). */
-async function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      req.unpipe();
+/**
+ * The request body, or undefined once it passes the limit (the rest is drained unread, so the refusal can still
+ * be answered on the connection). Read from the stream's events: an async iterator over it costs a promise a chunk.
+ */
+function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // The error listener stays: a stream error with none would be thrown; after the answer rejecting is a no-op.
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      stop();
       req.resume();
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      resolve(undefined);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, size));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+  });
 }
 
 /** A refusal before any transaction ran: a SOAP fault, and a security record on the trail. */

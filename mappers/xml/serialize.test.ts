@@ -99,6 +99,18 @@ describe('escaping', () => {
     expect([back.attributes.v, back.text]).toEqual([' x\ty\n', '<&>']);
   });
 
+  it('writes a value that needs no escaping as it is, and any other as the full set of replacements does', () => {
+    const replaced = (v: string) =>
+      v.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', ' ', '"', "'", '&', '<', '>', '\t', '\n', '\r', '\u0000', '\uD800', '\uDC00', '\uFFFE', 'é', '😀'), maxLength: 12 }), (v) => {
+        expect(escapeXmlText(v)).toBe(replaced(v));
+        expect(escapeXmlAttribute(v)).toBe(replaced(v).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;'));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('replaces characters XML 1.0 cannot carry, keeping paired surrogates', () => {
     expect(escapeXmlText('a\u0000b\u0008c\uFFFEd\uD800e\u{1F600}')).toBe('a\uFFFDb\uFFFDc\uFFFDd\uFFFDe\u{1F600}');
   });

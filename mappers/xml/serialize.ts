@@ -29,13 +29,19 @@ export interface WriteOptions {
 // well-paired surrogate one code point, so only lone halves match.
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
+/** Anything text, or an attribute value, cannot carry as is: most values have none and are written after one test. */
+const TEXT_NEEDS_WORK = /[^\t\n\u0020-\u0025\u0027-\u003B\u003D\u003F-\uD7FF\uE000-\uFFFD]/;
+const ATTRIBUTE_NEEDS_WORK = /[^\u0020\u0021\u0023-\u0025\u0027-\u003B\u003D\u003F-\uD7FF\uE000-\uFFFD]/;
+
 /** A carriage return is written as a reference: a parser turns a literal one into a line feed. */
 export function escapeXmlText(value: string): string {
+  if (!TEXT_NEEDS_WORK.test(value)) return value;
   return value.replace(NOT_XML_CHAR, '\uFFFD').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#13;');
 }
 
 /** Also writes tab and newline as references: a parser turns them into spaces in an attribute otherwise. */
 export function escapeXmlAttribute(value: string): string {
+  if (!ATTRIBUTE_NEEDS_WORK.test(value)) return value;
   return escapeXmlText(value).replace(/"/g, '&quot;').replace(/\t/g, '&#9;').replace(/\n/g, '&#10;');
 }
 
