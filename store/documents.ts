@@ -63,27 +63,10 @@ export function documentRepository(scope: Scope) {
   return {
     /** Stores a document and its content; the metadata's hash and size must describe the content exactly. */
     async insert(input: DocumentInput, content: Uint8Array): Promise<Document> {
-      const doc = Document.parse(input);
-      const sha1 = createHash('sha1').update(content).digest('hex');
-      if (sha1 !== doc.hash || content.byteLength !== doc.size) {
-        throw new StoreError('content-mismatch', 'document hash or size does not match its content', { uniqueId: doc.uniqueId });
-      }
+      const doc = checkedDocument(input, content);
       try {
         await scope.atomic(async (tx) => {
-          await tx.query(
-            `INSERT INTO documents (id, patient_id, unique_id, entry_uuid, repository_unique_id, status, class_code, type_code,
-               format_code, practice_setting_code, facility_type_code, creation_time, service_start_time, resource, event_codes,
-               confidentiality_codes, service_stop_time)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16::text[], $17)`,
-            [
-              doc.id, doc.patientId, doc.uniqueId, doc.entryUuid, doc.repositoryUniqueId, doc.availabilityStatus,
-              token(doc.classCode), token(doc.typeCode), token(doc.formatCode), token(doc.practiceSettingCode),
-              token(doc.healthcareFacilityTypeCode), startInstant(doc.creationTime),
-              doc.serviceStartTime ? startInstant(doc.serviceStartTime) : null, JSON.stringify(doc),
-              doc.eventCodes.map(token), doc.confidentialityCodes.map(token),
-              doc.serviceStopTime ? startInstant(doc.serviceStopTime) : null,
-            ],
-          );
+          await tx.query(`INSERT INTO documents (${DOCUMENT_COLUMNS}) VALUES (${DOCUMENT_VALUES})`, documentRow(doc));
           await tx.query('INSERT INTO document_content (document_id, content) VALUES ($1, $2)', [doc.id, content]);
         });
       } catch (error) {
@@ -91,6 +74,29 @@ export function documentRepository(scope: Scope) {
         throw error;
       }
       return doc;
+    },
+
+    /**
+     * What a newer version of a document made from the record (the summary) does, in one statement: stores it with
+     * its content, unless it is stored already (another process made the same one: ids follow the content), and
+     * marks the patient's other approved documents from its provenance source deprecated.
+     */
+    async replaceFromSource(input: DocumentInput, content: Uint8Array): Promise<{ stored: boolean; deprecated: string[] }> {
+      const doc = checkedDocument(input, content);
+      const row = documentRow(doc);
+      const rows = await scope.q.query<{ stored: number; deprecated: string[] }>(
+        `WITH stored AS (
+           INSERT INTO documents (${DOCUMENT_COLUMNS}) VALUES (${DOCUMENT_VALUES}) ON CONFLICT DO NOTHING RETURNING id
+         ), content AS (
+           INSERT INTO document_content (document_id, content) SELECT id, $${row.length + 1} FROM stored
+         ), deprecated AS (
+           UPDATE documents SET status = 'deprecated', resource = jsonb_set(resource, '{availabilityStatus}', '"deprecated"')
+           WHERE patient_id = $2 AND resource->'provenance'->>'source' = $${row.length + 2} AND id <> $1 AND status = 'approved' RETURNING id
+         )
+         SELECT (SELECT count(*) FROM stored)::int AS stored, COALESCE((SELECT array_agg(id::text ORDER BY id) FROM deprecated), '{}') AS deprecated`,
+        [...row, content, doc.provenance.source],
+      );
+      return { stored: rows[0]!.stored > 0, deprecated: rows[0]!.deprecated };
     },
 
     async get(id: string): Promise<Document | undefined> {
@@ -190,19 +196,6 @@ export function documentRepository(scope: Scope) {
       return (await select(`patient_id = $1 AND status = 'approved' AND resource->'provenance'->>'source' = $2 ORDER BY created_at DESC, id DESC LIMIT 1`, [patientId, source]))[0];
     },
 
-    /**
-     * Marks a patient's approved documents from one source deprecated, but for the one to keep: what a newer
-     * version of a document made from the record (the summary) does to the ones it replaces. Returns their ids.
-     */
-    async deprecateOthers(patientId: string, source: string, keepId: string): Promise<string[]> {
-      const rows = await scope.q.query<{ id: string }>(
-        `UPDATE documents SET status = 'deprecated', resource = jsonb_set(resource, '{availabilityStatus}', '"deprecated"')
-         WHERE patient_id = $1 AND resource->'provenance'->>'source' = $2 AND id <> $3 AND status = 'approved' RETURNING id`,
-        [patientId, source, keepId],
-      );
-      return rows.map((r) => r.id);
-    },
-
     /** How many documents list would find (without its limit). */
     async count(patientId: string, query: DocumentQuery = {}): Promise<number> {
       const { where, params } = documentFilters(patientId, query);
@@ -277,3 +270,29 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
 }
 
 export type DocumentRepository = ReturnType<typeof documentRepository>;
+
+const DOCUMENT_COLUMNS = `id, patient_id, unique_id, entry_uuid, repository_unique_id, status, class_code, type_code, format_code,
+  practice_setting_code, facility_type_code, creation_time, service_start_time, resource, event_codes, confidentiality_codes, service_stop_time`;
+const DOCUMENT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text[], $16::text[], $17';
+
+/** The document as stored, once its metadata is known to describe the content exactly (hash and size). */
+function checkedDocument(input: DocumentInput, content: Uint8Array): Document {
+  const doc = Document.parse(input);
+  const sha1 = createHash('sha1').update(content).digest('hex');
+  if (sha1 !== doc.hash || content.byteLength !== doc.size) {
+    throw new StoreError('content-mismatch', 'document hash or size does not match its content', { uniqueId: doc.uniqueId });
+  }
+  return doc;
+}
+
+/** The values of DOCUMENT_COLUMNS for a document. */
+function documentRow(doc: Document): unknown[] {
+  return [
+    doc.id, doc.patientId, doc.uniqueId, doc.entryUuid, doc.repositoryUniqueId, doc.availabilityStatus,
+    token(doc.classCode), token(doc.typeCode), token(doc.formatCode), token(doc.practiceSettingCode),
+    token(doc.healthcareFacilityTypeCode), startInstant(doc.creationTime),
+    doc.serviceStartTime ? startInstant(doc.serviceStartTime) : null, JSON.stringify(doc),
+    doc.eventCodes.map(token), doc.confidentialityCodes.map(token),
+    doc.serviceStopTime ? startInstant(doc.serviceStopTime) : null,
+  ];
+}

@@ -1,6 +1,5 @@
-import type { Document } from '../../canonical/index.js';
 import { identifiedCcd, type CcdInput } from '../../mappers/cda/index.js';
-import { StoreError, type RecordStamp, type Store } from '../../store/index.js';
+import type { RecordStamp, Store } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { ConsentedReader } from '../outbound/consented-reader.js';
 import { ourPatientAuthority } from './patient-id.js';
@@ -64,21 +63,8 @@ export function summaryDocuments(store: Store, config: Config): SummaryDocuments
       if (!ccd.ok) throw new Error(`the summary could not be rendered: ${ccd.issues.map((i) => i.message).join('; ')}`);
       const { entry, bytes } = ccd;
       const document = { ...entry, provenance: { source: SUMMARY_SOURCE, sourceRecordId: state.stamp } };
-      await store.transaction(async (tx) => {
-        await insertOnce(tx, document, bytes);
-        await tx.documents.deprecateOthers(patientId, SUMMARY_SOURCE, document.id!);
-      });
+      await store.documents.replaceFromSource(document, bytes);
       remember(patientId, state.stamp);
     },
   };
-}
-
-/** A summary another process stored first (the same data gives the same uniqueId) is the same document. */
-async function insertOnce(store: Store, document: Parameters<Store['documents']['insert']>[0], bytes: Uint8Array): Promise<Document | undefined> {
-  try {
-    return await store.documents.insert(document, bytes);
-  } catch (error) {
-    if (error instanceof StoreError && error.code === 'duplicate') return undefined;
-    throw error;
-  }
 }
