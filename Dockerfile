@@ -25,4 +25,4 @@ COPY --from=build /app/store/migrations store/migrations
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=32", "dist/gateway/cli/main.js", "start"]
+CMD ["node", "--max-semi-space-size=64", "dist/gateway/cli/main.js", "start"]

@@ -10,7 +10,7 @@
  *   a patient filed before. Then the DM2 fixture as a GP system sends a whole list: MCCI batches of --per-batch
  *   patients each, one transaction a batch.
  *
- *   npm run build && node --max-semi-space-size=32 dist/bench/ketenzorg.js [--messages N] [--warmup N]
+ *   npm run build && node --max-semi-space-size=64 dist/bench/ketenzorg.js [--messages N] [--warmup N]
  *     [--e2e-messages N] [--per-batch N] [--callers N] [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
  *
  * A "message" is one payload (a batch counts once); latencies are per payload. Progress goes to stderr; the figures

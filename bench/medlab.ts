@@ -14,7 +14,7 @@ import { benchBsn, endToEnd } from './lib/inbound-e2e.js';
  *   the inbound pipeline in this process and as HTTP POSTs to a gateway process, each beside the bare batched
  *   INSERT of the same result rows. Half the messages introduce a patient, the other half are about one filed before.
  *
- *   node --max-semi-space-size=32 dist/bench/medlab.js [--messages N] [--rounds N] [--e2e-interchanges N]
+ *   node --max-semi-space-size=64 dist/bench/medlab.js [--messages N] [--rounds N] [--e2e-interchanges N]
  *     [--per-interchange N] [--callers N] [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
  */
 const { values } = parseArgs({
