@@ -308,6 +308,10 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     const tooLarge = fault(await call(PATHS.query, '', { envelope: large }));
     expect(tooLarge).toMatchObject({ status: 413, code: 'env:Sender' });
     expect(tooLarge.reason).toMatch(/larger than the limit of 2097152 bytes/);
+    // A body some other parser reads (JSON here) is no SOAP message: refused, not waited for.
+    const json = await request(app).post(PATHS.query).set('Content-Type', 'application/json').send({ a: 1 });
+    expect(json.status).toBe(415);
+    expect(json.text).toMatch(/Fault/);
     // The connection and the endpoint still answer after the refusal.
     expect((await call(PATHS.query, find())).body.name).toBe('AdhocQueryResponse');
   });
