@@ -4,6 +4,7 @@ import type { AuditRecordContent } from '../canonical/index.js';
 import request from 'supertest';
 import type { AuditEvent, Bundle } from 'fhir/r4.js';
 import { createApp } from '../gateway/http/app.js';
+import { merge } from '../identity/index.js';
 import { fhirProblems } from './support/fhir-validators.js';
 import { sessionFor } from './support/people.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
@@ -137,6 +138,21 @@ describe(`ITI-38 query on ${engineUnderTest}`, () => {
     // The same query again names the same summary: it is made once per change of the record.
     const again = await call(PATHS.query, findDocumentsBody(cx(patients.jansen!)));
     expect(all(again.body, 'ExtrinsicObject').map((e) => e.attributes.id).sort()).toEqual(entries.map((e) => e.attributes.id).sort());
+  });
+
+  it("answers a merged patient's id for the record it was merged into", async () => {
+    const survivor = await t.store.patients.insert(aPatient());
+    const duplicate = await t.store.patients.insert(aPatient());
+    const stored = aDocument(survivor.id, 'letter');
+    stored.doc.repositoryUniqueId = repository;
+    await t.store.documents.insert(stored.doc, stored.content);
+    await merge(t.store, survivor.id, duplicate.id, { mergedBy: 'test', reason: 'duplicate' });
+    const a = await call(PATHS.query, findDocumentsBody(cx(duplicate.id)));
+    const entries = all(a.body, 'ExtrinsicObject');
+    const scheme = (id: string) => entries.map((e) => all(e, 'ExternalIdentifier').find((x) => x.attributes.identificationScheme === id)!.attributes.value);
+    expect(scheme('urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab')).toContain(stored.doc.uniqueId);
+    // Entries carry the patient id as the query gave it, as for a query by a partner's own identifier.
+    expect(new Set(scheme('urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427'))).toEqual(new Set([cx(duplicate.id)]));
   });
 
   it('replaces the summary when the record changes: the next query lists the new one only, the old one deprecated', async () => {
