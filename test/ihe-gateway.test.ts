@@ -241,6 +241,13 @@ describe(`ITI-39 retrieve on ${engineUnderTest}`, () => {
     expect(String(bytes[0]!.byteLength)).toBe(slotValue('size'));
     expect(bytes[0]!.toString('utf8')).toContain('<ClinicalDocument');
     expect(bytes[1]!.equals(Buffer.from(lab.content))).toBe(true);
+    // The trail says what left and, of what was asked for, what did not and why.
+    const record = (await trail()).find((r) => r.content.transaction === 'ITI-39' && r.content.patientIds[0] === patients.jansen)!.content;
+    expect(record.returned).toEqual(expect.arrayContaining([`Binary/${lab.doc.id}`]));
+    expect(record.detail?.notReturned).toEqual([
+      `XDSUnknownCommunity: ${lab.doc.uniqueId}`, expect.stringMatching(/^XDSUnknownRepositoryId: /),
+      'XDSDocumentUniqueIdError: 1.2.3.4.404', `XDSDocumentUniqueIdError: ${patients.privateDoc}`,
+    ]);
   });
 
   it('answers a plain SOAP request inline', async () => {

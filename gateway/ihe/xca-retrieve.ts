@@ -3,6 +3,7 @@ import {
   type DocumentRequest, type RegistryError, type RetrievedDocument,
 } from '../../mappers/xds/index.js';
 import type { MtomPart } from '../../mappers/soap/index.js';
+import type { AuditDetail } from '../outbound/pipeline.js';
 import type { IheContext } from './context.js';
 import type { SoapTransaction } from './soap-endpoint.js';
 
@@ -56,6 +57,8 @@ export function crossGatewayRetrieve(ctx: IheContext): SoapTransaction {
             }
             return documents;
           },
+          // The answer's RegistryErrors name the documents it could not return; the trail keeps them with their code.
+          detail: (): AuditDetail => (errors.length > 0 ? { notReturned: errors.slice(0, 50).map((e) => `${e.errorCode}: ${e.codeContext}`.slice(0, 300)) } : {}),
         });
         return {
           body: renderRetrieveDocumentSetResponse({ errors, documents: found.map((d) => d.retrieved) }),

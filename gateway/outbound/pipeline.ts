@@ -36,7 +36,14 @@ export type Decision = Pick<ConsentDecision, 'result' | 'reason' | 'policyVersio
 export interface Disclosure<R> {
   subjects(find: SubjectFinder): Promise<readonly string[]>;
   respond(read: ConsentedReader, verdict: Verdict): Promise<R>;
+  /**
+   * What the trail should say of the answer beyond what left, read once it is made: e.g. which of the documents
+   * asked for were not returned, and the error each got. Never clinical data.
+   */
+  detail?(): AuditDetail;
 }
+
+export type AuditDetail = NonNullable<AuditRecordInput['detail']>;
 
 export interface OutboundPipeline {
   /**
@@ -96,7 +103,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
         reader = consentedReader(store, new Set(permitted));
         const response = await disclosure.respond(reader, verdict);
-        await append(auditRecords(exchange, verdict, reader.returned, 'success'), exchange);
+        await append(auditRecords(exchange, verdict, reader.returned, 'success', undefined, disclosure.detail?.()), exchange);
         return response;
       } catch (error) {
         // Whatever failed, before or after the decisions, the exchange goes on the trail as failed; when it was the
@@ -123,7 +130,7 @@ function refusalOf(error: unknown): string {
  * compliance officer's search by patient finds each disclosure; one record when it concerned no patient.
  */
 function auditRecords(
-  exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure', failure?: string,
+  exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure', failure?: string, detail?: AuditDetail,
 ): AuditRecordInput[] {
   const r = exchange.requester;
   const common = {
@@ -144,6 +151,7 @@ function auditRecords(
     query: Buffer.from(exchange.query).subarray(0, 150_000).toString('base64'),
     requestId: exchange.requestId,
     ...(exchange.sourceAddress ? { sourceAddress: exchange.sourceAddress } : {}),
+    ...(detail && Object.keys(detail).length > 0 ? { detail } : {}),
   };
   const directory = returned.get('') ?? [];
   const patients = [...verdict.decisions.keys()];
