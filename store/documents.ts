@@ -78,25 +78,31 @@ export function documentRepository(scope: Scope) {
 
     /**
      * What a newer version of a document made from the record (the summary) does, in one statement: stores it with
-     * its content, unless it is stored already (another process made the same one: ids follow the content), and
-     * marks the patient's other approved documents from its provenance source deprecated.
+     * its content, or, when it is stored already (another process made the same one: ids follow the content),
+     * makes it approved again if a race had deprecated it; and marks the patient's other approved documents from
+     * its provenance source deprecated. Whichever version is made last is the one left approved.
      */
-    async replaceFromSource(input: DocumentInput, content: Uint8Array): Promise<{ stored: boolean; deprecated: string[] }> {
+    async replaceFromSource(input: DocumentInput, content: Uint8Array): Promise<{ stored: boolean; restored: boolean; deprecated: string[] }> {
       const doc = checkedDocument(input, content);
       const row = documentRow(doc);
-      const rows = await scope.q.query<{ stored: number; deprecated: string[] }>(
-        `WITH stored AS (
-           INSERT INTO documents (${DOCUMENT_COLUMNS}) VALUES (${DOCUMENT_VALUES}) ON CONFLICT DO NOTHING RETURNING id
+      const rows = await scope.q.query<{ stored: number; restored: number; deprecated: string[] }>(
+        `WITH kept AS (
+           INSERT INTO documents (${DOCUMENT_COLUMNS}) VALUES (${DOCUMENT_VALUES})
+           ON CONFLICT (id) DO UPDATE SET status = 'approved', resource = jsonb_set(documents.resource, '{availabilityStatus}', '"approved"')
+             WHERE documents.status <> 'approved'
+           RETURNING id, xmax = 0 AS inserted
          ), content AS (
-           INSERT INTO document_content (document_id, content) SELECT id, $${row.length + 1} FROM stored
+           INSERT INTO document_content (document_id, content) SELECT id, $${row.length + 1} FROM kept WHERE inserted
          ), deprecated AS (
            UPDATE documents SET status = 'deprecated', resource = jsonb_set(resource, '{availabilityStatus}', '"deprecated"')
            WHERE patient_id = $2 AND resource->'provenance'->>'source' = $${row.length + 2} AND id <> $1 AND status = 'approved' RETURNING id
          )
-         SELECT (SELECT count(*) FROM stored)::int AS stored, COALESCE((SELECT array_agg(id::text ORDER BY id) FROM deprecated), '{}') AS deprecated`,
+         SELECT (SELECT count(*) FROM kept WHERE inserted)::int AS stored, (SELECT count(*) FROM kept WHERE NOT inserted)::int AS restored,
+           COALESCE((SELECT array_agg(id::text ORDER BY id) FROM deprecated), '{}') AS deprecated`,
         [...row, content, doc.provenance.source],
       );
-      return { stored: rows[0]!.stored > 0, deprecated: rows[0]!.deprecated };
+      const r = rows[0]!;
+      return { stored: r.stored > 0, restored: r.restored > 0, deprecated: r.deprecated };
     },
 
     async get(id: string): Promise<Document | undefined> {

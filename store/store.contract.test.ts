@@ -418,20 +418,25 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(await ids({ creationTo: '2025-01-01', formatCodes: [`${CodeSystems.iheFormatCode.uri}|urn:ihe:iti:xds:2017:mimeTypeSufficient`] })).toEqual([letter.doc.id]);
     });
 
-    it('stores a newer version from one source and deprecates its others in one step, once however often asked', async () => {
+    it('stores a newer version from one source and deprecates its others in one step; the version made last stays approved', async () => {
       const p = await store.patients.insert(aPatient());
       const [old, current, foreign] = [aDocument(p.id, 'v1'), aDocument(p.id, 'v2'), aDocument(p.id, 'lab')];
       old.doc.provenance = { source: 'summary' };
       current.doc.provenance = { source: 'summary' };
       for (const d of [old, foreign]) await store.documents.insert(d.doc, d.content);
-      expect(await store.documents.replaceFromSource(current.doc, current.content)).toEqual({ stored: true, deprecated: [old.doc.id] });
+      expect(await store.documents.replaceFromSource(current.doc, current.content)).toEqual({ stored: true, restored: false, deprecated: [old.doc.id] });
       expect((await store.documents.latestFromSource(p.id, 'summary'))?.id).toBe(current.doc.id);
       expect(await store.documents.latestFromSource(p.id, 'elsewhere')).toBeUndefined();
       expect((await store.documents.get(old.doc.id))?.availabilityStatus).toBe('deprecated');
       expect((await store.documents.list(p.id, { statuses: ['approved'] })).map((d) => d.id).sort()).toEqual([current.doc.id, foreign.doc.id].sort());
       expect(await store.documents.getContent(current.doc.id)).toEqual(current.content);
       // Made again by another process: nothing is stored twice and nothing else changes.
-      expect(await store.documents.replaceFromSource(current.doc, current.content)).toEqual({ stored: false, deprecated: [] });
+      expect(await store.documents.replaceFromSource(current.doc, current.content)).toEqual({ stored: false, restored: false, deprecated: [] });
+      // Made again after a race left an older version made last: the one made last is the one approved.
+      expect(await store.documents.replaceFromSource(old.doc, old.content)).toEqual({ stored: false, restored: true, deprecated: [current.doc.id] });
+      expect((await store.documents.get(old.doc.id))?.availabilityStatus).toBe('approved');
+      expect(await store.documents.replaceFromSource(current.doc, current.content)).toEqual({ stored: false, restored: true, deprecated: [old.doc.id] });
+      expect((await store.documents.list(p.id, { statuses: ['approved'] })).map((d) => d.id).sort()).toEqual([current.doc.id, foreign.doc.id].sort());
       await expect(store.documents.replaceFromSource(current.doc, new Uint8Array([1]))).rejects.toMatchObject({ code: 'content-mismatch' });
     });
 
