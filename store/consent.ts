@@ -70,9 +70,33 @@ async function announce(tx: Queryable, changed: string): Promise<void> {
   await tx.query('SELECT crossgate_announce($1)', [`consent:${changed}`]);
 }
 
+/**
+ * Writes a patient's next choice version and announces it, in the caller's transaction. Another version written
+ * since the caller read the latest takes the same number: refused as a stale edit (version-conflict).
+ */
+async function writeChoice(
+  tx: Queryable, patientId: string, version: number, purposes: readonly string[] | null,
+  by: { setBy: string; kind: 'staff' | 'patient'; sourceAddress?: string },
+): Promise<PolicyRecord> {
+  try {
+    const row = (await tx.query<PolicyRow>(
+      `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind, source_address) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
+      [patientId, version, purposes, by.setBy, by.kind, by.sourceAddress ?? null],
+    ))[0]!;
+    await announce(tx, patientId);
+    return policy(row);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict();
+    throw error;
+  }
+}
+
+/** A policy edit made from a version someone else has since replaced. */
+const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
+
 export function consentRepository(scope: Scope) {
   const { q } = scope;
-  const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
   return {
     async currentDefaults(): Promise<PolicyRecord | undefined> {
       const rows = await q.query<PolicyRow>('SELECT version, purposes, set_by, set_at, source_address FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1');
@@ -134,19 +158,8 @@ export function consentRepository(scope: Scope) {
         const own = survivor ? purposesOf(survivor.purposes) : null;
         const next = own === null ? carried : own.filter((p) => carried.includes(p));
         if (own !== null && next.length === own.length) return undefined;
-        try {
-          const row = (await tx.query<PolicyRow>(
-            `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind) VALUES ($1, $2, $3, $4, 'staff')
-             RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
-            [survivorId, (survivor?.version ?? 0) + 1, next, mergedBy],
-          ))[0]!;
-          await announce(tx, survivorId);
-          return policy(row);
-        } catch (error) {
-          // The survivor's choice was changed while the merge read it: the merge is refused as a stale edit would be.
-          if (isUniqueViolation(error)) throw conflict();
-          throw error;
-        }
+        // The survivor's choice changed while the merge read it: the merge is refused as a stale edit would be.
+        return writeChoice(tx, survivorId, (survivor?.version ?? 0) + 1, next, { setBy: mergedBy, kind: 'staff' });
       });
     },
     /**
@@ -189,18 +202,7 @@ export function consentRepository(scope: Scope) {
         if (exists.length === 0) throw new StoreError('not-found', 'patient not found', { patientId });
         const current = (await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM consent_patient_choices WHERE patient_id = $1', [patientId]))[0]!.v ?? 0;
         if (current !== expectedVersion) throw conflict();
-        try {
-          const row = (await tx.query<PolicyRow>(
-            `INSERT INTO consent_patient_choices (patient_id, version, purposes, set_by, set_by_kind, source_address) VALUES ($1, $2, $3, $4, $5, $6)
-             RETURNING version, purposes, set_by, set_by_kind, set_at, source_address`,
-            [patientId, expectedVersion + 1, purposes === null ? null : [...new Set(purposes)], by.setBy, by.kind, by.sourceAddress ?? null],
-          ))[0]!;
-          await announce(tx, patientId);
-          return policy(row);
-        } catch (error) {
-          if (isUniqueViolation(error)) throw conflict();
-          throw error;
-        }
+        return writeChoice(tx, patientId, expectedVersion + 1, purposes === null ? null : [...new Set(purposes)], by);
       });
     },
     /** The facts a decision needs for one patient and organization, read together in one statement. */
