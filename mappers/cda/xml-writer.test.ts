@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { readXml } from '../xml/index.js';
 import { el, serialize, type Slot } from './xml-writer.js';
 
@@ -28,6 +29,23 @@ describe('serialize', () => {
     expect(written.xml).toBe(serialize(tree('0')).xml);
     expect(written.fill(new Map([[slot, '1.2&"3"']]))).toBe(serialize(tree('1.2&"3"')).xml);
     expect(written.fill(new Map())).toBe(written.xml);
+  });
+
+  it('writes any value as escaping every character would, and counts the same characters removed', () => {
+    const removedOf = (v: string) => [...v.matchAll(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu)].length;
+    const clean = (v: string) => v.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+    const text = (t: string) => clean(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;');
+    const attribute = (v: string) =>
+      clean(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+    const unit = fc.constantFrom('a', ' ', '"', "'", '&', '<', '>', '=', '?', '\t', '\n', '\r', '\u0000', '\u001F', '\uD800', '\uDC00', '\uFFFE', 'é', '😀');
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 12 }), fc.string({ unit, maxLength: 12 }), (v, t) => {
+        const written = serialize(el('a', { v }, `x${t}`));
+        expect(written.xml).toBe(`<?xml version="1.0" encoding="UTF-8"?>\n<a v="${attribute(v)}">x${text(t)}</a>\n`);
+        expect(written.removed).toBe(removedOf(v) + removedOf(t));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
