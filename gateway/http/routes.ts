@@ -33,6 +33,8 @@ export interface RouteSpec {
   readonly access: Access;
   readonly summary: string;
   readonly body?: z.ZodType;
+  /** The handler reads the request stream itself (a SOAP endpoint): no JSON or form parser is put before it. */
+  readonly readsOwnBody?: true;
   readonly handler: (req: Request, res: Response) => Promise<void> | void;
 }
 
@@ -106,7 +108,7 @@ export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], re
   const parsers = [express.json({ limit: '256kb' }), express.urlencoded({ extended: false, limit: '64kb' })];
   for (const spec of specs) {
     registry.push({ method: spec.method, path: `${mountPath}${spec.path}`, access: spec.access, summary: spec.summary, ...(spec.body ? { body: spec.body } : {}) });
-    router[spec.method](spec.path, ...(spec.method === 'get' ? [] : parsers), async (req: Request, res: Response) => {
+    router[spec.method](spec.path, ...(spec.method === 'get' || spec.readsOwnBody ? [] : parsers), async (req: Request, res: Response) => {
       const refused = refusal(spec.access, req.principal);
       if (refused === 401) throw new HttpError(401, 'sign in first', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
       if (refused === 403) throw new HttpError(403, 'not allowed for your role or connection');

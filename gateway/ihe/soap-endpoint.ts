@@ -113,8 +113,6 @@ export function soapErrors(ctx: IheContext): ErrorRequestHandler {
  * be answered on the connection). Read from the stream's events: an async iterator over it costs a promise a chunk.
  */
 function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
-  // A body a route's JSON or form parser took (a request that is no SOAP message) has ended already: nothing is left.
-  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

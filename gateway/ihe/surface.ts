@@ -35,7 +35,7 @@ export function iheSurface(): Surface {
       };
       const summaries = summaryDocuments(deps.store, deps.config);
       const routes: RouteSpec[] = [patientDiscovery(ctx), crossGatewayQuery(ctx, summaries), crossGatewayRetrieve(ctx)].map((tx) => ({
-        method: 'post', path: tx.path, access: { assertion: ['carequality'] }, summary: tx.summary, handler: soapEndpoint(ctx, tx),
+        method: 'post', path: tx.path, access: { assertion: ['carequality'] }, summary: tx.summary, readsOwnBody: true, handler: soapEndpoint(ctx, tx),
       }));
       const router = declareRoutes(IHE_BASE, routes, registry);
       router.use(soapErrors(ctx));

@@ -6,7 +6,8 @@
  */
 export interface XmlNode {
   readonly name: string;
-  readonly attributes: readonly (readonly [string, string])[];
+  /** Written in the record's order; an undefined value is left out. */
+  readonly attributes: Attributes;
   readonly children: readonly XmlNode[];
   readonly text?: string;
   /** Written on one line with no white space between the children (see `inlineElement`). */
@@ -15,9 +16,19 @@ export interface XmlNode {
 
 type Attributes = Readonly<Record<string, string | undefined>>;
 
+const NO_CHILDREN: readonly XmlNode[] = [];
+
 /** An element with child elements; undefined children (optional parts) are left out. */
-export function element(name: string, attributes: Attributes, children: readonly (XmlNode | undefined)[] = []): XmlNode {
-  return { name, attributes: present(attributes), children: children.filter((c): c is XmlNode => c !== undefined) };
+export function element(name: string, attributes: Attributes, children: readonly (XmlNode | undefined)[] = NO_CHILDREN): XmlNode {
+  let kept: XmlNode[] | undefined;
+  for (let i = 0; i < children.length; i++) {
+    if (children[i] !== undefined) continue;
+    // Copied only when a child is absent: most lists are passed on as they are.
+    kept = [];
+    for (const child of children) if (child !== undefined) kept.push(child);
+    break;
+  }
+  return { name, attributes, children: kept ?? (children as readonly XmlNode[]) };
 }
 
 /**
@@ -30,16 +41,7 @@ export function inlineElement(name: string, attributes: Attributes, children: re
 
 /** An element holding only text. */
 export function textElement(name: string, text: string, attributes: Attributes = {}): XmlNode {
-  return { name, attributes: present(attributes), children: [], text };
-}
-
-function present(attributes: Attributes): (readonly [string, string])[] {
-  const list: [string, string][] = [];
-  for (const name in attributes) {
-    const value = attributes[name];
-    if (value !== undefined) list.push([name, value]);
-  }
-  return list;
+  return { name, attributes, children: NO_CHILDREN, text };
 }
 
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -72,8 +74,9 @@ export function escapeAttribute(value: string): string {
  * element, so it adds no character data that ebXML or XOP would read.
  */
 export function serialize(root: XmlNode, namespaces: Readonly<Record<string, string>>): string {
-  const declarations = Object.entries(namespaces).map(([prefix, uri]) => [`xmlns:${prefix}`, uri] as const);
-  return `${write({ ...root, attributes: [...declarations, ...root.attributes] }, 0)}\n`;
+  const declarations: Record<string, string> = {};
+  for (const prefix in namespaces) declarations[`xmlns:${prefix}`] = namespaces[prefix]!;
+  return `${write({ ...root, attributes: { ...declarations, ...root.attributes } }, 0)}\n`;
 }
 
 const INDENTS: string[] = [''];
@@ -91,14 +94,19 @@ function write(node: XmlNode, depth: number): string {
 }
 
 function compact(node: XmlNode): string {
+  if (node.text !== undefined && node.text !== '') return `${startTag(node)}>${escapeText(node.text)}</${node.name}>`;
+  if (node.children.length === 0) return `${startTag(node)}/>`;
   let content = '';
-  if (node.text !== undefined && node.text !== '') content = escapeText(node.text);
-  else for (const child of node.children) content += compact(child);
-  return content === '' ? `${startTag(node)}/>` : `${startTag(node)}>${content}</${node.name}>`;
+  for (const child of node.children) content += compact(child);
+  return `${startTag(node)}>${content}</${node.name}>`;
 }
 
 function startTag(node: XmlNode): string {
   let tag = `<${node.name}`;
-  for (const [name, value] of node.attributes) tag += ` ${name}="${escapeAttribute(value)}"`;
+  const attributes = node.attributes;
+  for (const name in attributes) {
+    const value = attributes[name];
+    if (value !== undefined) tag += ` ${name}="${escapeAttribute(value)}"`;
+  }
   return tag;
 }
