@@ -108,7 +108,11 @@ export function nodeOfElement(root: XmlElement): XmlNode {
   for (const e of elements) {
     if (e.ns) used.add(e.ns);
     else unqualified = true;
-    if (Object.keys(e.attributes).some((a) => inXsi(e, a))) used.add(NS.xsi);
+    for (const a in e.attributes) {
+      if (!inXsi(e, a)) continue;
+      used.add(NS.xsi);
+      break;
+    }
     const type = typeValue(e);
     if (type?.ns) used.add(type.ns);
     else if (type) unqualified = true;
@@ -121,8 +125,7 @@ export function nodeOfElement(root: XmlElement): XmlNode {
   let generated = 0;
   for (const ns of used) {
     if (ns === defaultNs || prefixOf.has(ns)) continue;
-    const sendersPrefix = elements.flatMap((e) => Object.entries(e.prefixes)).find(([p, uri]) => uri === ns && p !== '' && !taken.has(p))?.[0];
-    let prefix = sendersPrefix ?? known.find(([p, uri]) => uri === ns && !taken.has(p))?.[0];
+    let prefix = sendersPrefix(elements, ns, taken) ?? known.find(([p, uri]) => uri === ns && !taken.has(p))?.[0];
     while (prefix === undefined || taken.has(prefix)) prefix = `ns${++generated}`;
     taken.add(prefix);
     prefixOf.set(ns, prefix);
@@ -152,6 +155,18 @@ export function nodeOfElement(root: XmlElement): XmlNode {
     };
   };
   return toNode(root, true);
+}
+
+/** The first prefix, in document order, that a sender bound to `ns` and that is free. */
+function sendersPrefix(elements: readonly XmlElement[], ns: string, taken: ReadonlySet<string>): string | undefined {
+  // Elements share their parent's prefix map unless they declare one of their own: each map is looked at once.
+  const seen = new Set<Readonly<Record<string, string>>>();
+  for (const e of elements) {
+    if (seen.has(e.prefixes)) continue;
+    seen.add(e.prefixes);
+    for (const p in e.prefixes) if (e.prefixes[p] === ns && p !== '' && !taken.has(p)) return p;
+  }
+  return undefined;
 }
 
 /** An element subtree written back as well-formed XML with the namespace declarations it needs. */
