@@ -147,7 +147,7 @@ function toElement(
   const [prefix, name] = split(qname);
   const path = `${parentPath}/${name}${siblingIndex === undefined ? '' : `[${siblingIndex}]`}`;
   const meta = node[META] as { startIndex?: number } | undefined;
-  const line = lines.at(meta?.startIndex ?? 0).line;
+  const line = lines.lineAt(meta?.startIndex ?? 0);
   const raw = typeof node[':@'] === 'object' && node[':@'] !== null ? (node[':@'] as Record<string, unknown>) : {};
 
   let prefixes = inherited;
@@ -304,11 +304,11 @@ function treeOf(
     counts = new Map();
     for (const child of elements) counts.set(child.localName, (counts.get(child.localName) ?? 0) + 1);
   }
-  const seen = new Map<string, number>();
+  const seen = counts && new Map<string, number>();
   const children: XmlElement[] = [];
   for (const child of elements) {
     let index: number | undefined;
-    if ((counts?.get(child.localName) ?? 0) > 1) {
+    if (seen && counts!.get(child.localName)! > 1) {
       index = (seen.get(child.localName) ?? 0) + 1;
       seen.set(child.localName, index);
     }
@@ -317,5 +317,5 @@ function treeOf(
     children.push(tree);
   }
   const ns = prefixes[e.prefix ?? ''] ?? '';
-  return new TreeElement(name, ns, attributes, children, text.trim(), path, lines.at(e.start).line, prefixes, document);
+  return new TreeElement(name, ns, attributes, children, text.trim(), path, lines.lineAt(e.start), prefixes, document);
 }

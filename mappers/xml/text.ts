@@ -33,6 +33,12 @@ export class LineIndex {
   constructor(private readonly text: string) {}
 
   at(offset: number): { line: number; column: number } {
+    const line = this.lineAt(offset);
+    return { line, column: offset - this.starts![line - 1]! + 1 };
+  }
+
+  /** The line alone, which a tree of every element of a message asks for once an element. */
+  lineAt(offset: number): number {
     if (!this.starts) {
       this.starts = [0];
       for (let i = this.text.indexOf('\n'); i !== -1; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
@@ -44,6 +50,6 @@ export class LineIndex {
       if (this.starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return { line: lo + 1, column: offset - this.starts[lo]! + 1 };
+    return lo + 1;
   }
 }
