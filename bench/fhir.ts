@@ -1,18 +1,23 @@
 /**
  * FHIR benchmark: requests per second and latency of the FHIR surface as a partner uses it (UDAP B2B access
  * token, consent decided per patient, audit records committed before each answer), against PostgreSQL holding
- * the synthetic patients of `crossgate seed`, beside a bare express app on the same machine answering the same
- * bytes, the ceiling, measured in the same run with the same client.
+ * the synthetic patients of `crossgate seed`, beside two references on the same machine, measured in the same run
+ * with the same client: a bare express app answering the same bytes, the ceiling, and an in-memory FHIR server
+ * without storage, consent or audit (bench/lib/fhir-reference.ts), the comparator the gateway's aim is set against.
  *
  *   npm run build && node dist/bench/fhir.js [--patients N] [--duration S] [--warmup S] [--connections N]
  *     [--cpu-prof DIR] [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
  *
  * The gateway runs as `crossgate start` runs it, startGateway in a process of its own configured from its
- * environment (bench/lib/fhir-server.ts), logging at warn; the ceiling runs in the same kind of process. The
- * load comes from this process: `--connections` keep-alive connections, each sending its next request when the
- * previous answer is in, for `--duration` seconds after `--warmup` seconds that are not counted. With --cpu-prof
- * the gateway process writes a V8 CPU profile into DIR when it stops (its figures are then not the clean ones).
- * Progress goes to stderr; the figures go to stdout as tables and as one JSON object per line.
+ * environment (bench/lib/fhir-server.ts), logging at warn; the references run in the same kind of process. Every
+ * workload's answers are checked on the gateway first (CHECKED_SAMPLES keys): the ceiling sends one of them for
+ * every request of the workload; the in-memory server holds the resources of all of them, is checked on the same
+ * keys, and is asked for those keys only, so that it answers from data it has. Each workload is timed on the
+ * ceiling, the in-memory server, then the gateway, alike: the load comes from this process, `--connections`
+ * keep-alive connections, each sending its next request when the previous answer is in, for `--duration` seconds
+ * after `--warmup` seconds that are not counted, with the same CPU accounting (bench/lib/fhir-cpu.ts). With
+ * --cpu-prof the gateway process writes a V8 CPU profile into DIR when it stops (its figures are then not the
+ * clean ones). Progress goes to stderr; the figures go to stdout as tables and as one JSON object per line.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -31,7 +36,7 @@ import { cpuMark, cpuShare, type CpuShare, type ServerUsage } from './lib/fhir-c
 import { loadClient, serverBenchOptions, type LoadClient, type LoadResult, type ServerBenchOptions } from './lib/fhir-load.js';
 import { accessToken, adminSession, registerPartner } from './lib/fhir-partner.js';
 import type { CeilingRoute, FromServer, ServerTask, ToServer } from './lib/fhir-protocol.js';
-import { jsonLines, table, type Figure } from './lib/report.js';
+import { jsonLines, markdownTable, table, type Figure } from './lib/report.js';
 import { Forked } from './lib/forked.js';
 import { scratchPostgres, seedScratch, type Seeded } from './lib/scratch.js';
 import { summarize } from './lib/stats.js';
@@ -39,7 +44,7 @@ import { summarize } from './lib/stats.js';
 /** The gateway's configured public address: the token audience and the links in answers are built from it. */
 const PUBLIC_URL = 'https://crossgate.bench.invalid';
 const KEY_SEED = 4701;
-/** Answers checked per workload before the timed runs; the ceiling serves one of them. */
+/** Answers checked per workload before the timed runs; the ceiling serves one of them, the in-memory server all their resources. */
 const CHECKED_SAMPLES = 50;
 const OBSERVATION_PAGE = 20;
 const BSN = IdentifierSystems.bsn.uri;
@@ -139,10 +144,13 @@ interface Sample {
   readonly patientId: string;
 }
 
-const AnyResource = z.object({ resourceType: z.string(), id: z.string().optional(), subject: z.object({ reference: z.string() }).optional() });
+/** Loose, so that a checked resource keeps all it was sent with: the in-memory server is handed it as it is. */
+const AnyResource = z.looseObject({ resourceType: z.string(), id: z.string().optional(), subject: z.looseObject({ reference: z.string() }).optional() });
+type AnyResource = z.infer<typeof AnyResource>;
 const SearchBundle = z.object({
   resourceType: z.literal('Bundle'),
   type: z.literal('searchset'),
+  link: z.array(z.object({ relation: z.string() })).default([]),
   entry: z.array(z.object({ resource: AnyResource })).default([]),
 });
 
@@ -151,8 +159,8 @@ interface Workload {
   /** The ceiling's route for the same paths. */
   readonly route: string;
   pick(rng: Random): Sample;
-  /** What is wrong with an answer, if anything, and how many resources it carried. */
-  check(body: unknown, sample: Sample): { problem?: string; resources: number };
+  /** What is wrong with an answer, if anything, and the resources it carried. */
+  check(body: unknown, sample: Sample): { problem?: string; resources: readonly AnyResource[] };
 }
 
 function workloads(loaded: Loaded): Workload[] {
@@ -167,7 +175,7 @@ function workloads(loaded: Loaded): Workload[] {
       },
       check(body, sample) {
         const r = AnyResource.safeParse(body);
-        return r.success && r.data.resourceType === 'Patient' && r.data.id === sample.patientId ? { resources: 1 } : { problem: 'not the Patient asked for', resources: 0 };
+        return r.success && r.data.resourceType === 'Patient' && r.data.id === sample.patientId ? { resources: [r.data] } : { problem: 'not the Patient asked for', resources: [] };
       },
     },
     {
@@ -179,11 +187,11 @@ function workloads(loaded: Loaded): Workload[] {
       },
       check(body, sample) {
         const b = bundleOf(body);
-        if (!b.success) return { problem: 'not a searchset Bundle', resources: 0 };
-        const entries = b.data.entry;
-        const foreign = entries.some((e) => e.resource.resourceType !== 'Observation' || !e.resource.subject?.reference.endsWith(`Patient/${sample.patientId}`));
-        if (foreign || entries.length === 0 || entries.length > OBSERVATION_PAGE) return { problem: `${entries.length} entries, or not all this patient's Observations`, resources: entries.length };
-        return { resources: entries.length };
+        if (!b.success) return { problem: 'not a searchset Bundle', resources: [] };
+        const resources = b.data.entry.map((e) => e.resource);
+        const foreign = resources.some((r) => r.resourceType !== 'Observation' || !r.subject?.reference.endsWith(`Patient/${sample.patientId}`));
+        if (foreign || resources.length === 0 || resources.length > OBSERVATION_PAGE) return { problem: `${resources.length} entries, or not all this patient's Observations`, resources };
+        return { resources };
       },
     },
     {
@@ -195,49 +203,84 @@ function workloads(loaded: Loaded): Workload[] {
       },
       check(body, sample) {
         const b = bundleOf(body);
-        const entries = b.success ? b.data.entry : [];
-        return entries.length === 1 && entries[0]!.resource.id === sample.patientId ? { resources: 1 } : { problem: 'not exactly the one Patient with this BSN', resources: entries.length };
+        const resources = b.success ? b.data.entry.map((e) => e.resource) : [];
+        return resources.length === 1 && resources[0]!.id === sample.patientId ? { resources } : { problem: 'not exactly the one Patient with this BSN', resources };
       },
     },
   ];
 }
 
-/** A checked answer of the gateway, which the ceiling may send as its fixed answer. */
+/** A checked answer: the ceiling may send it as its fixed answer, the in-memory server holds its resources. */
 interface CheckedAnswer {
+  readonly sample: Sample;
   readonly body: object;
   readonly bytes: number;
-  readonly resources: number;
+  readonly resources: readonly AnyResource[];
 }
 
-/**
- * Checks answers of the gateway for a few keys of each workload, and returns the one the ceiling will send for
- * that workload: of the answers carrying the most resources (a full page for the Observation search), the one
- * of median size, so that the ceiling's answer is as large as a typical one of the gateway.
- */
-async function sampleAnswers(client: LoadClient, workload: Workload, stream: number): Promise<CheckedAnswer> {
+/** The keys of a workload whose answers are checked, the same on every run. */
+function checkedSamples(workload: Workload, stream: number): Sample[] {
   const rng = new Random(KEY_SEED, stream, 0);
+  return Array.from({ length: CHECKED_SAMPLES }, () => workload.pick(rng));
+}
+
+/** Asks `client` for every sample, one at a time, and checks each answer; a wrong one ends the run. */
+async function checkAnswers(client: LoadClient, workload: Workload, samples: readonly Sample[]): Promise<CheckedAnswer[]> {
   const checked: CheckedAnswer[] = [];
-  for (let k = 0; k < CHECKED_SAMPLES; k++) {
-    const sample = workload.pick(rng);
+  for (const sample of samples) {
     const answer = await client.fetch(sample.path);
     if (answer.status !== 200) throw new Error(`${workload.operation}: GET ${sample.path} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
     const body = JSON.parse(answer.body) as object;
     const { problem, resources } = workload.check(body, sample);
     if (problem) throw new Error(`${workload.operation}: GET ${sample.path}: ${problem}`);
-    checked.push({ body, bytes: Buffer.byteLength(answer.body), resources });
+    checked.push({ sample, body, bytes: Buffer.byteLength(answer.body), resources });
   }
-  const most = Math.max(...checked.map((a) => a.resources));
-  const fullest = checked.filter((a) => a.resources === most).sort((a, b) => a.bytes - b.bytes);
+  return checked;
+}
+
+/**
+ * The gateway answer the ceiling sends for a workload: of the answers carrying the most resources (a full page for
+ * the Observation search), the one of median size, so that it is as large as a typical one of the gateway.
+ */
+function ceilingAnswer(checked: readonly CheckedAnswer[]): CheckedAnswer {
+  const most = Math.max(...checked.map((a) => a.resources.length));
+  const fullest = checked.filter((a) => a.resources.length === most).sort((a, b) => a.bytes - b.bytes);
   return fullest[Math.floor(fullest.length / 2)]!;
 }
+
+/**
+ * The in-memory server's answers for the keys checked on the gateway, checked alike, and each with the gateway's
+ * resources in the gateway's order (the same page).
+ */
+async function checkReference(client: LoadClient, workload: Workload, gateway: readonly CheckedAnswer[]): Promise<void> {
+  const ids = (a: CheckedAnswer) => a.resources.map((r) => `${r.resourceType}/${r.id}`).join(' ');
+  const answers = await checkAnswers(client, workload, gateway.map((a) => a.sample));
+  for (const [k, answer] of answers.entries()) {
+    if (ids(answer) !== ids(gateway[k]!)) throw new Error(`${workload.operation}: GET ${answer.sample.path}: the in-memory server answered ${ids(answer)}, the gateway ${ids(gateway[k]!)}`);
+  }
+}
+
+/**
+ * What the in-memory server holds: the resources of every checked answer, as the gateway sent them. Of a patient's
+ * Observations it has the first page only, the one the gateway answered, and it answers from what it has: a total
+ * of that page, and no next link where the gateway's answer has one (they are counted in the notes).
+ */
+function referenceData(checked: readonly (readonly CheckedAnswer[])[]): AnyResource[] {
+  return checked.flatMap((answers) => answers.flatMap((a) => a.resources));
+}
+
+/** Whether a checked searchset links to a next page. */
+const paged = (a: CheckedAnswer) => SearchBundle.safeParse(a.body).data?.link.some((l) => l.relation === 'next') ?? false;
 
 interface FhirFigure extends Figure {
   readonly errors: number;
   readonly firstError: string | null;
   readonly meanAnswerBytes: number;
-  /** Audit records the gateway committed during the timed run (null for the ceiling, which audits nothing). */
+  /** Audit records the gateway committed during the timed run (null for the references, which audit nothing). */
   readonly auditRecords: number | null;
   readonly cpu: CpuShare;
+  /** The in-memory server's rate on the same workload, and the gateway's ratio to it (null for the references). */
+  readonly inMemory: { readonly operation: string; readonly opsPerSec: number; readonly ratio: number } | null;
 }
 
 interface Timed {
@@ -262,32 +305,37 @@ async function measure(client: LoadClient, target: Target, options: ServerBenchO
   return { result, cpu: cpuShare(before, after, result.wallMs) };
 }
 
-function figureOf(engine: string, operation: string, connections: number, timed: Timed, auditRecords: number | null, ceiling?: Figure['ceiling']): FhirFigure {
-  const { result, cpu } = timed;
+interface Measured {
+  readonly engine: 'postgres' | 'memory' | 'none';
+  readonly operation: string;
+  readonly timed: Timed;
+  readonly auditRecords: number | null;
+}
+
+function figureOf(connections: number, measured: Measured, ceiling?: FhirFigure, inMemory?: FhirFigure): FhirFigure {
+  const { engine, operation, timed: { result, cpu }, auditRecords } = measured;
+  const summary = summarize(result.requests, result);
   return {
-    engine, operation, callers: connections, ...summarize(result.requests, result),
-    ...(ceiling ? { ceiling } : {}),
+    engine, operation, callers: connections, ...summary,
+    ...(ceiling ? { ceiling: { operation: 'bare express, same answer', opsPerSec: ceiling.opsPerSec } } : {}),
     errors: result.errors, firstError: result.firstError ?? null, meanAnswerBytes: Math.round(result.bytes / Math.max(1, result.requests)), auditRecords, cpu,
+    inMemory: inMemory ? { operation: 'in-memory FHIR server, same workload', opsPerSec: inMemory.opsPerSec, ratio: summary.opsPerSec / inMemory.opsPerSec } : null,
   };
 }
 
-/** A Markdown table of plain cells, numbers right-aligned, as report.ts draws its own. */
-function plainTable(header: readonly string[], rows: readonly (readonly string[])[], numericFrom: number): string {
-  const all = [header, ...rows];
-  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
-  const line = (r: readonly string[]) => `| ${r.map((v, c) => (c >= numericFrom ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c >= numericFrom ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
+const SERVER_NAMES: Readonly<Record<string, string>> = { postgres: 'gateway', memory: 'in-memory', none: 'ceiling' };
 
 function detailTable(figures: readonly FhirFigure[]): string {
   const cores = (n: number) => n.toFixed(2);
-  return plainTable(
-    ['server', 'workload', 'requests', 'errors', 'audit records', 'answer bytes', 'server loop busy', 'CPU server', 'CPU PostgreSQL', 'CPU load gen.', 'CPU other', 'CPU machine'],
+  return markdownTable(
+    [
+      'server', 'workload', 'requests', 'errors', 'audit records', 'answer bytes', 'ratio to in-memory', 'server CPU ms/req', 'server loop busy', 'CPU server',
+      'CPU PostgreSQL', 'CPU load gen.', 'CPU other', 'CPU machine',
+    ],
     figures.map((f) => [
-      f.engine === 'postgres' ? 'gateway' : 'ceiling', f.operation, thousands(f.count), String(f.errors), f.auditRecords === null ? '-' : thousands(f.auditRecords),
-      thousands(f.meanAnswerBytes), `${Math.round(f.cpu.serverLoop * 100)}%`, cores(f.cpu.server), Number.isNaN(f.cpu.postgres) ? '-' : cores(f.cpu.postgres),
-      cores(f.cpu.loadGenerator), cores(f.cpu.other), cores(f.cpu.machine),
+      SERVER_NAMES[f.engine]!, f.operation, thousands(f.count), String(f.errors), f.auditRecords === null ? '-' : thousands(f.auditRecords),
+      thousands(f.meanAnswerBytes), f.inMemory ? f.inMemory.ratio.toFixed(2) : '-', ((f.cpu.server * 1000) / f.opsPerSec).toFixed(3), `${Math.round(f.cpu.serverLoop * 100)}%`,
+      cores(f.cpu.server), Number.isNaN(f.cpu.postgres) ? '-' : cores(f.cpu.postgres), cores(f.cpu.loadGenerator), cores(f.cpu.other), cores(f.cpu.machine),
     ]),
     2,
   );
@@ -329,57 +377,73 @@ async function run(options: ServerBenchOptions): Promise<{ figures: FhirFigure[]
 
       const all = workloads(loaded);
       const checker = loadClient(gatewayUrl, 1, await headersFor());
-      const answers: CheckedAnswer[] = [];
+      const checked: CheckedAnswer[][] = [];
       for (const [w, workload] of all.entries()) {
-        answers.push(await sampleAnswers(checker, workload, w));
+        checked.push(await checkAnswers(checker, workload, checkedSamples(workload, w)));
         log(`${workload.operation}: ${CHECKED_SAMPLES} answers checked`);
       }
       checker.close();
 
-      const routes: CeilingRoute[] = all.map((w, k) => ({ path: w.route, body: answers[k]!.body }));
+      const ceilingAnswers = checked.map(ceilingAnswer);
+      const routes: CeilingRoute[] = all.map((w, k) => ({ path: w.route, body: ceilingAnswers[k]!.body }));
       const ceiling = new ServerProcess(process.env, []);
       servers.push(ceiling);
       const ceilingUrl = await ceiling.start({ kind: 'ceiling', routes });
+
+      const reference = new ServerProcess(process.env, []);
+      servers.push(reference);
+      const referenceUrl = await reference.start({ kind: 'reference', baseUrl: `${PUBLIC_URL}${BASE_PATH}`, resources: referenceData(checked) });
+      const referenceChecker = loadClient(referenceUrl, 1, await headersFor());
+      for (const [w, workload] of all.entries()) await checkReference(referenceChecker, workload, checked[w]!);
+      referenceChecker.close();
+      log(`in-memory FHIR server listening at ${referenceUrl}, its answers for the same keys checked`);
 
       const figures: FhirFigure[] = [];
       const notes: string[] = [];
       for (const [w, workload] of all.entries()) {
         // A fresh token for each workload, as a partner takes one when the last has run out.
         const headers = await headersFor();
-        // Streams of their own, so that the gateway's keys are the same on every run, however fast the ceiling was.
-        const pathsFrom = (stream: number) => {
-          const keys = new Random(KEY_SEED, w, stream);
-          return () => workload.pick(keys).path;
+        // Streams of their own, so that the gateway's keys are the same on every run, however fast the others were.
+        const keys = (stream: number) => new Random(KEY_SEED, w, stream);
+        const picked = (rng: Random) => () => workload.pick(rng).path;
+        const timeOn = async (name: string, url: string, server: ServerProcess, nextPath: () => string, between = async () => undefined) => {
+          log(`${workload.operation}: ${name}, ${options.connections} connections, ${options.warmupMs / 1000} + ${options.durationMs / 1000} s`);
+          const client = loadClient(url, options.connections, headers);
+          const timed = await measure(client, { server, database }, options, nextPath, between);
+          client.close();
+          return timed;
         };
 
-        log(`${workload.operation}: ceiling, ${options.connections} connections, ${options.warmupMs / 1000} + ${options.durationMs / 1000} s`);
-        const ceilingClient = loadClient(ceilingUrl, options.connections, headers);
-        const bare = await measure(ceilingClient, { server: ceiling, database }, options, pathsFrom(2), async () => undefined);
-        ceilingClient.close();
-        const ceilingOperation = `bare express, fixed ${workload.operation} answer`;
-        const ceilingFigure = figureOf('none', ceilingOperation, options.connections, bare, null);
+        const bare = await timeOn('ceiling', ceilingUrl, ceiling, picked(keys(2)));
+        const ceilingFigure = figureOf(options.connections, { engine: 'none', operation: `bare express, fixed ${workload.operation} answer`, timed: bare, auditRecords: null });
 
-        log(`${workload.operation}: gateway, ${options.connections} connections, ${options.warmupMs / 1000} + ${options.durationMs / 1000} s`);
-        const client = loadClient(gatewayUrl, options.connections, headers);
+        const referenceKeys = keys(3);
+        const inMemory = await timeOn('in-memory FHIR server', referenceUrl, reference, () => referenceKeys.pick(checked[w]!).sample.path);
+        const referenceFigure = figureOf(options.connections, { engine: 'memory', operation: `in-memory FHIR server, ${workload.operation}`, timed: inMemory, auditRecords: null }, ceilingFigure);
+
         let headBefore = 0;
-        const timed = await measure(client, { server: gateway, database }, options, pathsFrom(1), async () => {
+        const timed = await timeOn('gateway', gatewayUrl, gateway, picked(keys(1)), async () => {
           headBefore = (await store.audit.head()).seq;
         });
-        client.close();
         const auditRecords = (await store.audit.head()).seq - headBefore;
-        const figure = figureOf('postgres', workload.operation, options.connections, timed, auditRecords, { operation: 'bare express, same answer', opsPerSec: ceilingFigure.opsPerSec });
-        figures.push(figure, ceilingFigure);
+        const figure = figureOf(options.connections, { engine: 'postgres', operation: workload.operation, timed, auditRecords }, ceilingFigure, referenceFigure);
+        figures.push(figure, referenceFigure, ceilingFigure);
 
-        log(`${workload.operation}: ${thousands(figure.opsPerSec)}/s (ceiling ${thousands(ceilingFigure.opsPerSec)}/s, ratio ${(figure.opsPerSec / ceilingFigure.opsPerSec).toFixed(2)}), ` +
+        log(`${workload.operation}: ${thousands(figure.opsPerSec)}/s (ceiling ${thousands(ceilingFigure.opsPerSec)}/s, ratio ${(figure.opsPerSec / ceilingFigure.opsPerSec).toFixed(2)}; ` +
+          `in-memory ${thousands(referenceFigure.opsPerSec)}/s, ratio ${figure.inMemory!.ratio.toFixed(2)}; in-memory to ceiling ${(referenceFigure.opsPerSec / ceilingFigure.opsPerSec).toFixed(2)}), ` +
           `p50 ${figure.p50Ms.toFixed(2)} ms, p99 ${figure.p99Ms.toFixed(2)} ms, ${figure.errors} errors, ${thousands(auditRecords)} audit records for ${thousands(figure.count)} requests`);
-        for (const f of [figure, ceilingFigure]) {
+        for (const f of [figure, referenceFigure, ceilingFigure]) {
           if (f.errors > 0) throw new Error(`${f.operation}: ${f.errors} of ${f.count} requests failed; the first: ${f.firstError}`);
         }
         // Each of these requests concerns one patient, so one audit record each, committed before the answer.
         if (auditRecords !== figure.count) throw new Error(`${workload.operation}: ${figure.count} requests answered but ${auditRecords} audit records written`);
+        const pagedAnswers = checked[w]!.filter(paged).length;
         notes.push(`${workload.operation}: the ceiling sends ${thousands(ceilingFigure.meanAnswerBytes)} bytes (a checked gateway answer with ` +
-          `${answers[w]!.resources} resource(s)); the gateway's answers averaged ${thousands(figure.meanAnswerBytes)} bytes`);
+          `${ceilingAnswers[w]!.resources.length} resource(s)); the in-memory server's answers averaged ${thousands(referenceFigure.meanAnswerBytes)} bytes, ` +
+          `the gateway's ${thousands(figure.meanAnswerBytes)} bytes${pagedAnswers ? `; ${pagedAnswers} of the ${CHECKED_SAMPLES} checked gateway answers link to a next page` : ''}`);
       }
+      notes.push(`the in-memory server holds the resources of the ${all.length} × ${CHECKED_SAMPLES} checked gateway answers and is asked for their keys only, drawn (seeded); ` +
+        'of a patient\'s Observations it holds the page the gateway answered, so its Bundle total is that page\'s size and it links to no next page');
       return {
         figures, notes,
         context: {

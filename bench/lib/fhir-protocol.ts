@@ -14,9 +14,14 @@ export type CeilingRoute =
 
 /**
  * What a server process serves: the gateway as `crossgate start` runs it (configured from the environment the
- * process was forked with), or the bare express app that answers fixed answers, the ceiling.
+ * process was forked with), the bare express app that answers fixed answers, the ceiling, or the in-memory FHIR
+ * server (bench/lib/fhir-reference.ts) holding `resources` (Patients and Observations as the gateway sent them),
+ * its links built from `baseUrl`, its public FHIR base, under whose path it answers.
  */
-export type ServerTask = { readonly kind: 'gateway' } | { readonly kind: 'ceiling'; readonly routes: readonly CeilingRoute[] };
+export type ServerTask =
+  | { readonly kind: 'gateway' }
+  | { readonly kind: 'ceiling'; readonly routes: readonly CeilingRoute[] }
+  | { readonly kind: 'reference'; readonly baseUrl: string; readonly resources: readonly object[] };
 
 export type ToServer =
   | { readonly type: 'start'; readonly task: ServerTask }

@@ -1,7 +1,8 @@
 /**
- * A server process of bench/fhir.ts and bench/ihe.ts, started with fork(): either the gateway, started as
- * `crossgate start` starts it (startGateway with the configuration read from this process's environment), or the
- * ceiling, a bare express app in the same kind of process answering fixed answers. Answers "listening" with its
+ * A server process of bench/fhir.ts and bench/ihe.ts, started with fork(): the gateway, started as `crossgate
+ * start` starts it (startGateway with the configuration read from this process's environment), the ceiling, a
+ * bare express app in the same kind of process answering fixed answers, or the in-memory FHIR server of
+ * bench/lib/fhir-reference.ts, also in the same kind of process. Answers "listening" with its
  * address, reports its CPU time when asked, profiles itself between "profile-start" and "profile-stop" (one timed
  * run, where --cpu-prof would cover the process's whole life), and stops cleanly on "stop" so that a --cpu-prof
  * profile is written on exit.
@@ -10,11 +11,12 @@ import { writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import express, { type Express } from 'express';
 import { loadConfig } from '../../gateway/config.js';
 import { createLogger } from '../../gateway/logger.js';
 import { startGateway } from '../../gateway/server.js';
-import type { CeilingRoute, FromServer, ToServer } from './fhir-protocol.js';
+import type { CeilingRoute, FromServer, ServerTask, ToServer } from './fhir-protocol.js';
+import { referenceApp } from './fhir-reference.js';
 
 interface Running {
   readonly url: string;
@@ -35,7 +37,7 @@ async function gateway(): Promise<Running> {
  * its SOAP endpoints with an answer (the whole request body read, then the same headers and bytes), and nothing
  * else: no authentication, parsing, signature check, database, consent, audit or rendering.
  */
-async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
+function ceiling(routes: readonly CeilingRoute[]): Express {
   const app = express();
   for (const route of routes) {
     if ('method' in route) {
@@ -54,6 +56,11 @@ async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
       res.status(200).set('Cache-Control', 'no-store').type('application/fhir+json; charset=utf-8').send(JSON.stringify(route.body));
     });
   }
+  return app;
+}
+
+/** `app` on a free loopback port; stopping it also ends the keep-alive connections the load left open. */
+async function listen(app: Express): Promise<Running> {
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
   });
@@ -68,6 +75,17 @@ async function ceiling(routes: readonly CeilingRoute[]): Promise<Running> {
   };
 }
 
+function start(task: ServerTask): Promise<Running> {
+  switch (task.kind) {
+    case 'gateway':
+      return gateway();
+    case 'ceiling':
+      return listen(ceiling(task.routes));
+    case 'reference':
+      return listen(referenceApp(task.baseUrl, task.resources));
+  }
+}
+
 let running: Running | undefined;
 /** The inspector session of a profile being taken (profile-start to profile-stop). */
 let profiler: Session | undefined;
@@ -75,7 +93,7 @@ let profiler: Session | undefined;
 async function handle(message: ToServer): Promise<void> {
   switch (message.type) {
     case 'start': {
-      running = message.task.kind === 'gateway' ? await gateway() : await ceiling(message.task.routes);
+      running = await start(message.task);
       await send({ type: 'listening', url: running.url });
       return;
     }
