@@ -1,6 +1,6 @@
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { AuditRecordContent } from '../canonical/index.js';
+import { IdentifierSystems, type AuditRecordContent } from '../canonical/index.js';
 import request from 'supertest';
 import type { AuditEvent, Bundle } from 'fhir/r4.js';
 import { createApp } from '../gateway/http/app.js';
@@ -52,6 +52,8 @@ beforeAll(async () => {
   await t.store.observations.insertMany([anObservation(jansen.id), anObservation(jansen.id, { effective: '2025-09-01T09:00:00+02:00' })]);
   lab = aDocument(jansen.id, 'HbA1c 53 mmol/mol');
   lab.doc.repositoryUniqueId = repository;
+  // As an import derives it from the patient's first OID identifier: the BSN, which must not reach a partner.
+  lab.doc.sourcePatientId = `${jansen.identifiers[0]!.value}^^^&${IdentifierSystems.bsn.oid}&ISO`;
   await t.store.documents.insert(lab.doc, lab.content);
   // Two who look alike: discovery by name and birth date cannot tell them apart.
   const twinA = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Smit', given: ['Anna'], initials: 'A.' }], birthDate: '1970-01-01', gender: 'female' }));
@@ -135,6 +137,12 @@ describe(`ITI-38 query on ${engineUnderTest}`, () => {
     expect(uniqueIds).toContain(lab.doc.uniqueId);
     const summary = entries.find((e) => all(e, 'Classification').some((c) => c.attributes.nodeRepresentation === 'urn:hl7-org:sdwg:ccda-structuredBody:2.1'));
     expect(summary).toBeDefined();
+    // The BSN the lab document was stored with is given as our patient id; the summary names the patient by it too.
+    const bsn = (await t.store.patients.get(patients.jansen!))!.patient.identifiers[0]!.value;
+    expect(a.envelope).not.toContain(bsn);
+    const sourcePatientIds = entries.map((e) => all(e, 'Slot').find((x) => x.attributes.name === 'sourcePatientId'));
+    for (const slot of sourcePatientIds) if (slot) expect(all(slot, 'Value').map((v) => v.text)).toEqual([cx(patients.jansen!)]);
+    expect(sourcePatientIds.some((slot) => slot !== undefined)).toBe(true);
     // The same query again names the same summary: it is made once per change of the record.
     const again = await call(PATHS.query, findDocumentsBody(cx(patients.jansen!)));
     expect(all(again.body, 'ExtrinsicObject').map((e) => e.attributes.id).sort()).toEqual(entries.map((e) => e.attributes.id).sort());

@@ -1,4 +1,4 @@
-import { bsnOf, IdentifierSystems, type Patient } from '../../canonical/index.js';
+import type { Patient } from '../../canonical/index.js';
 import { address, current, genderCode, ii, names, telecoms, templateIds, ts, fixedCode } from './datatypes.js';
 import type { CcdData, CcdOrganization } from './input.js';
 import { CODES, OID, TEMPLATES } from './vocabulary.js';
@@ -12,7 +12,6 @@ export const TITLE = 'Continuity of Care Document';
 const SOFTWARE = 'Crossgate';
 
 function recordTarget(patient: Patient, patientId: CcdData['patientId']): XmlNode {
-  const bsn = bsnOf(patient);
   const addresses = current(patient.addresses);
   return el(
     'recordTarget',
@@ -20,8 +19,8 @@ function recordTarget(patient: Patient, patientId: CcdData['patientId']): XmlNod
     el(
       'patientRole',
       {},
+      // Not the BSN: it is for Dutch care providers under Dutch law (Wabvpz), and this document goes to partners anywhere.
       ii(patientId.root, patientId.extension),
-      bsn !== undefined && ii(IdentifierSystems.bsn.oid, bsn),
       addresses.length > 0 ? addresses.map(address) : address(undefined),
       telecoms(patient.telecom),
       el(

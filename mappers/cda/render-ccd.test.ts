@@ -70,12 +70,14 @@ describe('renderCcd: content', () => {
     }
   });
 
-  it('publishes the patient under our id and the BSN, with the Dutch prefix as a VV name part', () => {
+  it('publishes the patient under our id only, never the BSN the record holds, with the Dutch prefix as a VV name part', () => {
     const role = all(root, 'patientRole')[0]!;
+    expect(dm2.patient.identifiers.map((i) => i.value)).toContain('999900018');
     expect(role.children.filter((c) => c.name === 'id').map((c) => c.attributes)).toEqual([
       { root: '2.25.311355112416286012217498823465339218013', extension: 'P000123' },
-      { root: '2.16.840.1.113883.2.4.6.3', extension: '999900018' },
     ]);
+    expect(renderCcd(dm2).xml).not.toContain('999900018');
+    expect(renderCcd(dm2).xml).not.toContain('2.16.840.1.113883.2.4.6.3');
     const [own, partner] = all(role, 'name');
     expect(own!.children.map((c) => [c.name, c.attributes.qualifier, c.text])).toEqual([
       ['given', undefined, 'Jan'], ['given', undefined, 'Pieter'], ['prefix', 'VV', 'van der'], ['family', 'BR', 'Berg'],

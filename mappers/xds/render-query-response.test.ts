@@ -6,6 +6,7 @@ import { childNamed, childrenNamed, descendantsNamed, NS, readXml, type XmlEleme
 import { registryError, RESPONSE_STATUS } from './registry-error.js';
 import {
   renderAdhocQueryResponse,
+  sourcePatientIdFor,
   type AdhocQueryResponseInput,
   type AssociationInput,
   type DocumentEntryInput,
@@ -297,5 +298,22 @@ describe('renderAdhocQueryResponse: hostile content', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('sourcePatientIdFor', () => {
+  it('gives our patient id for a source patient id under the BSN authority, and any other as it is', () => {
+    expect(sourcePatientIdFor('999900018^^^&2.16.840.1.113883.2.4.6.3&ISO', PATIENT_CX)).toBe(PATIENT_CX);
+    expect(sourcePatientIdFor('999900018^^^&urn:oid:2.16.840.1.113883.2.4.6.3&ISO', PATIENT_CX)).toBe(PATIENT_CX);
+    expect(sourcePatientIdFor('PAT-7^^^&2.999.1.11&ISO', PATIENT_CX)).toBe('PAT-7^^^&2.999.1.11&ISO');
+    expect(sourcePatientIdFor('PAT-7', PATIENT_CX)).toBe('PAT-7');
+    expect(sourcePatientIdFor(undefined, PATIENT_CX)).toBeUndefined();
+  });
+
+  it('renders a stored BSN source patient id as the patient id the query named', () => {
+    const bsnDocument = Document.parse({ ...baseDocument, sourcePatientId: '999900018^^^&2.16.840.1.113883.2.4.6.3&ISO' });
+    const xml = renderAdhocQueryResponse({ returnType: 'LeafClass', errors: [], documentEntries: [{ ...stableEntry, document: bsnDocument }] });
+    expect(xml).not.toContain('999900018');
+    expect(xml).toContain(`<rim:Value>${PATIENT_CX.replace(/&/g, '&amp;')}</rim:Value>`);
   });
 });

@@ -1,4 +1,4 @@
-import { DateTime, oidOf, type Coding, type Document, type DocumentAuthor } from '../../canonical/index.js';
+import { DateTime, IdentifierSystems, oidOf, type Coding, type Document, type DocumentAuthor } from '../../canonical/index.js';
 import { NS } from '../xml/index.js';
 import { bareOid, partId, urnOid, urnUuid } from './ids.js';
 import { registryErrorList, RESPONSE_STATUS, responseStatus, type RegistryError } from './registry-error.js';
@@ -122,7 +122,7 @@ function extrinsicObject({ document: d, patientCx, home, objectType }: DocumentE
       slot('serviceStartTime', dtm(d.serviceStartTime)),
       slot('serviceStopTime', dtm(d.serviceStopTime)),
       stable ? slot('size', String(d.size)) : undefined,
-      slot('sourcePatientId', d.sourcePatientId),
+      slot('sourcePatientId', sourcePatientIdFor(d.sourcePatientId, patientCx)),
       slot(REFERENCE_ID_LIST_SLOT, ...d.referenceIds),
       ...nameAndDescription(d.title, d.comments),
       ...d.authors.map((a, i) => authorClassification(id, DOCUMENT_ENTRY.author, i, a)),
@@ -234,6 +234,17 @@ function externalIdentifier(owner: string, scheme: string, name: string, value: 
     { id: partId(owner, scheme), objectType: RIM_OBJECT_TYPE.externalIdentifier, identificationScheme: scheme, registryObject: owner, value },
     [localized('rim:Name', name)],
   );
+}
+
+/**
+ * The BSN is for Dutch care providers under Dutch law (Wabvpz), and a responding gateway answers partners anywhere:
+ * a source patient id under the BSN's assigning authority is given as the patient's id in our community instead,
+ * which names the same patient in the system the document comes from (this gateway).
+ */
+export function sourcePatientIdFor(sourcePatientId: string | undefined, patientCx: string): string | undefined {
+  if (sourcePatientId === undefined) return undefined;
+  const authority = sourcePatientId.split('^')[3]?.split('&')[1]?.trim();
+  return authority !== undefined && bareOid(authority) === IdentifierSystems.bsn.oid ? patientCx : sourcePatientId;
 }
 
 /**
