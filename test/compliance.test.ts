@@ -65,9 +65,11 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     const res = await get('/audit/export.csv').expect(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     const lines = res.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('seq,recordedAt,transaction,action,outcome,actorType,userId,organizationId,connectionId,actorName,actorRole,purposeAsReceived,purposeMatched,decision,decisionReason,policyVersion,patientIds,returned,requestId,sourceAddress,hash');
+    expect(lines[0]).toBe('seq,recordedAt,transaction,action,outcome,actorType,userId,organizationId,connectionId,actorName,actorRole,purposeAsReceived,purposeMatched,decision,decisionReason,policyVersion,patientIds,returned,detail,requestId,sourceAddress,hash');
     expect(lines.length).toBeGreaterThanOrEqual(26);
     expect(lines[4]).toContain(',"=HYPERLINK(""x""), Dr. Comma",');
+    // A record's detail is one cell of JSON, quoted.
+    expect(lines.slice(1).some((l) => l.includes(',"{""'))).toBe(true);
   });
 
   it('exports a FHIR Bundle of AuditEvents, one per patient, that both independent validators accept', async () => {

@@ -27,6 +27,7 @@ let publicUrl: string;
 let ours: string;
 let repository: string;
 const patients: Record<string, string> = {};
+let partner: { organizationId: string; connectionId: string };
 let lab: ReturnType<typeof aDocument>;
 
 const call = (path: string, body: string, options: Parameters<typeof post>[3] extends infer O ? Omit<O & object, 'publicUrl'> : never = {}) =>
@@ -46,6 +47,7 @@ beforeAll(async () => {
   const signer = new X509Certificate(samlPki().signer.certPem).fingerprint256.replace(/:/g, '').toLowerCase();
   await t.store.connections.addCredential({ id: randomUUID(), connectionId: connection.id, type: 'certificate', lookup: signer, createdBy: 'test' });
   await t.store.connections.setStatus(connection.id, 'active');
+  partner = { organizationId: org.id, connectionId: connection.id };
   await t.store.consent.setDefaults(0, ['Treatment'], 'test');
 
   const jansen = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Jansen', given: ['Pieter'], initials: 'P.' }], birthDate: '1961-07-21', gender: 'male' }));
@@ -256,6 +258,16 @@ describe(`ITI-39 retrieve on ${engineUnderTest}`, () => {
       `XDSUnknownCommunity: ${lab.doc.uniqueId}`, expect.stringMatching(/^XDSUnknownRepositoryId: /),
       'XDSDocumentUniqueIdError: 1.2.3.4.404', `XDSDocumentUniqueIdError: ${patients.privateDoc}`,
     ]);
+    expect(record.detail?.retrieved).toEqual([summaryId, lab.doc.uniqueId]);
+    expect(record.outcome).toBe('success');
+  });
+
+  it('puts a retrieve that returned nothing on the trail as failed', async () => {
+    const a = await call(PATHS.retrieve, retrieveBody([{ home: `urn:oid:${ours}`, repository, uniqueId: '1.2.3.4.405' }]));
+    expect(first(a.body, 'RegistryResponse')!.attributes.status).toBe('urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure');
+    const record = (await trail()).find((r) => r.content.transaction === 'ITI-39' && String(r.content.detail?.notReturned).includes('XDSDocumentUniqueIdError: 1.2.3.4.405'))!.content;
+    expect(record.outcome).toBe('failure');
+    expect(record.detail?.retrieved).toBeUndefined();
   });
 
   it('answers a plain SOAP request inline', async () => {
@@ -314,7 +326,17 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     const replay = fault(await call(PATHS.query, '', { envelope }));
     expect(replay).toMatchObject({ status: 400, subcode: 'wsse:InvalidSecurity' });
     expect(replay.reason).toMatch(/MessageID was used before/);
-    expect((await trail()).some((r) => r.content.action === 'partner-auth-failed' && /MessageID was used before/.test(String(r.content.detail?.reason)))).toBe(true);
+    const countBefore = (await t.store.connections.get(partner.connectionId))!.failedAuthCount;
+    const refusal = (await trail()).find((r) => r.content.action === 'partner-auth-failed' && /MessageID was used before/.test(String(r.content.detail?.reason)))!;
+    // The assertion verified under the connection's registered signer: the refusal is on that partner's record.
+    expect(refusal.content.actor).toMatchObject({ type: 'partner', ...partner });
+    expect(refusal.content.detail?.messageId).toMatch(/^urn:uuid:/);
+    const byOrganization = await t.store.audit.search({ organizationId: partner.organizationId, limit: 1000 });
+    expect(byOrganization.map((r) => r.seq)).toContain(refusal.seq);
+    expect(countBefore).toBeGreaterThan(0);
+    // The answered query's records carry the partner's MessageID too.
+    const answered = (await trail()).find((r) => r.content.transaction === 'ITI-38' && r.content.detail?.messageId !== undefined);
+    expect(answered).toBeDefined();
   });
 
   it('answers exactly one of several copies of a message sent at once (their MessageIDs are checked in one batch)', async () => {

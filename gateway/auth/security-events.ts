@@ -18,7 +18,7 @@ export interface SecurityEvent {
   readonly type: SecurityEventType;
   readonly outcome: 'success' | 'failure';
   /** The account or connection that acted, when known. */
-  readonly actor?: { readonly userId?: string; readonly connectionId?: string };
+  readonly actor?: { readonly userId?: string; readonly connectionId?: string; readonly organizationId?: string };
   /** What the event is about (an account, a connection, a credential). */
   readonly subject?: { readonly userId?: string; readonly connectionId?: string; readonly credentialId?: string; readonly organizationId?: string };
   readonly detail?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
@@ -48,7 +48,11 @@ export function auditRecordOf(event: SecurityEvent): AuditRecordInput {
     transaction: transactionOf(event.type),
     action: event.type,
     outcome: event.outcome,
-    actor: actorUser ? { type: 'user', userId: actorUser } : actorConnection ? { type: 'partner', connectionId: actorConnection } : { type: 'anonymous' },
+    actor: actorUser
+      ? { type: 'user', userId: actorUser }
+      : actorConnection
+        ? { type: 'partner', connectionId: actorConnection, ...(event.actor?.organizationId ? { organizationId: event.actor.organizationId } : {}) }
+        : { type: 'anonymous' },
     ...(Object.keys(subject).length > 0 ? { subject } : {}),
     ...(detail ? { detail: detail as NonNullable<AuditRecordInput['detail']> } : {}),
     ...(event.requestId ? { requestId: event.requestId } : {}),

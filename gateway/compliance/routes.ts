@@ -57,7 +57,7 @@ const csvCell = (v: unknown) => {
 
 const CSV_COLUMNS = [
   'seq', 'recordedAt', 'transaction', 'action', 'outcome', 'actorType', 'userId', 'organizationId', 'connectionId', 'actorName', 'actorRole',
-  'purposeAsReceived', 'purposeMatched', 'decision', 'decisionReason', 'policyVersion', 'patientIds', 'returned', 'requestId', 'sourceAddress', 'hash',
+  'purposeAsReceived', 'purposeMatched', 'decision', 'decisionReason', 'policyVersion', 'patientIds', 'returned', 'detail', 'requestId', 'sourceAddress', 'hash',
 ] as const;
 
 function csvLine(row: AuditRow): string {
@@ -66,7 +66,9 @@ function csvLine(row: AuditRow): string {
     seq: row.seq, recordedAt: row.recordedAt, transaction: c.transaction, action: c.action, outcome: c.outcome, actorType: c.actor.type,
     userId: c.actor.userId, organizationId: c.actor.organizationId, connectionId: c.actor.connectionId, actorName: c.actor.name, actorRole: c.actor.role,
     purposeAsReceived: c.purpose?.asReceived, purposeMatched: c.purpose?.matched, decision: c.decision?.result, decisionReason: c.decision?.reason,
-    policyVersion: c.decision?.policyVersion, patientIds: c.patientIds, returned: c.returned, requestId: c.requestId, sourceAddress: c.sourceAddress, hash: row.hash,
+    policyVersion: c.decision?.policyVersion, patientIds: c.patientIds, returned: c.returned,
+    // As JSON: what a record adds beyond the columns (a refusal's fault and reason, a retrieve's documents not returned).
+    detail: c.detail && JSON.stringify(c.detail), requestId: c.requestId, sourceAddress: c.sourceAddress, hash: row.hash,
   };
   return `${CSV_COLUMNS.map((k) => csvCell(values[k])).join(',')}\r\n`;
 }

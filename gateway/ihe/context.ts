@@ -13,6 +13,8 @@ export interface IheContext {
   /** Records a MessageID's use; false for a replay. Uses arriving together share one statement (group commit). */
   readonly replays: { use(use: AssertionUse): Promise<boolean> };
   readonly events: SecurityEventSink;
+  /** Counts a rejected request against the connection it came over (shown to administrators with the connection). */
+  readonly failedAuth: { record(connectionId: string): Promise<void> };
   readonly trustAnchors: readonly string[];
   /** Our endpoint URLs, as partners address them (wsa:To, SAML Audience). */
   readonly endpoints: { readonly xcpd: string; readonly query: string; readonly retrieve: string };

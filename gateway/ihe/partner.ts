@@ -9,7 +9,16 @@ import { verifyXua, type VerifiedAssertion } from './xua/index.js';
 
 export type PartnerCheck =
   | { readonly ok: true; readonly requester: Requester; readonly connection: Connection; readonly assertion: VerifiedAssertion }
-  | { readonly ok: false; readonly fault: SoapFault; readonly connectionId?: string };
+  | { readonly ok: false; readonly fault: SoapFault; readonly from?: RefusedConnection };
+
+/**
+ * The connection a refused request came over, when it is known: its TLS client certificate named it, or its
+ * assertion verified under a signing certificate registered to it. Either way the request is that partner's.
+ */
+export interface RefusedConnection {
+  readonly connectionId: string;
+  readonly organizationId: string;
+}
 
 /** How long a MessageID is remembered for replay detection, beyond the assertion's own end. */
 const REPLAY_WINDOW_MS = 10 * 60_000;
@@ -23,8 +32,9 @@ const REPLAY_WINDOW_MS = 10 * 60_000;
  * replay.
  */
 export async function authenticatePartner(ctx: IheContext, req: Request, envelope: string, soap: SoapRequest, now: Date): Promise<PartnerCheck> {
-  const refuse = (reason: string, subcode: NonNullable<SoapFault['subcode']> = SUBCODES.failedAuthentication, connectionId?: string): PartnerCheck => ({
-    ok: false, fault: { code: 'Sender', subcode, reason }, ...(connectionId ? { connectionId } : {}),
+  const refuse = (reason: string, subcode: NonNullable<SoapFault['subcode']> = SUBCODES.failedAuthentication, over?: Connection): PartnerCheck => ({
+    ok: false, fault: { code: 'Sender', subcode, reason },
+    ...(over ? { from: { connectionId: over.id, organizationId: over.organizationId } } : {}),
   });
 
   const viaCertificate = certificateConnection(req);
@@ -32,7 +42,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   if (!viaCertificate && ctx.config.ihe.clientCertificate === 'required') {
     return refuse('a TLS client certificate issued under the trust bundle is required', SUBCODES.invalidSecurity);
   }
-  if (viaCertificate && viaCertificate.kind !== 'carequality') return refuse('the client certificate belongs to a connection that does not serve IHE', SUBCODES.failedAuthentication, viaCertificate.id);
+  if (viaCertificate && viaCertificate.kind !== 'carequality') return refuse('the client certificate belongs to a connection that does not serve IHE', SUBCODES.failedAuthentication, viaCertificate);
 
   const sha1Allowed = async (): Promise<boolean> => {
     if (!viaCertificate) return false;
@@ -49,15 +59,19 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   }, now);
   if (!verified.ok) {
     const subcode = Object.values(SUBCODES).find((s) => `${s.prefix}:${s.name}` === verified.fault.subcode) ?? SUBCODES.invalidSecurity;
-    return { ok: false, fault: { code: 'Sender', subcode, reason: verified.fault.reason }, ...(viaCertificate ? { connectionId: viaCertificate.id } : {}) };
+    return refuse(verified.fault.reason, subcode, viaCertificate);
   }
   const assertion = verified.assertion;
   const organization = await ctx.partners.organizationByHomeCommunityId(assertion.homeCommunityId);
-  if (!organization) return refuse('the assertion\'s home community is not a registered partner', SUBCODES.failedAuthentication, viaCertificate?.id);
+  if (!organization) {
+    return viaCertificate
+      ? refuse(`the assertion's home community ${assertion.homeCommunityId} is not the one of the organization this client certificate was registered for`, SUBCODES.failedAuthentication, viaCertificate)
+      : refuse(`the assertion's home community ${assertion.homeCommunityId} is not a registered partner`);
+  }
 
   let connection: Connection | undefined = viaCertificate;
   if (connection && connection.organizationId !== organization.id) {
-    return refuse('the assertion\'s home community is not the organization this client certificate was registered for', SUBCODES.failedAuthentication, connection.id);
+    return refuse(`the assertion's home community ${assertion.homeCommunityId} is not the one of the organization this client certificate was registered for`, SUBCODES.failedAuthentication, connection);
   }
   if (!connection) {
     // Without a TLS client certificate, any participant's trusted signing certificate could claim any home community:
@@ -68,11 +82,11 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
     }
     connection = signer.connection;
   }
-  if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection.id);
+  if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection);
 
   const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, Date.parse(assertion.notOnOrAfter) + ctx.config.ihe.clockSkewSeconds * 1000));
   if (!(await ctx.replays.use({ clientId: connection.id, jti: `wsa:${soap.addressing.messageId}`, expiresAt: until }))) {
-    return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection.id);
+    return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection);
   }
 
   const purpose = matchPurpose(assertion.purposes);

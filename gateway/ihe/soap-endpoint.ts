@@ -7,7 +7,7 @@ import type { AuditTransaction } from '../../canonical/index.js';
 import type { Exchange } from '../outbound/pipeline.js';
 import type { Requester } from '../outbound/requester.js';
 import type { IheContext } from './context.js';
-import { authenticatePartner } from './partner.js';
+import { authenticatePartner, type RefusedConnection } from './partner.js';
 
 /** One SOAP transaction the responding gateway serves at its own endpoint. */
 export interface SoapTransaction {
@@ -66,7 +66,7 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
       return refuse(ctx, req, res, { code: 'Sender', subcode: SUBCODES.actionNotSupported, reason: `this endpoint serves ${tx.action}, not ${addressing.action}` }, undefined, addressing.messageId);
     }
     const partner = await authenticatePartner(ctx, req, body.envelope, soap.request, now);
-    if (!partner.ok) return refuse(ctx, req, res, partner.fault, undefined, addressing.messageId, partner.connectionId);
+    if (!partner.ok) return refuse(ctx, req, res, partner.fault, undefined, addressing.messageId, partner.from);
 
     const exchange: Exchange = {
       surface: tx.surface, transaction: tx.transaction, action: tx.transaction, requester: partner.requester,
@@ -74,6 +74,7 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
       query: serializeElement(soap.request.body),
       requestId: req.requestId,
       ...(req.ip ? { sourceAddress: req.ip } : {}),
+      detail: { messageId: addressing.messageId.slice(0, 200) },
     };
     exchanges.set(req, exchange);
     const answer = await tx.answer({ request: soap.request, requester: partner.requester, exchange, mtom: body.mtom, now });
@@ -142,10 +143,16 @@ function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
 }
 
 /** A refusal before any transaction ran: a SOAP fault, and a security record on the trail. */
-async function refuse(ctx: IheContext, req: Request, res: Response, fault: SoapFault, status?: number, messageId?: string, connectionId?: string): Promise<void> {
+async function refuse(ctx: IheContext, req: Request, res: Response, fault: SoapFault, status?: number, messageId?: string, from?: RefusedConnection): Promise<void> {
+  if (from) await ctx.failedAuth.record(from.connectionId);
   await ctx.events.record({
-    type: 'partner-auth-failed', outcome: 'failure', ...(connectionId ? { subject: { connectionId } } : {}),
-    detail: { surface: 'ihe', endpoint: req.path, fault: fault.subcode ? `${fault.subcode.prefix}:${fault.subcode.name}` : fault.code, reason: fault.reason.slice(0, 500) },
+    type: 'partner-auth-failed', outcome: 'failure',
+    // The partner the request is known to come from is its actor, so the trail finds it under that organization.
+    ...(from ? { actor: from, subject: from } : {}),
+    detail: {
+      surface: 'ihe', endpoint: req.path, fault: fault.subcode ? `${fault.subcode.prefix}:${fault.subcode.name}` : fault.code, reason: fault.reason.slice(0, 500),
+      ...(messageId ? { messageId: messageId.slice(0, 200) } : {}),
+    },
     requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
   });
   sendFault(res, fault, status, messageId);

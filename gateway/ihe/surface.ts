@@ -29,6 +29,7 @@ export function iheSurface(): Surface {
         partners: deps.partners,
         replays: { use: coalesce((uses: readonly AssertionUse[]) => deps.store.oauth.useAssertions(uses), REPLAY_BATCH) },
         events: deps.events,
+        failedAuth: { record: (connectionId) => deps.store.connections.recordFailedAuth(connectionId) },
         trustAnchors: deps.trustAnchors,
         endpoints: { xcpd: `${base}/xcpd`, query: `${base}/xca/query`, retrieve: `${base}/xca/retrieve` },
         now: () => new Date(),

@@ -26,6 +26,7 @@ export function crossGatewayRetrieve(ctx: IheContext): SoapTransaction {
       }
       const errors: RegistryError[] = [];
       const ours: DocumentRequest[] = [];
+      let retrieved: string[] = [];
       for (const request of parsed.requests) {
         const wrong = checkDocumentRequest(request, { homeCommunityId: ctx.config.homeCommunityId, repositoryUniqueId: ctx.config.repositoryUniqueId });
         if (wrong) errors.push(wrong);
@@ -55,10 +56,16 @@ export function crossGatewayRetrieve(ctx: IheContext): SoapTransaction {
                 ...(call.mtom ? { part: { contentId, contentType: document.mimeType, bytes: content } } : {}),
               });
             }
+            retrieved = documents.map((d) => d.retrieved.documentUniqueId);
             return documents;
           },
-          // The answer's RegistryErrors name the documents it could not return; the trail keeps them with their code.
-          detail: (): AuditDetail => (errors.length > 0 ? { notReturned: errors.slice(0, 50).map((e) => `${e.errorCode}: ${e.codeContext}`.slice(0, 300)) } : {}),
+          // The answer's RegistryErrors name the documents it could not return; the trail keeps them with their code,
+          // and the uniqueIds of those it did return, as the partner knows them (`returned` names our records).
+          detail: (): AuditDetail => ({
+            ...(errors.length > 0 ? { notReturned: errors.slice(0, 50).map((e) => `${e.errorCode}: ${e.codeContext}`.slice(0, 300)) } : {}),
+            ...(retrieved.length > 0 ? { retrieved: retrieved.slice(0, 50).map((uniqueId) => uniqueId.slice(0, 300)) } : {}),
+          }),
+          failed: () => retrieved.length === 0 && errors.length > 0,
         });
         return {
           body: renderRetrieveDocumentSetResponse({ errors, documents: found.map((d) => d.retrieved) }),

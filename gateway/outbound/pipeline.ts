@@ -18,6 +18,8 @@ export interface Exchange {
   readonly query: string;
   readonly requestId: string;
   readonly sourceAddress?: string;
+  /** What ties the exchange to the requester's own records (e.g. its wsa:MessageID), on each of its audit records. */
+  readonly detail?: AuditDetail;
 }
 
 /** The consent decisions for the patients an exchange concerns. */
@@ -41,6 +43,8 @@ export interface Disclosure<R> {
    * asked for were not returned, and the error each got. Never clinical data.
    */
   detail?(): AuditDetail;
+  /** Whether the answer, once made, is the transaction's failure (nothing asked for was returned): so on the trail. */
+  failed?(): boolean;
 }
 
 export type AuditDetail = NonNullable<AuditRecordInput['detail']>;
@@ -103,7 +107,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
         reader = consentedReader(store, new Set(permitted));
         const response = await disclosure.respond(reader, verdict);
-        await append(auditRecords(exchange, verdict, reader.returned, 'success', undefined, disclosure.detail?.()), exchange);
+        await append(auditRecords(exchange, verdict, reader.returned, disclosure.failed?.() ? 'failure' : 'success', undefined, disclosure.detail?.()), exchange);
         return response;
       } catch (error) {
         // Whatever failed, before or after the decisions, the exchange goes on the trail as failed; when it was the
@@ -133,6 +137,7 @@ function auditRecords(
   exchange: Exchange, verdict: Verdict, returned: ReadonlyMap<string, readonly string[]>, outcome: 'success' | 'failure', failure?: string, detail?: AuditDetail,
 ): AuditRecordInput[] {
   const r = exchange.requester;
+  const merged = { ...exchange.detail, ...detail };
   const common = {
     transaction: exchange.transaction,
     action: exchange.action.slice(0, 100),
@@ -151,7 +156,7 @@ function auditRecords(
     query: Buffer.from(exchange.query).subarray(0, 150_000).toString('base64'),
     requestId: exchange.requestId,
     ...(exchange.sourceAddress ? { sourceAddress: exchange.sourceAddress } : {}),
-    ...(detail && Object.keys(detail).length > 0 ? { detail } : {}),
+    ...(Object.keys(merged).length > 0 ? { detail: merged } : {}),
   };
   const directory = returned.get('') ?? [];
   const patients = [...verdict.decisions.keys()];
