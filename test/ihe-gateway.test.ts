@@ -296,6 +296,10 @@ describe(`the audit trail of IHE exchanges on ${engineUnderTest}`, () => {
     expect(iheEvents.flatMap((e) => fhirProblems(e))).toEqual([]);
     const retrieve = iheEvents.find((e) => e.subtype?.some((c) => c.code === 'ITI-39') && e.outcome === '0');
     expect(retrieve?.type.code).toBe('110106');
+    // The documents as the partner knows them, and its MessageID, so both sides' logs can be matched.
+    const reports = iheEvents.filter((e) => e.subtype?.some((c) => c.code === 'ITI-39')).flatMap((e) => (e.entity ?? []).filter((x) => x.role?.code === '3'));
+    expect(reports.map((x) => x.what?.identifier?.value)).toContain(lab.doc.uniqueId);
+    for (const e of iheEvents) expect(e.entity?.some((x) => x.what?.identifier?.type?.text === 'wsa:MessageID' && /^urn:uuid:/.test(x.what.identifier.value ?? ''))).toBe(true);
   });
 });
 

@@ -20,6 +20,20 @@ const search = record(7, {
 });
 
 describe('audit records as FHIR AuditEvents (BALP)', () => {
+  it("names a retrieve's documents by their XDS uniqueId and carries the partner's MessageID", () => {
+    const retrieve = record(9, {
+      transaction: 'ITI-39', action: 'ITI-39', outcome: 'success',
+      actor: { type: 'partner', organizationId: randomUUID(), connectionId: randomUUID(), name: 'Dr. A. Example' },
+      purpose: { matched: 'Treatment' }, patientIds: [randomUUID()], decision: { result: 'permit', reason: 'clinic default' },
+      returned: [`Binary/${randomUUID()}`], detail: { retrieved: ['2.25.42', '2.25.43'], messageId: 'urn:uuid:5e1c7b0a-0000-4000-8000-000000000001' },
+    });
+    const [event] = renderAuditEvents(retrieve, context);
+    const reports = event!.entity!.filter((e) => e.role?.code === '3').map((e) => e.what?.identifier?.value);
+    expect(reports).toEqual(['2.25.42', '2.25.43']);
+    expect(event!.entity!.find((e) => e.what?.identifier?.type?.text === 'wsa:MessageID')?.what?.identifier?.value).toBe('urn:uuid:5e1c7b0a-0000-4000-8000-000000000001');
+    expect(fhirProblems(event!)).toEqual([]);
+  });
+
   it('makes one event per patient, with the requester, this gateway, the query and what was returned', () => {
     const events = renderAuditEvents(search, context);
     expect(events.map((e) => e.id)).toEqual(['7-1', '7-2', '7-consent-1', '7-consent-2']);

@@ -127,7 +127,16 @@ export function renderAuditEvents(record: AuditRecord, context: AuditEventContex
       role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
       what: /^[A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64}$/.test(ref) ? { reference: ref } : { identifier: { value: ref } },
     })),
+    // A retrieve's documents as the partner knows them (DICOM: Report, by its XDS uniqueId); `returned` names our records.
+    ...listed(c.detail?.retrieved).map((uniqueId): AuditEventEntity => ({
+      type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
+      role: { system: OBJECT_ROLE, code: '3', display: 'Report' },
+      what: { identifier: { type: { text: 'XDSDocumentEntry.uniqueId' }, value: uniqueId } },
+    })),
     ...(c.requestId ? [{ type: { system: ENTITY_TYPE, code: '4', display: 'Other' }, what: { identifier: { type: { text: 'X-Request-Id' }, value: c.requestId } } }] : []),
+    ...(typeof c.detail?.messageId === 'string'
+      ? [{ type: { system: ENTITY_TYPE, code: '4', display: 'Other' }, what: { identifier: { type: { text: 'wsa:MessageID' }, value: c.detail.messageId } } }]
+      : []),
     {
       type: { system: ENTITY_TYPE, code: '4', display: 'Other' },
       what: { identifier: { system: 'urn:crossgate:audit-chain', value: `${record.seq}` } },
@@ -144,6 +153,11 @@ export function renderAuditEvents(record: AuditRecord, context: AuditEventContex
     entity: [...(patientId ? [patientEntity(patientId)] : []), ...shared],
   }));
   return [...exchange, ...consentEvents(record, context, patients, patientEntity)];
+}
+
+/** A detail value that is a list of strings, or nothing. */
+function listed(value: unknown): readonly string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
 const CONSENT_OUTCOME: Record<'permit' | 'filtered' | 'deny', AuditEvent['outcome']> = { permit: '0', filtered: '4', deny: '8' };
