@@ -131,7 +131,7 @@ describe(`identity on ${engineUnderTest}`, () => {
     const { store } = t;
     const p = await store.patients.insert(aPatient({ birthDate: '1948-11-30', gender: 'male', names: [{ family: 'Heuvel', familyPrefix: 'van den', given: ['Gerrit'], initials: 'G.' }] }));
     const found = await findCandidates(store, { names: [{ family: 'van den Heuvel', given: ['Gerrit'] }], birthDate: '1948-11-30', gender: 'male' });
-    expect(found.decision).toEqual({ outcome: 'match', patientId: p.id });
+    expect(found.decision).toEqual({ outcome: 'match', patientId: p.id, score: expect.any(Number) });
 
     const typo = await findCandidates(store, { names: [{ family: 'Heuvels', given: ['G'] }], birthDate: '1948-11-30', gender: 'male' });
     expect(typo.results[0]).toMatchObject({ patientId: p.id });

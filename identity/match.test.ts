@@ -49,7 +49,7 @@ describe('demographic matching', () => {
 
   it('decides on one confident candidate only', () => {
     const r = (patientId: string, score: number): MatchResult => ({ patientId, score, grade: score >= 85 ? 'match' : score >= 60 ? 'possible' : 'none', reasons: [] });
-    expect(decideMatch([r('a', 95), r('b', 20)])).toEqual({ outcome: 'match', patientId: 'a' });
+    expect(decideMatch([r('a', 95), r('b', 20)])).toEqual({ outcome: 'match', patientId: 'a', score: 95 });
     expect(decideMatch([r('a', 95), r('b', 70)])).toEqual({ outcome: 'ambiguous', patientIds: ['a', 'b'] });
     expect(decideMatch([r('a', 95), r('b', 90)])).toEqual({ outcome: 'ambiguous', patientIds: ['a', 'b'] });
     expect(decideMatch([r('a', 70)])).toEqual({ outcome: 'ambiguous', patientIds: ['a'] });

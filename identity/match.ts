@@ -131,10 +131,10 @@ export function scoreCandidate(query: Demographics, candidate: Patient): MatchRe
  * The one patient a query identifies, or none: exactly one candidate must reach the match grade and no other
  * may be even a possible match. Several plausible candidates mean "ask for more", never a guess.
  */
-export function decideMatch(results: readonly MatchResult[]): { outcome: 'match'; patientId: string } | { outcome: 'none' } | { outcome: 'ambiguous'; patientIds: string[] } {
+export function decideMatch(results: readonly MatchResult[]): { outcome: 'match'; patientId: string; score: number } | { outcome: 'none' } | { outcome: 'ambiguous'; patientIds: string[] } {
   const plausible = results.filter((r) => r.grade !== 'none');
   const matches = plausible.filter((r) => r.grade === 'match');
-  if (matches.length === 1 && plausible.length === 1) return { outcome: 'match', patientId: matches[0]!.patientId };
+  if (matches.length === 1 && plausible.length === 1) return { outcome: 'match', patientId: matches[0]!.patientId, score: matches[0]!.score };
   if (plausible.length === 0) return { outcome: 'none' };
   return { outcome: 'ambiguous', patientIds: plausible.map((r) => r.patientId) };
 }

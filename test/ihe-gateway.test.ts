@@ -89,6 +89,11 @@ describe(`ITI-55 patient discovery on ${engineUnderTest}`, () => {
     const patient = first(first(a.body, 'subject1')!, 'patient')!;
     expect(patient.children.find((c) => c.name === 'id')!.attributes).toMatchObject({ root: ours, extension: patients.jansen });
     expect(first(first(a.body, 'custodian')!, 'id')!.attributes.root).toBe(ours);
+    // The degree of match, as identity scored the demographics (a confident match is 85 or more).
+    const degree = first(first(patient, 'queryMatchObservation')!, 'value')!.attributes;
+    expect(degree.type).toBe('INT');
+    expect(Number(degree.value)).toBeGreaterThanOrEqual(85);
+    expect(Number(degree.value)).toBeLessThanOrEqual(100);
     const bsn = (await t.store.patients.get(patients.jansen!))!.patient.identifiers[0]!.value;
     expect(a.envelope).not.toContain(bsn);
   });

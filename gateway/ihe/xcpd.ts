@@ -30,6 +30,7 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
       }
       const query = parsed.query;
       let ambiguous = false;
+      let matchScore = 100;
       let outcome: DiscoveryOutcome;
       try {
         outcome = await ctx.pipeline.run(call.exchange, {
@@ -42,6 +43,7 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
             }
             const match = await find.byDemographics(demographicsOf(query));
             ambiguous = match.outcome === 'ambiguous';
+            if (match.outcome === 'match') matchScore = match.score;
             return match.outcome === 'match' ? [match.patientId] : [];
           },
           async respond(reader, verdict): Promise<DiscoveryOutcome> {
@@ -55,7 +57,7 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
             if (!record) return { kind: 'no-match' };
             // The BSN is for Dutch care providers under Dutch law (Wabvpz); discovery answers partners anywhere.
             const patient = { ...record.patient, identifiers: record.patient.identifiers.filter((i) => i.system !== IdentifierSystems.bsn.uri) };
-            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient }] };
+            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient, matchScore }] };
           },
         });
       } catch {

@@ -15,7 +15,8 @@ export interface SubjectFinder {
    * The one patient demographics identify (identity/match.ts scoring: exactly one confident candidate and no other
    * plausible one), or why there is none. Candidates are read to be scored; none of them leaves.
    */
-  byDemographics(query: Demographics): Promise<{ outcome: 'match'; patientId: string } | { outcome: 'none' } | { outcome: 'ambiguous' }>;
+  /** A match carries identity's score (0–100) of how closely the demographics agree. */
+  byDemographics(query: Demographics): Promise<{ outcome: 'match'; patientId: string; score: number } | { outcome: 'none' } | { outcome: 'ambiguous' }>;
   /** Documents named by their uniqueId or entryUUID, or by those of the submission sets that registered them. */
   documentOwners(ids: readonly string[]): Promise<DocumentOwner[]>;
   /** The patient a clinical record or document belongs to. */

@@ -24,8 +24,8 @@ function requestOf(name: string): PatientDiscoveryQuery {
 }
 
 const CASES: readonly [string, DiscoveryOutcome][] = [
-  ['case1-match', { kind: 'match', patients: [GARCIA] }],
-  ['case2-matches', { kind: 'match', patients: [GARCIA, VAN_DER_BERG] }],
+  ['case1-match', { kind: 'match', patients: [{ ...GARCIA, matchScore: 92 }] }],
+  ['case2-matches', { kind: 'match', patients: [{ ...GARCIA, matchScore: 100 }, VAN_DER_BERG] }],
   ['case3-ambiguous', { kind: 'ambiguous', requested: ['LivingSubjectAdministrativeGenderRequested', 'PatientAddressRequested', 'SSNRequested', 'PatientAddressRequested'] }],
   ['case4-no-match', { kind: 'no-match' }],
   ['case5-internal-error', { kind: 'error', code: 'InternalError' }],

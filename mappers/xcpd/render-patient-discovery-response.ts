@@ -19,6 +19,8 @@ export interface MatchedPatient {
   /** Our id of the patient: the initiator uses it next in $XDSDocumentEntryPatientId. */
   readonly id: { readonly root: string; readonly extension: string };
   readonly patient: Patient;
+  /** How closely the query's demographics matched, 0–100 (100: found by our own id); sent as the queryMatchObservation. */
+  readonly matchScore?: number;
 }
 
 export type DiscoveryOutcome =
@@ -192,7 +194,7 @@ function errorReason(code: DiscoveryErrorCode): XmlNode {
   );
 }
 
-function subject({ id, patient }: MatchedPatient, ourCommunity: string): XmlNode {
+function subject({ id, patient, matchScore }: MatchedPatient, ourCommunity: string): XmlNode {
   return el(
     'subject',
     { typeCode: 'SUBJ' },
@@ -201,7 +203,11 @@ function subject({ id, patient }: MatchedPatient, ourCommunity: string): XmlNode
       { classCode: 'REG', moodCode: 'EVN' },
       el('id', { nullFlavor: 'NA' }),
       el('statusCode', { code: 'active' }),
-      el('subject1', { typeCode: 'SBJ' }, el('patient', { classCode: 'PAT' }, ii('id', id), el('statusCode', { code: 'active' }), person(patient, id))),
+      el(
+        'subject1',
+        { typeCode: 'SBJ' },
+        el('patient', { classCode: 'PAT' }, ii('id', id), el('statusCode', { code: 'active' }), person(patient, id), ...(matchScore === undefined ? [] : [matchObservation(matchScore)])),
+      ),
       el(
         'custodian',
         { typeCode: 'CST' },
@@ -212,6 +218,19 @@ function subject({ id, patient }: MatchedPatient, ourCommunity: string): XmlNode
 }
 
 const GENDER_CODES: Readonly<Record<Patient['gender'], string | undefined>> = { female: 'F', male: 'M', other: 'UN', unknown: undefined };
+
+/**
+ * The degree of match as PDQv3 gives it (PRPA_MT201310UV02 subjectOf1, after patientPerson): an INT from 0 to 100
+ * under the code IHE_PDQ. The xsi prefix is declared on the value itself, the one place the message uses it.
+ */
+function matchObservation(score: number): XmlNode {
+  const value = String(Math.max(0, Math.min(100, Math.round(score))));
+  return el(
+    'subjectOf1',
+    { typeCode: 'SBJ' },
+    el('queryMatchObservation', { classCode: 'COND', moodCode: 'EVN' }, el('code', { code: 'IHE_PDQ' }), el('value', { 'xmlns:xsi': NS.xsi, 'xsi:type': 'INT', value })),
+  );
+}
 
 /** patientPerson in the schema's order: name, telecom, administrativeGenderCode, birthTime, addr, asOtherIDs. */
 function person(patient: Patient, mainId: MatchedPatient['id']): XmlNode {
