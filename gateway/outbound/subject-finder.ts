@@ -13,9 +13,9 @@ export interface SubjectFinder {
   matching(filter: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]>;
   /**
    * The one patient demographics identify (identity/match.ts scoring: exactly one confident candidate and no other
-   * plausible one), or why there is none. Candidates are read to be scored; none of them leaves.
+   * plausible one), or why there is none. Candidates are read to be scored; none of them leaves. A match carries
+   * its score (0–100) of how closely the demographics agree.
    */
-  /** A match carries identity's score (0–100) of how closely the demographics agree. */
   byDemographics(query: Demographics): Promise<{ outcome: 'match'; patientId: string; score: number } | { outcome: 'none' } | { outcome: 'ambiguous' }>;
   /** Documents named by their uniqueId or entryUUID, or by those of the submission sets that registered them. */
   documentOwners(ids: readonly string[]): Promise<DocumentOwner[]>;
