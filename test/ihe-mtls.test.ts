@@ -23,6 +23,7 @@ let database: TestDatabase;
 let gateway: RunningGateway;
 const dir = mkdtempSync(path.join(tmpdir(), 'crossgate-mtls-'));
 let partnerCert: Issued;
+let partner: { organizationId: string; connectionId: string };
 let patientId: string;
 let lab: ReturnType<typeof aDocument>;
 
@@ -45,6 +46,7 @@ beforeAll(async () => {
   const fingerprint = createHash('sha256').update(Buffer.from(partnerCert.certPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).digest('hex');
   await store.connections.addCredential({ id: randomUUID(), connectionId: connection.id, type: 'certificate', lookup: fingerprint, createdBy: 'test' });
   await store.connections.setStatus(connection.id, 'active');
+  partner = { organizationId: org.id, connectionId: connection.id };
   await store.consent.setDefaults(0, ['Treatment'], 'test');
   const patient = await store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Bakker', given: ['Kees'], initials: 'K.' }], birthDate: '1949-02-02', gender: 'male' }));
   patientId = patient.id;
@@ -58,10 +60,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function send(pathname: string, body: string, client: Issued | undefined, mtom = false): Promise<SoapAnswer> {
+function send(pathname: string, body: string, client: Issued | undefined, mtom = false, assertion: { homeCommunityId?: string } = {}): Promise<SoapAnswer> {
   const endpoint = `${PUBLIC_URL}${pathname}`;
   const action = pathname === PATHS.xcpd ? ACTIONS.xcpd : pathname === PATHS.query ? ACTIONS.query : ACTIONS.retrieve;
-  const envelope = signedEnvelope({ action, audience: endpoint, to: endpoint, body });
+  const envelope = signedEnvelope({ action, audience: endpoint, to: endpoint, body, ...assertion });
   const payload = mtom ? mtomRequest(envelope) : { contentType: 'application/soap+xml; charset=UTF-8', body: Buffer.from(envelope) };
   return new Promise((resolve, reject) => {
     const req = https.request(`${gateway.url}${pathname}`, {
@@ -104,5 +106,17 @@ describe(`discover, query and retrieve over mutual TLS on ${engineUnderTest}`, (
       expect(a.body.name).toBe('Fault');
       expect(all(a.body, 'ExtrinsicObject')).toHaveLength(0);
     }
+  });
+
+  it("refuses an assertion for another community over a partner's certificate, on that partner's record and count", async () => {
+    const countBefore = (await gateway.store.connections.get(partner.connectionId))!.failedAuthCount;
+    const a = await send(PATHS.query, findDocumentsBody(`${patientId}^^^&2.999&ISO`), partnerCert, false, { homeCommunityId: 'urn:oid:1.2.3.4.77' });
+    expect(a.status).toBe(400);
+    expect(first(a.body, 'Text')!.text).toBe("the assertion's home community urn:oid:1.2.3.4.77 is not that of the organization this client certificate is registered to");
+    expect(all(a.body, 'ExtrinsicObject')).toHaveLength(0);
+    const onRecord = await gateway.store.audit.search({ organizationId: partner.organizationId, transaction: 'security', limit: 10 });
+    const refusal = onRecord.map((r) => JSON.parse(r.body) as { actor: object; detail?: { reason?: string } }).find((c) => /1\.2\.3\.4\.77/.test(c.detail?.reason ?? ''));
+    expect(refusal?.actor).toMatchObject({ type: 'partner', ...partner });
+    expect((await gateway.store.connections.get(partner.connectionId))!.failedAuthCount).toBe(countBefore + 1);
   });
 });

@@ -63,16 +63,15 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   }
   const assertion = verified.assertion;
   const organization = await ctx.partners.organizationByHomeCommunityId(assertion.homeCommunityId);
+  const notCertificatesCommunity = `the assertion's home community ${assertion.homeCommunityId} is not that of the organization this client certificate is registered to`;
   if (!organization) {
     return viaCertificate
-      ? refuse(`the assertion's home community ${assertion.homeCommunityId} is not the one of the organization this client certificate was registered for`, SUBCODES.failedAuthentication, viaCertificate)
+      ? refuse(notCertificatesCommunity, SUBCODES.failedAuthentication, viaCertificate)
       : refuse(`the assertion's home community ${assertion.homeCommunityId} is not a registered partner`);
   }
 
   let connection: Connection | undefined = viaCertificate;
-  if (connection && connection.organizationId !== organization.id) {
-    return refuse(`the assertion's home community ${assertion.homeCommunityId} is not the one of the organization this client certificate was registered for`, SUBCODES.failedAuthentication, connection);
-  }
+  if (connection && connection.organizationId !== organization.id) return refuse(notCertificatesCommunity, SUBCODES.failedAuthentication, connection);
   if (!connection) {
     // Without a TLS client certificate, any participant's trusted signing certificate could claim any home community:
     // the signing certificate itself must be registered to a connection of the organization it speaks for.
