@@ -129,4 +129,21 @@ describe(`cached consent decisions on ${engineUnderTest}`, () => {
       expect(await slow.decide(await ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
       expect([counted.reads, counted.clockReads]).toEqual([before + 1, clocksBefore]);
     }));
+
+  it('decides from the consent facts the lookup read with the patient, reading nothing of its own, and refuses a revocation the lookup saw before its notification arrives', () =>
+    withLateProcess(async ({ slow, counted, patientId }) => {
+      const ask = async () => {
+        const found = await other.patients.resolveId(patientId);
+        expect(found.consent).toBeDefined();
+        return {
+          patientId, organizationId: randomUUID(), purpose: matchPurpose([purposeCoding('Treatment')]), now: new Date(), connectionActive: true,
+          changeClock: found.changeClock, patientFacts: found.consent!,
+        };
+      };
+      const [before, clocksBefore] = [counted.reads, counted.clockReads];
+      expect(await slow.decide(await ask())).toMatchObject({ result: 'permit', rule: 'patient-choice' });
+      await t.store.consent.setChoice(patientId, 1, ['Payment'], { setBy: 'portal', kind: 'patient' });
+      expect(await slow.decide(await ask())).toMatchObject({ result: 'deny', rule: 'patient-choice' });
+      expect([counted.reads, counted.clockReads]).toEqual([before, clocksBefore]);
+    }));
 });

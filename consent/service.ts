@@ -24,6 +24,11 @@ export interface SurfaceRequest extends ClockedRequest {
  */
 export interface ClockedRequest extends ConsentRequest {
   readonly changeClock?: number;
+  /**
+   * The patient's choice and approvals as a statement read them after the request was asked (the one that found
+   * the patient): as current as a read now, so they are used instead of the cache or a read of its own.
+   */
+  readonly patientFacts?: PatientFacts;
 }
 
 /** Policy rules whose denial a person can review: the purpose was understood, only not permitted. */
@@ -51,12 +56,12 @@ const MAX_PATIENTS = 200_000;
 /** Patients whose facts are read in one statement at most, for the decisions asked while one is read. */
 const MAX_FACTS_BATCH = 200;
 
-type PatientEntry = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
+type PatientFacts = Pick<ConsentFacts, 'patientChoice' | 'approvals'>;
 
 export function createConsentService(store: RootStore): ConsentService {
   const changes = createChangeFeed(store);
   let defaults: { value: PolicyVersion | undefined } | undefined;
-  const patients = new Map<string, PatientEntry>();
+  const patients = new Map<string, PatientFacts>();
   // Bumped by every invalidation: a read that started before one must not be cached after it.
   let generation = 0;
   const waiting = new Map<string, (() => void)[]>();
@@ -89,7 +94,7 @@ export function createConsentService(store: RootStore): ConsentService {
     return value;
   }
 
-  async function loadPatient(patientId: string, current: boolean): Promise<PatientEntry> {
+  async function loadPatient(patientId: string, current: boolean): Promise<PatientFacts> {
     const cached = current ? patients.get(patientId) : undefined;
     if (cached) return cached;
     const before = generation;
@@ -113,7 +118,7 @@ export function createConsentService(store: RootStore): ConsentService {
     },
     async decide(request) {
       const current = await changes.current(request.changeClock);
-      const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), loadPatient(request.patientId, current)]);
+      const [clinicDefaults, patient] = await Promise.all([loadDefaults(current), request.patientFacts ?? loadPatient(request.patientId, current)]);
       return decide(request, {
         connectionActive: request.connectionActive,
         ...(clinicDefaults ? { clinicDefaults } : {}),

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { IdentifierSystems, type Purpose } from '../canonical/index.js';
 import { createConsentService } from '../consent/service.js';
 import { matchPurpose, purposeCoding } from '../profiles/purposes.js';
+import { resolvedAt } from '../store/patients.js';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
 import { aPatient, uniqueBsn } from '../test/support/factories.js';
 import { duplicateReport, findByIdentifier, findById, findCandidates, linkIdentifier, merge } from './index.js';
@@ -21,12 +22,15 @@ describe(`identity on ${engineUnderTest}`, () => {
     await merge(store, survivor.id, old.id, { mergedBy: 'admin', reason: 'duplicate' });
     expect((await findById(store, old.id))?.patient.id).toBe(survivor.id);
     // The light lookup the outbound pipeline uses reaches the same survivor, and nothing for an unknown id.
-    // Each with the change clock its statement read.
+    // Each with the change clock its statement read, and the survivor's consent facts as of that clock.
+    await store.consent.setChoice(survivor.id, 0, ['Treatment', 'Payment'], { setBy: 'staff-1', kind: 'staff' });
     const clock = await store.changeClock();
-    expect(await store.patients.resolveId(old.id)).toEqual({ value: survivor.id, changeClock: clock });
+    const facts = await store.consent.patientFacts(survivor.id);
+    expect(facts.patientChoice?.purposes).toEqual(['Treatment', 'Payment']);
+    expect(await store.patients.resolveId(old.id)).toEqual({ value: survivor.id, changeClock: clock, consent: facts });
     expect((await store.patients.resolveId(survivor.id)).value).toBe(survivor.id);
     expect(await store.patients.resolveId('00000000-0000-4000-8000-000000000000')).toEqual({ value: undefined, changeClock: clock });
-    expect(await store.patients.resolveIdentifier(old.identifiers[0]!.system, old.identifiers[0]!.value)).toEqual({ value: survivor.id, changeClock: clock });
+    expect(await store.patients.resolveIdentifier(old.identifiers[0]!.system, old.identifiers[0]!.value)).toEqual({ value: survivor.id, changeClock: clock, consent: facts });
     expect((await store.patients.resolveIdentifier(old.identifiers[0]!.system, 'no-such-value')).value).toBeUndefined();
     expect((await findByIdentifier(store, old.identifiers[0]!))?.patient.id).toBe(survivor.id);
     const linked = await linkIdentifier(store, old.id, { system: 'urn:oid:2.16.840.1.113883.3.7.1', value: 'EXT-9' }, 'test');
@@ -40,14 +44,19 @@ describe(`identity on ${engineUnderTest}`, () => {
     const old = await store.patients.insert(aPatient());
     const other = await store.patients.insert(aPatient());
     await merge(store, survivor.id, old.id, { mergedBy: 'admin', reason: 'duplicate' });
+    await store.consent.setChoice(other.id, 0, ['Payment'], { setBy: 'staff-1', kind: 'staff' });
     const clock = await store.changeClock();
+    const [s, o] = [await store.consent.patientFacts(survivor.id), await store.consent.patientFacts(other.id)];
+    expect([s.patientChoice, o.patientChoice?.purposes]).toEqual([undefined, ['Payment']]);
     const ids = [other.id, old.id, '00000000-0000-4000-8000-000000000000', 'not-a-uuid', survivor.id, old.id];
-    expect(await store.patients.resolveIds(ids)).toEqual({ value: [other.id, survivor.id, undefined, undefined, survivor.id, survivor.id], changeClock: clock });
-    for (const id of ids) expect((await store.patients.resolveId(id)).value).toBe((await store.patients.resolveIds([id])).value[0]);
-    expect(await store.patients.resolveIds([])).toEqual({ value: [], changeClock: clock });
+    expect(await store.patients.resolveIds(ids)).toEqual({
+      value: [other.id, survivor.id, undefined, undefined, survivor.id, survivor.id], changeClock: clock, consent: [o, s, undefined, undefined, s, s],
+    });
+    for (const id of ids) expect(await store.patients.resolveId(id)).toEqual(resolvedAt(await store.patients.resolveIds([id]), 0));
+    expect(await store.patients.resolveIds([])).toEqual({ value: [], changeClock: clock, consent: [] });
     const [moved, others] = [old.identifiers[0]!, other.identifiers[0]!];
     const identifiers = [moved, { system: others.system, value: 'no-such-value' }, { system: 'not a system', value: '' }, others];
-    expect(await store.patients.resolveIdentifiers(identifiers)).toEqual({ value: [survivor.id, undefined, undefined, other.id], changeClock: clock });
+    expect(await store.patients.resolveIdentifiers(identifiers)).toEqual({ value: [survivor.id, undefined, undefined, other.id], changeClock: clock, consent: [s, undefined, undefined, o] });
   });
 
   it("carries the merged record's consent choice to the survivor, never sharing more than either record allowed", async () => {

@@ -1,6 +1,6 @@
-import type { AtClock } from './change-feed.js';
 import { coalesce } from './coalesce.js';
 import type { DocumentQuery } from './documents.js';
+import { resolvedAt, type Resolved } from './patients.js';
 import type { ListOptions, Page, PageAsk } from './record-table.js';
 import type { Store } from './store.js';
 import { isUuid } from './uuid.js';
@@ -15,8 +15,8 @@ const MAX_BATCH = 200;
  * read alone. Everything else, transactions included, is the store itself.
  */
 export function coalescedReads(store: Store): Store {
-  const resolveIds = coalesce(async (ids: readonly string[]) => spread(await store.patients.resolveIds(ids)), MAX_BATCH);
-  const resolveIdentifiers = coalesce(async (identifiers: readonly { system: string; value: string }[]) => spread(await store.patients.resolveIdentifiers(identifiers)), MAX_BATCH);
+  const resolveIds = coalesce(async (ids: readonly string[]) => each(await store.patients.resolveIds(ids)), MAX_BATCH);
+  const resolveIdentifiers = coalesce(async (identifiers: readonly { system: string; value: string }[]) => each(await store.patients.resolveIdentifiers(identifiers)), MAX_BATCH);
   const patients = coalesce(async (ids: readonly string[]) => {
     const found = new Map((await store.patients.getMany(ids.filter(isUuid))).map((r) => [r.patient.id, r]));
     return ids.map((id) => found.get(id));
@@ -43,10 +43,8 @@ export function coalescedReads(store: Store): Store {
   };
 }
 
-/** Each item of a batch read with the change clock the batch's statement read. */
-function spread<T>(read: AtClock<readonly T[]>): AtClock<T>[] {
-  return read.value.map((value) => ({ value, changeClock: read.changeClock }));
-}
+/** Each lookup of a batch with the change clock and consent facts the batch's statement read. */
+const each = (read: Resolved) => read.value.map((_, i) => resolvedAt(read, i));
 
 /**
  * A list search (one patient's page of records) whose calls are coalesced: pages asked with the same query, each

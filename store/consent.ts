@@ -39,6 +39,30 @@ export interface ConsentFactsRow {
   readonly approvals: { id: string; organizationId: string; purpose: Purpose; expiresAt: string }[];
 }
 
+/** What a decision needs of one patient: their own choice, if any, and the approvals they have been granted. */
+export type PatientConsentFacts = Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>;
+
+/**
+ * The columns `choice` and `approvals` that `patientConsentFactsOf` reads, for the patient `patientId` (an SQL
+ * expression) names: so any statement that finds a patient can bring what consent needs in the same round trip.
+ */
+export const patientConsentFactsColumns = (patientId: string) => `
+  (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = ${patientId} ORDER BY version DESC LIMIT 1) AS choice,
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
+             'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+            FROM access_requests WHERE patient_id = ${patientId} AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS approvals`;
+
+export interface PatientConsentFactsRow {
+  readonly choice: { version: number; purposes: string[] | null } | null;
+  readonly approvals: ConsentFactsRow['approvals'];
+}
+
+/** A withdrawn choice (purposes null) is no choice: the clinic defaults apply again. */
+export function patientConsentFactsOf(row: PatientConsentFactsRow): PatientConsentFacts {
+  const choice = row.choice && row.choice.purposes !== null ? { version: row.choice.version, purposes: purposesOf(row.choice.purposes)! } : undefined;
+  return { ...(choice ? { patientChoice: choice } : {}), approvals: row.approvals };
+}
+
 const purposesOf = (values: readonly string[] | null): Purpose[] | null =>
   values === null ? null : values.filter((v): v is Purpose => (PURPOSES as readonly string[]).includes(v));
 
@@ -228,22 +252,14 @@ export function consentRepository(scope: Scope) {
      * statement for the patients of many requests at once, each item in the order given (an id that cannot be ours
      * has none).
      */
-    async patientFactsMany(patientIds: readonly string[]): Promise<Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>[]> {
-      const rows = await q.query<{ c: { version: number; purposes: string[] | null } | null; a: ConsentFactsRow['approvals'] }>(
-        `SELECT
-           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = k.id ORDER BY version DESC LIMIT 1) AS c,
-           COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
-                      'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-                     FROM access_requests WHERE patient_id = k.id AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS a
-         FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) ORDER BY k.n`,
+    async patientFactsMany(patientIds: readonly string[]): Promise<PatientConsentFacts[]> {
+      const rows = await q.query<PatientConsentFactsRow>(
+        `SELECT ${patientConsentFactsColumns('k.id')} FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) ORDER BY k.n`,
         [patientIds.map((id) => (isUuid(id) ? id : null))],
       );
-      return rows.map((row) => {
-        const choice = row.c && row.c.purposes !== null ? { version: row.c.version, purposes: purposesOf(row.c.purposes)! } : undefined;
-        return { ...(choice ? { patientChoice: choice } : {}), approvals: row.a };
-      });
+      return rows.map(patientConsentFactsOf);
     },
-    async patientFacts(patientId: string): Promise<Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>> {
+    async patientFacts(patientId: string): Promise<PatientConsentFacts> {
       return (await this.patientFactsMany([patientId]))[0]!;
     },
     /** Holds a declined request for review; asking again while it is pending counts instead of adding one. */

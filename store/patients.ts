@@ -6,7 +6,7 @@ import type { AtClock } from './change-feed.js';
 import { isUuid } from './uuid.js';
 import { batches, type Scope } from './scope.js';
 import type { Queryable } from './database.js';
-import type { PolicyRecord } from './consent.js';
+import { patientConsentFactsColumns, patientConsentFactsOf, type PatientConsentFacts, type PatientConsentFactsRow, type PolicyRecord } from './consent.js';
 
 export interface PatientRecord {
   readonly patient: Patient;
@@ -124,26 +124,51 @@ async function insertIdentifiers(q: Queryable, rows: readonly { system: string; 
   }
 }
 
+/**
+ * The active patient each lookup names (following merges), with the change clock the statement read and, for each
+ * patient found, their consent facts as of that clock.
+ */
+export interface Resolved extends AtClock<(string | undefined)[]> {
+  readonly consent: readonly (PatientConsentFacts | undefined)[];
+}
+
+/** One lookup's patient, clock and consent facts (none when no one was found). */
+export interface ResolvedOne extends AtClock<string | undefined> {
+  readonly consent?: PatientConsentFacts;
+}
+
+/** The `i`th lookup of a statement's answer, on its own. */
+export function resolvedAt(r: Resolved, i: number): ResolvedOne {
+  const consent = r.consent[i];
+  return { value: r.value[i], changeClock: r.changeClock, ...(consent ? { consent } : {}) };
+}
+
 export function patientRepository(scope: Scope) {
   const { q } = scope;
 
   /**
    * Follows merges from each patient `start` selects (n, id, status, merged_into, 0), n numbering what was asked
-   * from 1, to the active one, if any; with the change clock the same statement read.
+   * from 1, to the active one, if any; with the change clock the same statement read, and what consent needs to
+   * know of each patient found, so that a request about a patient decides without a second round trip.
    */
-  async function activeAtEndOfMerges(start: string, params: unknown[], asked: number): Promise<AtClock<(string | undefined)[]>> {
-    const rows = await q.query<{ clock: number; n: number | null; id: string | null }>(
+  async function activeAtEndOfMerges(start: string, params: unknown[], asked: number): Promise<Resolved> {
+    const rows = await q.query<{ clock: number; n: number | null; id: string | null } & PatientConsentFactsRow>(
       `WITH RECURSIVE chain (n, id, status, merged_into, hops) AS (
          ${start}
          UNION ALL
          SELECT c.n, p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
-       SELECT k.version AS clock, a.n, a.id FROM change_clock k
+       SELECT k.version AS clock, a.n, a.id, ${patientConsentFactsColumns('a.id')} FROM change_clock k
        LEFT JOIN (SELECT DISTINCT ON (n) n::int AS n, id FROM chain WHERE status = 'active' ORDER BY n, hops) a ON true`,
       params,
     );
     const value: (string | undefined)[] = Array.from({ length: asked }, () => undefined);
-    for (const row of rows) if (row.n !== null && row.id !== null) value[row.n - 1] = row.id;
-    return { value, changeClock: rows[0]!.clock };
+    const consent: (PatientConsentFacts | undefined)[] = Array.from({ length: asked }, () => undefined);
+    for (const row of rows) {
+      if (row.n === null || row.id === null) continue;
+      value[row.n - 1] = row.id;
+      consent[row.n - 1] = patientConsentFactsOf(row);
+    }
+    return { value, changeClock: rows[0]!.clock, consent };
   }
 
   async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
@@ -192,7 +217,7 @@ export function patientRepository(scope: Scope) {
      * statement read, which tells the consent cache whether it is current for the requests these were asked for.
      * An id that cannot be ours names no one.
      */
-    async resolveIds(ids: readonly string[]): Promise<AtClock<(string | undefined)[]>> {
+    async resolveIds(ids: readonly string[]): Promise<Resolved> {
       return activeAtEndOfMerges(
         `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) JOIN patients p ON p.id = k.id`,
         [ids.map((id) => (isUuid(id) ? id : null))], ids.length,
@@ -200,7 +225,7 @@ export function patientRepository(scope: Scope) {
     },
 
     /** The active patient each identifier names now, likewise; an identifier that is not valid names no one. */
-    async resolveIdentifiers(identifiers: readonly { readonly system: string; readonly value: string }[]): Promise<AtClock<(string | undefined)[]>> {
+    async resolveIdentifiers(identifiers: readonly { readonly system: string; readonly value: string }[]): Promise<Resolved> {
       const valid = identifiers.map((i) => Identifier.safeParse(i).data);
       return activeAtEndOfMerges(
         `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (system, value, n)
@@ -209,14 +234,12 @@ export function patientRepository(scope: Scope) {
       );
     },
 
-    async resolveId(id: string): Promise<AtClock<string | undefined>> {
-      const { value, changeClock } = await this.resolveIds([id]);
-      return { value: value[0], changeClock };
+    async resolveId(id: string): Promise<ResolvedOne> {
+      return resolvedAt(await this.resolveIds([id]), 0);
     },
 
-    async resolveIdentifier(system: string, value: string): Promise<AtClock<string | undefined>> {
-      const found = await this.resolveIdentifiers([{ system, value }]);
-      return { value: found.value[0], changeClock: found.changeClock };
+    async resolveIdentifier(system: string, value: string): Promise<ResolvedOne> {
+      return resolvedAt(await this.resolveIdentifiers([{ system, value }]), 0);
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

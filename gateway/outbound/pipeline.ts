@@ -76,12 +76,14 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
   const now = deps.now ?? (() => new Date());
   const store = coalescedReads(deps.store);
 
-  async function decideFor(exchange: Exchange, patientId: string, changeClock: number | undefined): Promise<Decision> {
+  async function decideFor(exchange: Exchange, patientId: string, finder: SubjectFinder): Promise<Decision> {
     const r = exchange.requester;
     if (r.kind === 'staff') return STAFF_DECISION;
+    const changeClock = finder.changeClock;
+    const patientFacts = finder.consentFacts(patientId);
     const d = await deps.consent.decideAndHold({
       patientId, organizationId: r.organizationId, purpose: r.purpose, now: now(), connectionActive: r.connectionActive,
-      ...(changeClock !== undefined ? { changeClock } : {}),
+      ...(changeClock !== undefined ? { changeClock } : {}), ...(patientFacts ? { patientFacts } : {}),
       surface: exchange.surface, connectionId: r.connectionId, ...(r.person?.name ? { requesterPerson: r.person.name } : {}),
     });
     return { result: d.result, rule: d.rule, reason: d.heldRequestId ? `${d.reason}; held for review as request ${d.heldRequestId}` : d.reason, ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) };
@@ -102,7 +104,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       try {
         const finder = subjectFinder(store);
         const subjects = [...new Set(await disclosure.subjects(finder))];
-        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder.changeClock))));
+        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
         reader = consentedReader(store, new Set(permitted));

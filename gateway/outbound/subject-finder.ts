@@ -1,5 +1,5 @@
 import { findCandidates, type Demographics } from '../../identity/index.js';
-import type { AtClock, DocumentOwner, PatientFilter, Store } from '../../store/index.js';
+import type { AtClock, DocumentOwner, PatientConsentFacts, PatientFilter, ResolvedOne, Store } from '../../store/index.js';
 
 /**
  * Finds which patients a request concerns. It answers with ids only: nothing it reads leaves the gateway, and
@@ -26,21 +26,32 @@ export interface SubjectFinder {
    * was asked, so the consent step can tell from it whether its cache is current without reading the clock again.
    */
   readonly changeClock: number | undefined;
+  /**
+   * What consent needs to know of a patient found by id or identifier, read by the statement that found them
+   * (after the request was asked), so the decision needs no read of its own.
+   */
+  consentFacts(patientId: string): PatientConsentFacts | undefined;
 }
 
 /** A finder for one exchange: it keeps the change clock its lookups read. */
 export function subjectFinder(store: Store): SubjectFinder {
   let changeClock: number | undefined;
+  const facts = new Map<string, PatientConsentFacts>();
   const observed = <T>(read: AtClock<T>): T => {
     changeClock = Math.max(changeClock ?? read.changeClock, read.changeClock);
     return read.value;
+  };
+  const found = (read: ResolvedOne): string | undefined => {
+    if (read.value !== undefined && read.consent) facts.set(read.value, read.consent);
+    return observed(read);
   };
   return {
     get changeClock() {
       return changeClock;
     },
-    byId: async (id) => observed(await store.patients.resolveId(id)),
-    byIdentifier: async (system, value) => observed(await store.patients.resolveIdentifier(system, value)),
+    consentFacts: (patientId) => facts.get(patientId),
+    byId: async (id) => found(await store.patients.resolveId(id)),
+    byIdentifier: async (system, value) => found(await store.patients.resolveIdentifier(system, value)),
     matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
     async byDemographics(query) {
       const { decision } = await findCandidates(store, query);
