@@ -53,6 +53,12 @@ describe(`identity on ${engineUnderTest}`, () => {
       value: [other.id, survivor.id, undefined, undefined, survivor.id, survivor.id], changeClock: clock, consent: [o, s, undefined, undefined, s, s],
     });
     for (const id of ids) expect(await store.patients.resolveId(id)).toEqual(resolvedAt(await store.patients.resolveIds([id]), 0));
+    // Asked for, the survivor's record comes with them, as a read of it by id gives it.
+    const [sr, or] = [await store.patients.get(survivor.id), await store.patients.get(other.id)];
+    expect(await store.patients.resolveIds(ids, { withRecords: true })).toEqual({
+      value: [other.id, survivor.id, undefined, undefined, survivor.id, survivor.id], changeClock: clock, consent: [o, s, undefined, undefined, s, s],
+      records: [or, sr, undefined, undefined, sr, sr],
+    });
     expect(await store.patients.resolveIds([])).toEqual({ value: [], changeClock: clock, consent: [] });
     const [moved, others] = [old.identifiers[0]!, other.identifiers[0]!];
     const identifiers = [moved, { system: others.system, value: 'no-such-value' }, { system: 'not a system', value: '' }, others];

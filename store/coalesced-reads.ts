@@ -1,6 +1,6 @@
 import { coalesce } from './coalesce.js';
 import type { DocumentQuery } from './documents.js';
-import { resolvedAt, type Resolved } from './patients.js';
+import { resolvedAt, type Resolved, type ResolveOptions } from './patients.js';
 import type { ListOptions, Page, PageAsk } from './record-table.js';
 import type { Store } from './store.js';
 import { isUuid } from './uuid.js';
@@ -15,8 +15,11 @@ const MAX_BATCH = 200;
  * read alone. Everything else, transactions included, is the store itself.
  */
 export function coalescedReads(store: Store): Store {
-  const resolveIds = coalesce(async (ids: readonly string[]) => each(await store.patients.resolveIds(ids)), MAX_BATCH);
-  const resolveIdentifiers = coalesce(async (identifiers: readonly { system: string; value: string }[]) => each(await store.patients.resolveIdentifiers(identifiers)), MAX_BATCH);
+  // Lookups that read the patient's record too are batched apart: the others do not pay for reading records.
+  const resolveIds = [false, true].map((withRecords) => coalesce(async (ids: readonly string[]) => each(await store.patients.resolveIds(ids, { withRecords })), MAX_BATCH));
+  const resolveIdentifiers = [false, true].map((withRecords) => coalesce(
+    async (identifiers: readonly { system: string; value: string }[]) => each(await store.patients.resolveIdentifiers(identifiers, { withRecords })), MAX_BATCH,
+  ));
   const patients = coalesce(async (ids: readonly string[]) => {
     const found = new Map((await store.patients.getMany(ids.filter(isUuid))).map((r) => [r.patient.id, r]));
     return ids.map((id) => found.get(id));
@@ -31,8 +34,8 @@ export function coalescedReads(store: Store): Store {
     ...store,
     patients: {
       ...store.patients,
-      resolveId: (id: string) => resolveIds(id),
-      resolveIdentifier: (system: string, value: string) => resolveIdentifiers({ system, value }),
+      resolveId: (id: string, options: ResolveOptions = {}) => resolveIds[Number(options.withRecords ?? false)]!(id),
+      resolveIdentifier: (system: string, value: string, options: ResolveOptions = {}) => resolveIdentifiers[Number(options.withRecords ?? false)]!({ system, value }),
       get: (id: string) => patients(id),
     },
     documents: { ...store.documents, registeredWithStamp: (patientId: string, query: DocumentQuery = {}) => listings({ patientId, query }) },

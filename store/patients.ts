@@ -130,17 +130,26 @@ async function insertIdentifiers(q: Queryable, rows: readonly { system: string; 
  */
 export interface Resolved extends AtClock<(string | undefined)[]> {
   readonly consent: readonly (PatientConsentFacts | undefined)[];
+  /** Each patient's record, when asked for (`withRecords`). */
+  readonly records?: readonly (PatientRecord | undefined)[];
 }
 
-/** One lookup's patient, clock and consent facts (none when no one was found). */
+/** One lookup's patient, clock and consent facts (none when no one was found), and record when asked for. */
 export interface ResolvedOne extends AtClock<string | undefined> {
   readonly consent?: PatientConsentFacts;
+  readonly record?: PatientRecord;
 }
 
 /** The `i`th lookup of a statement's answer, on its own. */
 export function resolvedAt(r: Resolved, i: number): ResolvedOne {
-  const consent = r.consent[i];
-  return { value: r.value[i], changeClock: r.changeClock, ...(consent ? { consent } : {}) };
+  const [consent, record] = [r.consent[i], r.records?.[i]];
+  return { value: r.value[i], changeClock: r.changeClock, ...(consent ? { consent } : {}), ...(record ? { record } : {}) };
+}
+
+/** What a lookup reads besides the patient's id, clock and consent facts. */
+export interface ResolveOptions {
+  /** The patient's record too, for a request that will answer with it once consent permits. */
+  readonly withRecords?: boolean;
 }
 
 export function patientRepository(scope: Scope) {
@@ -151,24 +160,38 @@ export function patientRepository(scope: Scope) {
    * from 1, to the active one, if any; with the change clock the same statement read, and what consent needs to
    * know of each patient found, so that a request about a patient decides without a second round trip.
    */
-  async function activeAtEndOfMerges(start: string, params: unknown[], asked: number): Promise<Resolved> {
-    const rows = await q.query<{ clock: number; n: number | null; id: string | null } & PatientConsentFactsRow>(
+  async function activeAtEndOfMerges(start: string, params: unknown[], asked: number, options: ResolveOptions): Promise<Resolved> {
+    type Row = { clock: number; n: number | null; id: string | null } & PatientConsentFactsRow & {
+      record_version?: number; record_updated_at?: string; record_resource?: PatientRow['resource'] | null; record_identifiers?: unknown[];
+    };
+    const record = options.withRecords
+      ? { columns: ', r.version AS record_version, r.updated_at AS record_updated_at, r.resource AS record_resource, r.identifiers AS record_identifiers',
+          join: `LEFT JOIN LATERAL (${SELECT_PATIENT} WHERE p.id = a.id) r ON true` }
+      : { columns: '', join: '' };
+    const rows = await q.query<Row>(
       `WITH RECURSIVE chain (n, id, status, merged_into, hops) AS (
          ${start}
          UNION ALL
          SELECT c.n, p.id, p.status, p.merged_into, c.hops + 1 FROM patients p JOIN chain c ON p.id = c.merged_into WHERE c.hops < 20)
-       SELECT k.version AS clock, a.n, a.id, ${patientConsentFactsColumns('a.id')} FROM change_clock k
-       LEFT JOIN (SELECT DISTINCT ON (n) n::int AS n, id FROM chain WHERE status = 'active' ORDER BY n, hops) a ON true`,
+       SELECT k.version AS clock, a.n, a.id, ${patientConsentFactsColumns('a.id')}${record.columns} FROM change_clock k
+       LEFT JOIN (SELECT DISTINCT ON (n) n::int AS n, id FROM chain WHERE status = 'active' ORDER BY n, hops) a ON true
+       ${record.join}`,
       params,
     );
     const value: (string | undefined)[] = Array.from({ length: asked }, () => undefined);
     const consent: (PatientConsentFacts | undefined)[] = Array.from({ length: asked }, () => undefined);
+    const records: (PatientRecord | undefined)[] | undefined = options.withRecords ? Array.from({ length: asked }, () => undefined) : undefined;
     for (const row of rows) {
       if (row.n === null || row.id === null) continue;
       value[row.n - 1] = row.id;
       consent[row.n - 1] = patientConsentFactsOf(row);
+      if (records && row.record_resource) {
+        records[row.n - 1] = fromRow({
+          id: row.id, version: row.record_version!, updated_at: row.record_updated_at!, resource: row.record_resource, identifiers: row.record_identifiers ?? [],
+        });
+      }
     }
-    return { value, changeClock: rows[0]!.clock, consent };
+    return { value, changeClock: rows[0]!.clock, consent, ...(records ? { records } : {}) };
   }
 
   async function getMany(ids: readonly string[]): Promise<PatientRecord[]> {
@@ -217,29 +240,29 @@ export function patientRepository(scope: Scope) {
      * statement read, which tells the consent cache whether it is current for the requests these were asked for.
      * An id that cannot be ours names no one.
      */
-    async resolveIds(ids: readonly string[]): Promise<Resolved> {
+    async resolveIds(ids: readonly string[], options: ResolveOptions = {}): Promise<Resolved> {
       return activeAtEndOfMerges(
         `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n) JOIN patients p ON p.id = k.id`,
-        [ids.map((id) => (isUuid(id) ? id : null))], ids.length,
+        [ids.map((id) => (isUuid(id) ? id : null))], ids.length, options,
       );
     },
 
     /** The active patient each identifier names now, likewise; an identifier that is not valid names no one. */
-    async resolveIdentifiers(identifiers: readonly { readonly system: string; readonly value: string }[]): Promise<Resolved> {
+    async resolveIdentifiers(identifiers: readonly { readonly system: string; readonly value: string }[], options: ResolveOptions = {}): Promise<Resolved> {
       const valid = identifiers.map((i) => Identifier.safeParse(i).data);
       return activeAtEndOfMerges(
         `SELECT k.n, p.id, p.status, p.merged_into, 0 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (system, value, n)
          JOIN patient_identifiers i ON i.system = k.system AND i.value = k.value JOIN patients p ON p.id = i.patient_id`,
-        [valid.map((i) => i?.system ?? null), valid.map((i) => i?.value ?? null)], identifiers.length,
+        [valid.map((i) => i?.system ?? null), valid.map((i) => i?.value ?? null)], identifiers.length, options,
       );
     },
 
-    async resolveId(id: string): Promise<ResolvedOne> {
-      return resolvedAt(await this.resolveIds([id]), 0);
+    async resolveId(id: string, options: ResolveOptions = {}): Promise<ResolvedOne> {
+      return resolvedAt(await this.resolveIds([id], options), 0);
     },
 
-    async resolveIdentifier(system: string, value: string): Promise<ResolvedOne> {
-      return resolvedAt(await this.resolveIdentifiers([{ system, value }]), 0);
+    async resolveIdentifier(system: string, value: string, options: ResolveOptions = {}): Promise<ResolvedOne> {
+      return resolvedAt(await this.resolveIdentifiers([{ system, value }], options), 0);
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

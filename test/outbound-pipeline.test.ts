@@ -119,4 +119,21 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
     expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}`, `Observation/${ids.Observation}`]);
     expect(reader.returned.has(other)).toBe(false);
   });
+
+  it('hands out a patient record the lookup read before the decision only as it hands out one read now', async () => {
+    const permitted = ids.Patient!;
+    const other = (await t.store.patients.insert(aPatient())).id;
+    const [mine, theirs] = await Promise.all([permitted, other].map((id) => t.store.patients.resolveId(id, { withRecords: true })));
+    expect(mine!.record).toEqual(await t.store.patients.get(permitted));
+    expect(theirs!.record?.patient.id).toBe(other);
+    const prefetched = new Map([[permitted, mine!.record!], [other, theirs!.record!]]);
+    const reads: string[] = [];
+    const counted = { ...t.store, patients: { ...t.store.patients, get: (id: string) => (reads.push(id), t.store.patients.get(id)) } };
+    const reader = consentedReader(counted, new Set([permitted]), (id) => prefetched.get(id));
+    await expect(reader.patient(other)).rejects.toBeInstanceOf(ConsentRefused);
+    expect(await reader.patient(permitted)).toBe(mine!.record);
+    expect(reads).toEqual([]);
+    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}`]);
+    expect(reader.returned.has(other)).toBe(false);
+  });
 });

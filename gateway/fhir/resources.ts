@@ -37,7 +37,7 @@ function patientRead(id: string, baseUrl: string): Disclosure<FhirResource | und
   return {
     subjects: async (find) => {
       if (!isOurId(id)) return [];
-      const found = await find.byId(id);
+      const found = await find.byId(id, { withRecord: true });
       return found ? [found] : [];
     },
     async respond(read, verdict) {

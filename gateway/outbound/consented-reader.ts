@@ -89,7 +89,11 @@ export interface ReaderLedger {
   readonly returned: ReadonlyMap<string, readonly string[]>;
 }
 
-export function consentedReader(store: Store, permitted: ReadonlySet<string>): ConsentedReader & ReaderLedger {
+/**
+ * A reader for the `permitted` patients; `prefetched` holds patient records a lookup read before the decision,
+ * handed out like those read now (only to a permitted patient, and noted).
+ */
+export function consentedReader(store: Store, permitted: ReadonlySet<string>, prefetched: (patientId: string) => PatientRecord | undefined = () => undefined): ConsentedReader & ReaderLedger {
   const returned = new Map<string, string[]>();
   const note = (patientId: string, reference: string) => {
     const list = returned.get(patientId);
@@ -125,7 +129,7 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>): C
     },
     async patient(patientId) {
       allow(patientId);
-      const record = await store.patients.get(patientId);
+      const record = prefetched(patientId) ?? await store.patients.get(patientId);
       if (record) note(patientId, `Patient/${record.patient.id}`);
       return record;
     },

@@ -1,14 +1,17 @@
 import { findCandidates, type Demographics } from '../../identity/index.js';
-import type { AtClock, DocumentOwner, PatientConsentFacts, PatientFilter, ResolvedOne, Store } from '../../store/index.js';
+import type { AtClock, DocumentOwner, PatientConsentFacts, PatientFilter, PatientRecord, ResolvedOne, Store } from '../../store/index.js';
 
 /**
  * Finds which patients a request concerns. It answers with ids only: nothing it reads leaves the gateway, and
  * what is disclosed afterwards goes through the consent step and the consented reader.
  */
 export interface SubjectFinder {
-  /** A patient id as given, resolved through merges to the record active now. */
-  byId(id: string): Promise<string | undefined>;
-  byIdentifier(system: string, value: string): Promise<string | undefined>;
+  /**
+   * A patient id as given, resolved through merges to the record active now. With `withRecord`, the same statement
+   * reads the patient's record, held for the consented reader to hand out if consent permits (`prefetched`).
+   */
+  byId(id: string, options?: FindOptions): Promise<string | undefined>;
+  byIdentifier(system: string, value: string, options?: FindOptions): Promise<string | undefined>;
   /** Active patients matching a search, in id order from `afterId`. */
   matching(filter: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]>;
   /**
@@ -31,18 +34,26 @@ export interface SubjectFinder {
    * (after the request was asked), so the decision needs no read of its own.
    */
   consentFacts(patientId: string): PatientConsentFacts | undefined;
+  /** A patient's record as a lookup `withRecord` read it; never handed out but by the consented reader. */
+  prefetched(patientId: string): PatientRecord | undefined;
+}
+
+export interface FindOptions {
+  readonly withRecord?: boolean;
 }
 
 /** A finder for one exchange: it keeps the change clock its lookups read. */
 export function subjectFinder(store: Store): SubjectFinder {
   let changeClock: number | undefined;
   const facts = new Map<string, PatientConsentFacts>();
+  const records = new Map<string, PatientRecord>();
   const observed = <T>(read: AtClock<T>): T => {
     changeClock = Math.max(changeClock ?? read.changeClock, read.changeClock);
     return read.value;
   };
   const found = (read: ResolvedOne): string | undefined => {
     if (read.value !== undefined && read.consent) facts.set(read.value, read.consent);
+    if (read.value !== undefined && read.record) records.set(read.value, read.record);
     return observed(read);
   };
   return {
@@ -50,8 +61,9 @@ export function subjectFinder(store: Store): SubjectFinder {
       return changeClock;
     },
     consentFacts: (patientId) => facts.get(patientId),
-    byId: async (id) => found(await store.patients.resolveId(id)),
-    byIdentifier: async (system, value) => found(await store.patients.resolveIdentifier(system, value)),
+    prefetched: (patientId) => records.get(patientId),
+    byId: async (id, options = {}) => found(await store.patients.resolveId(id, { withRecords: options.withRecord ?? false })),
+    byIdentifier: async (system, value, options = {}) => found(await store.patients.resolveIdentifier(system, value, { withRecords: options.withRecord ?? false })),
     matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
     async byDemographics(query) {
       const { decision } = await findCandidates(store, query);

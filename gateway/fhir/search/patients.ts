@@ -40,7 +40,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
       if (identifier) {
         const t = parseToken(identifier, 'identifier');
         if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
-        const found = await find.byIdentifier(t.system, t.code);
+        const found = await find.byIdentifier(t.system, t.code, { withRecord: identifierOnly });
         restrictTo = found ? (restrictTo ? restrictTo.filter((id) => id === found) : [found]) : [];
       }
       if (restrictTo && restrictTo.length === 0) return [];
