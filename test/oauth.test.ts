@@ -9,6 +9,7 @@ import { aKeyPair, accessTokenFor, assertionClaims, registerKey, registerPartner
 import { createApp, type Surface } from '../gateway/http/app.js';
 import { declareRoutes } from '../gateway/http/routes.js';
 import { accessTokenKeys } from '../gateway/auth/access-tokens.js';
+import type { RootStore } from '../store/index.js';
 
 const PUBLIC_URL = 'https://gateway.test';
 const TOKEN_ENDPOINT = `${PUBLIC_URL}/oauth/token`;
@@ -296,6 +297,40 @@ describe(`FHIR access tokens on ${engineUnderTest}`, () => {
     expectOAuthError(await tokenRequest(app, await assertion(undefined, p)), 'invalid_client', /connection is suspended/);
     await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'active' }).expect(200);
     await who(token).expect(200);
+  });
+
+  it('stops a FHIR request at once when its connection was suspended in a process that has not heard of it yet', async () => {
+    let clockReads = 0;
+    const late: RootStore = {
+      ...t.store,
+      notifiesBeforeCommitReturns: false,
+      listen: (channel, onMessage, onLost) => t.store.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
+      changeClock: () => { clockReads += 1; return t.store.changeClock(); },
+    };
+    const lateDeps = testDeps(late, { CROSSGATE_PUBLIC_URL: PUBLIC_URL });
+    await lateDeps.consent.ready();
+    try {
+      const lateApp = createApp({ ...lateDeps, secretKey: deps.secretKey });
+      const p = await registerPartner(app, admin);
+      const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
+      const read = () => request(lateApp).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Bearer ${token}`);
+      await new Promise((r) => setTimeout(r, 700));
+      await read().expect(404);
+      // The credential now comes from the cache, confirmed by the clock the patient lookup read: no read of its own.
+      clockReads = 0;
+      await read().expect(404);
+      expect(clockReads).toBe(0);
+
+      await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'suspended' }).expect(200);
+      const refused = await read().expect(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
+      expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+      const [record] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-read', limit: 1 });
+      expect(record).toMatchObject({ outcome: 'failure' });
+      expect(JSON.parse(record!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+    } finally {
+      await lateDeps.consent.close();
+    }
   });
 
   it('stops working when its credential is revoked', async () => {

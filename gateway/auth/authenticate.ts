@@ -84,7 +84,7 @@ async function partnerByToken(store: RootStore, partners: PartnerDirectory, even
     return new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' });
   };
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(partners, accessTokens, reject, m[1]!);
+  if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(partners, accessTokens, reject, m[1]!, true);
   const parts = m ? TOKEN.exec(m[1]!) : null;
   if (!parts) throw await reject(undefined, 'malformed token');
   const match = await partners.findCredential('token', tokenCredentialId(parts[1]!));
@@ -95,10 +95,13 @@ async function partnerByToken(store: RootStore, partners: PartnerDirectory, even
 }
 
 /**
- * A FHIR access token the gateway signed. The signature is checked in-process; then one indexed lookup of the
- * credential (with its connection) makes a suspension or revocation end the token at once, in every process.
+ * A FHIR access token the gateway signed. The signature is checked in-process; then the credential (with its
+ * connection) is looked up, so that a suspension or revocation ends the token at once, in every process. The lookup
+ * is answered from the partner cache unconfirmed when it can (`unconfirmed`): the principal then carries `confirm`,
+ * which the FHIR surface calls with the change clock its first lookup reads, saving the request a round trip of
+ * its own; when the cache cannot be confirmed, the credential is checked again from the database.
  */
-async function partnerByAccessToken(partners: PartnerDirectory, accessTokens: AccessTokens, reject: Reject, token: string): Promise<Principal> {
+async function partnerByAccessToken(partners: PartnerDirectory, accessTokens: AccessTokens, reject: Reject, token: string, unconfirmed: boolean): Promise<Principal> {
   let claims: AccessTokenPayload;
   try {
     claims = await verifyAccessToken(accessTokens, token);
@@ -107,19 +110,41 @@ async function partnerByAccessToken(partners: PartnerDirectory, accessTokens: Ac
     throw error;
   }
   const granted = claims.crossgate;
-  const match = await partners.findCredential('jwk', granted.keyThumbprint);
-  if (!match || match.credential.id !== granted.credentialId || match.connection.id !== claims.sub) throw await reject(claims.sub, 'access token names a credential its connection does not hold');
-  if (!match.usable) throw await reject(claims.sub, 'credential revoked or expired');
-  if (match.connection.status !== 'active') throw await reject(claims.sub, `connection ${match.connection.status}`);
+  const match = await partners.findCredential('jwk', granted.keyThumbprint, { unconfirmed });
   // Matched again from the codes as received, so a change to the purpose table since issue cannot widen a grant.
   const purpose = matchPurpose(granted.purposeCodes.map(parsePurposeString));
-  if (purpose.outcome !== 'matched' || purpose.purpose !== granted.purpose) throw await reject(claims.sub, 'access token purpose no longer matches its codes');
+  const refusal = !match || match.credential.id !== granted.credentialId || match.connection.id !== claims.sub ? 'access token names a credential its connection does not hold'
+    : !match.usable ? 'credential revoked or expired'
+      : match.connection.status !== 'active' ? `connection ${match.connection.status}`
+        : purpose.outcome !== 'matched' || purpose.purpose !== granted.purpose ? 'access token purpose no longer matches its codes' : undefined;
+  if (refusal) {
+    // Nobody is refused on an unconfirmed answer: the cache may not have heard of a reactivation yet.
+    if (match?.confirm) return partnerByAccessToken(partners, accessTokens, reject, token, false);
+    throw await reject(claims.sub, refusal);
+  }
+  const confirmed = match!.confirm;
   return {
-    type: 'connection', connection: match.connection, credentialId: match.credential.id,
+    type: 'connection', connection: match!.connection, credentialId: match!.credential.id,
     grant: {
       purpose, purposeCodes: granted.purposeCodes, ...(granted.person ? { person: granted.person } : {}),
       tokenId: claims.jti, expiresAt: new Date(claims.exp * 1000).toISOString(),
     },
+    ...(confirmed
+      ? { confirm: async (changeClock?: number) => void ((await confirmed(changeClock)) || (await partnerByAccessToken(partners, accessTokens, reject, token, false))) }
+      : {}),
+  };
+}
+
+/**
+ * Confirms a principal taken from the partner cache unconfirmed before any route acts on it, except under the
+ * paths given, whose routes confirm it themselves (the FHIR surface, in the outbound pipeline).
+ */
+export function confirmPrincipal(confirmedWithin: readonly string[]) {
+  const within = (path: string) => confirmedWithin.some((base) => path === base || path.startsWith(`${base}/`));
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const p = req.principal;
+    if (p.type !== 'connection' || !p.confirm || within(req.path)) return next();
+    p.confirm().then(() => next(), next);
   };
 }
 

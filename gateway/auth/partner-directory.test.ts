@@ -56,6 +56,37 @@ describe(`the partner directory on ${engineUnderTest}`, () => {
     expect((await partners.findCredential('certificate', 'ab'.repeat(32)))?.usable).toBe(false);
   });
 
+  it('answers a cached credential unconfirmed, and confirms it only with a clock at which nothing about partners changed since', async () => {
+    const partners = partnerDirectory(lateStore(t.store), feed);
+    const org = await t.store.organizations.save({ id: randomUUID(), name: 'Partner asked unconfirmed' });
+    const connection = await t.store.connections.create({ id: randomUUID(), organizationId: org.id, kind: 'fhir', name: 'client' });
+    await t.store.connections.setStatus(connection.id, 'active');
+    await t.store.connections.addCredential({ id: randomUUID(), connectionId: connection.id, type: 'certificate', lookup: '12'.repeat(32), createdBy: 'test' });
+    await settle();
+    const key = '12'.repeat(32);
+    // Not cached yet: read and confirmed now, as without the option.
+    expect((await partners.findCredential('certificate', key, { unconfirmed: true }))?.confirm).toBeUndefined();
+
+    const before = reads;
+    const cached = await partners.findCredential('certificate', key, { unconfirmed: true });
+    expect(cached).toMatchObject({ usable: true, connection: { status: 'active' } });
+    expect(await cached!.confirm!(await t.store.changeClock())).toBe(true);
+    expect(reads).toBe(before);
+
+    // Committed, not yet heard of here: the cache still answers, and no clock read after the commit confirms it.
+    await t.store.connections.setStatus(connection.id, 'suspended');
+    const stale = await partners.findCredential('certificate', key, { unconfirmed: true });
+    expect(stale?.connection.status).toBe('active');
+    expect(await stale!.confirm!(await t.store.changeClock())).toBe(false);
+    expect(await stale!.confirm!()).toBe(false);
+    // Heard of since: the clock is current again, but the answer was given before the change reached the cache.
+    await settle();
+    expect(await stale!.confirm!()).toBe(false);
+    const fresh = await partners.findCredential('certificate', key, { unconfirmed: true });
+    expect(fresh?.connection.status).toBe('suspended');
+    expect(fresh?.confirm).toBeUndefined();
+  });
+
   it('judges a credential past its rotation overlap unusable at the moment of use, cached or not', async () => {
     let clock = Date.now();
     const partners = partnerDirectory(lateStore(t.store), feed, () => clock);

@@ -9,8 +9,21 @@ import type { ChangeFeed, CredentialMatch, Store } from '../../store/index.js';
  * Only what was found is cached: an unknown credential or community costs a lookup every time.
  */
 export interface PartnerDirectory {
-  findCredential(type: CredentialType, lookup: string): Promise<CredentialMatch | undefined>;
+  /**
+   * With `unconfirmed`, a cached credential is answered without reading the change clock, carrying `confirm`: the
+   * caller must confirm it with a clock read after its request arrived before it acts on the credential.
+   */
+  findCredential(type: CredentialType, lookup: string, options?: { readonly unconfirmed?: boolean }): Promise<FoundCredential | undefined>;
   organizationByHomeCommunityId(homeCommunityId: string): Promise<Organization | undefined>;
+}
+
+export interface FoundCredential extends CredentialMatch {
+  readonly usable: boolean;
+  /**
+   * Present on an unconfirmed answer from the cache: true when the cache was current at `changeClock` (read now
+   * when not given) and no change to partners has reached it since the answer, so the answer stands.
+   */
+  readonly confirm?: (changeClock?: number) => Promise<boolean>;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -24,14 +37,23 @@ export function partnerDirectory(store: Pick<Store, 'connections' | 'organizatio
     credentials.clear();
     organizations.clear();
   });
+  const usableNow = (match: CredentialMatch): FoundCredential => {
+    const { revokedAt, expiresAt } = match.credential;
+    return { ...match, usable: !revokedAt && (!expiresAt || Date.parse(expiresAt) > now()) };
+  };
   const remember = <V>(map: Map<string, V>, key: string, value: V) => {
     if (map.size >= MAX_ENTRIES) map.delete(map.keys().next().value!);
     map.set(key, value);
   };
 
   return {
-    async findCredential(type, lookup) {
+    async findCredential(type, lookup, options = {}) {
       const key = `${type}|${lookup}`;
+      const cached = options.unconfirmed ? credentials.get(key) : undefined;
+      if (cached) {
+        const answeredAt = generation;
+        return { ...usableNow(cached), confirm: async (changeClock) => (await changes.current(changeClock)) && generation === answeredAt };
+      }
       const current = await changes.current();
       let match = current ? credentials.get(key) : undefined;
       if (!match) {
@@ -39,9 +61,7 @@ export function partnerDirectory(store: Pick<Store, 'connections' | 'organizatio
         match = await store.connections.findCredential(type, lookup);
         if (match && current && before === generation) remember(credentials, key, match);
       }
-      if (!match) return undefined;
-      const { revokedAt, expiresAt } = match.credential;
-      return { ...match, usable: !revokedAt && (!expiresAt || Date.parse(expiresAt) > now()) };
+      return match ? usableNow(match) : undefined;
     },
     async organizationByHomeCommunityId(homeCommunityId) {
       const key = homeCommunityId.startsWith('urn:oid:') ? homeCommunityId : `urn:oid:${homeCommunityId}`;

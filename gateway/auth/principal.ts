@@ -36,6 +36,13 @@ export type Principal =
       readonly credentialId: string;
       /** Present when the partner called with an access token from /oauth/token. */
       readonly grant?: ConnectionGrant;
+      /**
+       * Present when the credential was taken from the partner cache unconfirmed (auth/partner-directory.ts): resolves
+       * once it is confirmed as of `changeClock` (a change clock read after the request arrived; read now when not
+       * given), or from the database, and rejects with the refusal when the credential no longer holds. Nothing may
+       * act on the principal before.
+       */
+      readonly confirm?: (changeClock?: number) => Promise<void>;
     };
 
 export const ANONYMOUS: Principal = { type: 'anonymous' };

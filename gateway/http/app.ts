@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { AuditAppender } from '../../audit/index.js';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, confirmPrincipal } from '../auth/authenticate.js';
 import type { SecurityEventSink } from '../auth/security-events.js';
 import { signInRoutes } from '../auth/sign-in.js';
 import { accessTokens } from '../auth/access-tokens.js';
@@ -18,7 +18,7 @@ import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { fhirSurface } from '../fhir/surface.js';
+import { BASE_PATH as FHIR_BASE_PATH, fhirSurface } from '../fhir/surface.js';
 import { iheSurface } from '../ihe/surface.js';
 import type { ParsePool } from '../inbound/parse-pool.js';
 import { inboundSurface } from '../inbound/routes.js';
@@ -76,6 +76,8 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   });
 
   app.use(authenticate(deps.store, deps.partners, deps.events, deps.config.sessions, accessTokens(deps)));
+  // The FHIR surface confirms a partner's cached credential in its outbound pipeline, with the clock its lookups read.
+  app.use(confirmPrincipal([FHIR_BASE_PATH]));
 
   const routes: DeclaredRoute[] = [];
   app.locals.routes = routes;

@@ -104,6 +104,8 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       try {
         const finder = subjectFinder(store);
         const subjects = [...new Set(await disclosure.subjects(finder))];
+        // A partner credential taken from the cache unconfirmed is confirmed with the clock the lookups just read.
+        if (exchange.requester.kind === 'partner') await exchange.requester.confirm?.(finder.changeClock);
         await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };

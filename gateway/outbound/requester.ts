@@ -15,6 +15,8 @@ export type Requester =
       /** The purpose codes as the partner sent them, for the audit trail. */
       readonly purposeAsReceived?: string;
       readonly person?: { readonly name?: string; readonly id?: string; readonly role?: string };
+      /** The principal's confirmation (auth/principal.ts), when its credential came from the cache unconfirmed. */
+      readonly confirm?: (changeClock?: number) => Promise<void>;
     }
   | { readonly kind: 'staff'; readonly userId: string; readonly roles: readonly Role[] };
 
@@ -34,6 +36,7 @@ export function requesterOf(principal: Principal): Requester | undefined {
       purpose: grant?.purpose ?? { outcome: 'missing' },
       ...(grant?.purposeCodes.length ? { purposeAsReceived: grant.purposeCodes.join(' ') } : {}),
       ...(grant?.person ? { person: grant.person } : {}),
+      ...(principal.confirm ? { confirm: principal.confirm } : {}),
     };
   }
   if (principal.type === 'user' && principal.kind === 'staff' && principal.stage === 'complete') {
