@@ -328,6 +328,13 @@ describe(`FHIR access tokens on ${engineUnderTest}`, () => {
       const [record] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-read', limit: 1 });
       expect(record).toMatchObject({ outcome: 'failure' });
       expect(JSON.parse(record!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+
+      // Refused before any lookup (a malformed _count): the credential is confirmed before the trail names the partner.
+      const malformed = await request(lateApp).get('/fhir/R4/Observation?patient=x&_count=many').set('Authorization', `Bearer ${token}`).expect(401);
+      expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+      const [search] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-search', limit: 1 });
+      expect(search).toMatchObject({ outcome: 'failure', requestId: malformed.headers['x-request-id'] });
+      expect(JSON.parse(search!.body).decision.reason).toBe('no decision: invalid or expired credentials');
     } finally {
       await lateDeps.consent.close();
     }

@@ -140,7 +140,9 @@ const STATUS_CODE: Readonly<Record<number, IssueCode>> = { 400: 'invalid', 401: 
 
 /**
  * Every failure on the FHIR surface is an OperationOutcome; an unexpected one says only its request id. A request
- * refused before it reached the pipeline is put on the audit trail first, so every exchange is there.
+ * refused before it reached the pipeline is put on the audit trail first, so every exchange is there; a partner
+ * credential taken from the cache unconfirmed is confirmed before that record names the partner, so a credential
+ * revoked in another process gets its 401 and the trail its failed credentials, not a complaint about a parameter.
  */
 const fhirErrors = (pipeline: OutboundPipeline): ErrorRequestHandler => (error: unknown, req, res, next) => {
   const exchange = failedExchange(req);
@@ -148,8 +150,16 @@ const fhirErrors = (pipeline: OutboundPipeline): ErrorRequestHandler => (error: 
     answerError(error, req, res);
     return;
   }
-  const reason = error instanceof FhirError || error instanceof HttpError ? error.message : 'failed while answering';
-  pipeline.refused(exchange, reason).then(() => answerError(error, req, res), next);
+  const requester = exchange.requester;
+  const confirmed = requester.kind === 'partner' && requester.confirm ? requester.confirm() : Promise.resolve();
+  confirmed
+    .then(() => error, (refusal: unknown) => refusal)
+    .then(async (answered) => {
+      const reason = answered instanceof FhirError || answered instanceof HttpError ? answered.message : 'failed while answering';
+      await pipeline.refused(exchange, reason);
+      answerError(answered, req, res);
+    })
+    .catch(next);
 };
 
 function answerError(error: unknown, req: Request, res: Response): void {
