@@ -231,20 +231,17 @@ export function consentRepository(scope: Scope) {
     },
     /** The facts a decision needs for one patient and organization, read together in one statement. */
     async facts(patientId: string, organizationId: string): Promise<ConsentFactsRow> {
-      const row = (await q.query<{ d: { version: number; purposes: string[] } | null; c: { version: number; purposes: string[] | null } | null; a: { id: string; organizationId: string; purpose: Purpose; expiresAt: string }[] }>(
-        `SELECT
-           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1) AS d,
-           (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = $1 ORDER BY version DESC LIMIT 1) AS c,
-           COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
-                      'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-                     FROM access_requests WHERE patient_id = $1 AND organization_id = $2 AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS a`,
-        [patientId, organizationId],
+      const row = (await q.query<PatientConsentFactsRow & { d: { version: number; purposes: string[] } | null }>(
+        `SELECT (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_clinic_defaults ORDER BY version DESC LIMIT 1) AS d,
+           ${patientConsentFactsColumns('$1::uuid')}`,
+        [patientId],
       ))[0]!;
-      const choice = row.c && row.c.purposes !== null ? { version: row.c.version, purposes: purposesOf(row.c.purposes)! } : undefined;
+      const { patientChoice, approvals } = patientConsentFactsOf(row);
+      const organization = organizationId.toLowerCase();
       return {
         ...(row.d ? { clinicDefaults: { version: row.d.version, purposes: purposesOf(row.d.purposes)! } } : {}),
-        ...(choice ? { patientChoice: choice } : {}),
-        approvals: row.a,
+        ...(patientChoice ? { patientChoice } : {}),
+        approvals: approvals.filter((a) => a.organizationId === organization),
       };
     },
     /**
