@@ -361,6 +361,12 @@ describe(`FHIR access tokens on ${engineUnderTest}`, () => {
     const widened = Buffer.from(JSON.stringify({ ...payload, crossgate: { ...payload.crossgate, purpose: 'Payment', purposeCodes: [HPAYMT] } })).toString('base64url');
     await invalidToken(who(`${header}.${widened}.${signature}`));
     await invalidToken(who(`${header}.${token.split('.')[1]}.${signature!.slice(0, -4)}AAAA`));
+
+    // On the FHIR surface the refusal is an OperationOutcome, though authentication refuses before its router.
+    const fhir = await request(app).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Bearer ${header}.${widened}.${signature}`).expect(401);
+    expect(fhir.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
+    expect(fhir.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    expect(fhir.body).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: 'invalid or expired credentials' }] });
   });
 
   it('is refused when its purpose codes no longer match the purpose it names', async () => {

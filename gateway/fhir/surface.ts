@@ -162,7 +162,11 @@ const fhirErrors = (pipeline: OutboundPipeline): ErrorRequestHandler => (error: 
     .catch(next);
 };
 
-function answerError(error: unknown, req: Request, res: Response): void {
+/**
+ * The OperationOutcome for a failure on the FHIR surface, also for one raised before its router (authentication
+ * refusing a token), so a FHIR client always reads the protocol's own error form.
+ */
+export function answerError(error: unknown, req: Request, res: Response): void {
   let status = 500;
   let code: IssueCode = 'exception';
   let diagnostics = `internal error; request id ${req.requestId}`;

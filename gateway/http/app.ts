@@ -18,7 +18,7 @@ import type { RootStore } from '../../store/index.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { BASE_PATH as FHIR_BASE_PATH, fhirSurface } from '../fhir/surface.js';
+import { answerError as answerFhirError, BASE_PATH as FHIR_BASE_PATH, fhirSurface } from '../fhir/surface.js';
 import { iheSurface } from '../ihe/surface.js';
 import type { ParsePool } from '../inbound/parse-pool.js';
 import { inboundSurface } from '../inbound/routes.js';
@@ -101,6 +101,10 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
   });
 
   const onError: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+    if (req.path === FHIR_BASE_PATH || req.path.startsWith(`${FHIR_BASE_PATH}/`)) {
+      answerFhirError(error, req, res);
+      return;
+    }
     if (error instanceof HttpError) {
       res.set(error.headers).status(error.status).json({
         error: error.message,
