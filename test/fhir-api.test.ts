@@ -156,6 +156,21 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     await request(app).get('/fhir/R4/Patient/not-a-uuid').set('Cookie', staff.cookie).expect(404);
   });
 
+  it('answers a path or an interaction it does not serve with an OperationOutcome, and puts the request on the trail', async () => {
+    const unknown = await request(app).get('/fhir/R4/MedicationRequest?patient=x').set('Cookie', staff.cookie).expect(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    expect((JSON.parse(unknown.text) as OperationOutcome).issue).toEqual([
+      { severity: 'error', code: 'not-supported', diagnostics: 'GET /fhir/R4/MedicationRequest is not served here (see /fhir/R4/metadata)' },
+    ]);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}/_history`).set('Cookie', staff.cookie).expect(404);
+    const update = await request(app).put(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).send({ resourceType: 'Patient' }).expect(405);
+    expect(update.headers.allow).toBe('GET');
+    expect((JSON.parse(update.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringMatching(/^PUT is not supported on Patient/) });
+    const [record] = await t.store.audit.search({ userId: staff.userId, outcome: 'failure', limit: 1 });
+    expect(record).toMatchObject({ requestId: update.headers['x-request-id'] });
+    expect(JSON.parse(record!.body).decision.reason).toMatch(/^no decision: PUT is not supported on Patient/);
+  });
+
   it('refuses a page token that was altered, and one presented by another caller', async () => {
     const first = JSON.parse((await request(app).get(`/fhir/R4/Observation?patient=${patient.id}&_count=10`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
     const next = new URL(first.link!.find((l) => l.relation === 'next')!.url);

@@ -6,7 +6,7 @@ import { udapMetadata } from '../auth/oauth.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
 import { declareRoutes, HttpError, type Access, type RouteSpec } from '../http/routes.js';
 import { createOutboundPipeline, type OutboundPipeline } from '../outbound/pipeline.js';
-import { capabilityStatement, RESOURCES, type ResourceType } from './capability-table.js';
+import { capabilityStatement, RESOURCES, specOf, type ResourceType } from './capability-table.js';
 import { exchangeOf, failedExchange, requesterFor, type Context } from './context.js';
 import { negotiate, sendResource, type Format } from './format.js';
 import { FhirError, operationOutcome, type IssueCode } from './outcome.js';
@@ -31,6 +31,7 @@ export function fhirSurface(): Surface {
     router(deps, registry) {
       const pipeline = createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit });
       const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry);
+      router.use(notServed);
       router.use(fhirErrors(pipeline));
       return router;
     },
@@ -134,6 +135,19 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
     return;
   }
   res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` }).type(document.mimeType).send(Buffer.from(content));
+}
+
+/**
+ * A path no route serves, in FHIR's terms (http.html#status): an interaction a served type does not support is
+ * 405, anything else (an unknown type, a path with more segments) 404; both say where the server describes itself.
+ */
+function notServed(req: Request, _res: Response, next: (error: unknown) => void): void {
+  const [, type = '', ...rest] = req.path.split('/');
+  const spec = specOf(type);
+  const interaction = spec && rest.length <= 1 && rest[0] !== '_search' && req.method !== 'GET';
+  next(interaction
+    ? new FhirError(405, 'not-supported', `${req.method} is not supported on ${type}: this server reads and searches only (see ${BASE_PATH}/metadata)`, undefined, { Allow: 'GET' })
+    : new FhirError(404, 'not-supported', `${req.method} ${BASE_PATH}${req.path} is not served here (see ${BASE_PATH}/metadata)`));
 }
 
 const STATUS_CODE: Readonly<Record<number, IssueCode>> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 406: 'not-supported', 409: 'conflict', 413: 'too-costly', 415: 'not-supported' };
