@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Issue } from '../../canonical/index.js';
-import { decodeReferences, LineIndex } from '../xml/text.js';
+import { decodeReferences, describeMalformed, LineIndex } from '../xml/text.js';
 import { issue } from './issues.js';
 
 /**
@@ -76,9 +76,8 @@ function read(text: string, limits: XmlLimits, fast: boolean): XmlRead {
   if (scanned) return { ok: true, root: scanned };
   const validation = XMLValidator.validate(text);
   if (validation !== true) {
-    const { code, line, col } = validation.err;
-    const where = { line: Math.max(1, line), ...(col > 0 ? { column: col } : {}) };
-    return fail(issue('fatal', 'XML_MALFORMED', `the message is not well-formed XML (${code}) at line ${where.line}${col > 0 ? `, column ${col}` : ''}`, where));
+    const { message, where } = describeMalformed(text, validation.err, lines);
+    return fail(issue('fatal', 'XML_MALFORMED', message, where));
   }
   let nodes: unknown;
   try {

@@ -54,4 +54,23 @@ describe('readXml (namespace-aware)', () => {
     const read = readXml(text);
     expect(read.ok ? [] : read.issues).toEqual([expect.objectContaining({ severity: 'fatal', code: 'XML_MALFORMED', where: expect.objectContaining({ line: expect.any(Number) }) })]);
   });
+
+  it('tells a message cut off in transit by where it ends and what it left open', () => {
+    const cut = '<s:Envelope xmlns:s="x">\n  <s:Header/>\n  <s:Body>\n    <q>1</q>\n';
+    expect(readXml(cut)).toEqual({ ok: false, issues: [{
+      severity: 'fatal', code: 'XML_MALFORMED', where: { line: 4, column: 12 },
+      message: 'the message is not well-formed XML: it ends at line 4, column 12 with <s:Body>, <s:Envelope> not closed; was it cut off?',
+    }] });
+    expect(readXml('<a>\n<b>x</b>')).toEqual({ ok: false, issues: [{
+      severity: 'fatal', code: 'XML_MALFORMED', where: { line: 2, column: 8 },
+      message: 'the message is not well-formed XML: it ends at line 2, column 8 with <a> (opened at line 1, column 1) not closed; was it cut off?',
+    }] });
+  });
+
+  it("names any other fault where the validator finds it, in the validator's words", () => {
+    expect(readXml('<a>\n  <b></c></a>')).toEqual({ ok: false, issues: [{
+      severity: 'fatal', code: 'XML_MALFORMED', where: { line: 2, column: 6 },
+      message: "the message is not well-formed XML at line 2, column 6: Expected closing tag 'b' (opened in line 2, col 3) instead of closing tag 'c'.",
+    }] });
+  });
 });

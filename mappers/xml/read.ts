@@ -1,6 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Issue, IssueLocation } from '../../canonical/index.js';
-import { decodeReferences, LineIndex } from './text.js';
+import { decodeReferences, describeMalformed, LineIndex } from './text.js';
 import { ELEMENT_NODE, PROCESSING_INSTRUCTION_NODE, TEXT_NODE, XML_NS, XMLNS_NS, type ReadDocument, type ReadElement, type XmlDocument } from './dom.js';
 import { countStartTags, declarationAt, parseXmlDocument } from './parse.js';
 
@@ -99,9 +99,8 @@ export function readXmlWithLibrary(text: string, limits: XmlLimits = DEFAULT_XML
   if (tags > limits.maxElements) return fail(fatal('XML_TOO_MANY_ELEMENTS', `the message has more than the limit of ${limits.maxElements} elements`));
   const validation = XMLValidator.validate(text);
   if (validation !== true) {
-    const { code, line, col } = validation.err;
-    const where = { line: Math.max(1, line), ...(col > 0 ? { column: col } : {}) };
-    return fail(fatal('XML_MALFORMED', `the message is not well-formed XML (${code}) at line ${where.line}${col > 0 ? `, column ${col}` : ''}`, where));
+    const { message, where } = describeMalformed(text, validation.err, lines);
+    return fail(fatal('XML_MALFORMED', message, where));
   }
   let nodes: unknown;
   try {

@@ -53,3 +53,48 @@ export class LineIndex {
     return lo + 1;
   }
 }
+
+/** What fast-xml-parser's validator reports for text that is not well-formed. */
+export interface ValidatorError {
+  readonly code: string;
+  readonly msg: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+const UNCLOSED_ONE = /^Unclosed tag '([^']+)'\.$/;
+const UNCLOSED_MANY = /^Invalid '(\[[^\]]*\])' found\.$/;
+
+/**
+ * The validator's refusal in words a sender can act on. A message cut off in transit is the common case, and the
+ * validator places it where the unclosed root opened (line 1, column 1); it is told as where the text ends and which
+ * elements were left open, innermost first.
+ */
+export function describeMalformed(text: string, error: ValidatorError, lines: LineIndex): { message: string; where: { line: number; column?: number } } {
+  const open = unclosedElements(error.msg);
+  const last = text.trimEnd().length - 1;
+  if (open && last >= 0) {
+    const end = lines.at(last);
+    const opened = open.length === 1 && error.line > 0 ? ` (opened at line ${error.line}${error.col > 0 ? `, column ${error.col}` : ''})` : '';
+    const names = open.map((name) => `<${name}>`).join(', ');
+    return {
+      message: `the message is not well-formed XML: it ends at line ${end.line}, column ${end.column} with ${names}${opened} not closed; was it cut off?`,
+      where: end,
+    };
+  }
+  const where = { line: Math.max(1, error.line), ...(error.col > 0 ? { column: error.col } : {}) };
+  return { message: `the message is not well-formed XML at line ${where.line}${error.col > 0 ? `, column ${error.col}` : ''}: ${error.msg}`, where };
+}
+
+function unclosedElements(msg: string): string[] | undefined {
+  const one = UNCLOSED_ONE.exec(msg);
+  if (one) return [one[1]!];
+  const many = UNCLOSED_MANY.exec(msg);
+  if (!many) return undefined;
+  try {
+    const names: unknown = JSON.parse(many[1]!);
+    return Array.isArray(names) && names.length > 0 && names.every((n) => typeof n === 'string') ? (names as string[]).reverse() : undefined;
+  } catch {
+    return undefined;
+  }
+}
