@@ -231,7 +231,9 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(params('Consent')).toEqual(['patient', 'status', 'scope', 'category', 'purpose']);
     expect(params('AuditEvent')).toEqual(['date', 'patient', 'agent', 'subtype', 'type', 'outcome']);
     expect(rest.resource!.find((r) => r.type === 'DiagnosticReport')!.searchInclude).toEqual(['DiagnosticReport:patient', 'DiagnosticReport:result']);
-    expect(rest.resource!.every((r) => r.searchRevInclude === undefined)).toBe(true);
+    expect(rest.resource!.filter((r) => r.searchRevInclude !== undefined).map((r) => [r.type, r.searchRevInclude])).toEqual([
+      ['Patient', ['Observation:patient', 'Condition:patient', 'DiagnosticReport:patient', 'DocumentReference:patient', 'EpisodeOfCare:patient']],
+    ]);
     expect(rest.resource!.find((r) => r.type === 'Patient')!.operation).toEqual([expect.objectContaining({ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' })]);
     expect(rest.security!.extension).toEqual([{ url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris', extension: [{ url: 'token', valueUri: 'http://localhost:0/oauth/token' }] }]);
     // Every resource route is declared, and every declared interaction routed (the discovery route is not a resource).
@@ -267,7 +269,27 @@ describe(`_include on ${engineUnderTest}`, () => {
     expect(outcome.issue[0]).toMatchObject({ severity: 'warning', code: 'too-costly' });
   });
 
-  it('ignores an _include it does not serve, or refuses it when told to be strict; no _revinclude is served', async () => {
+  it("revincludes each permitted patient's own records, audits them as disclosed, and bounds them like _include", async () => {
+    const res = await asPartner(`/Patient?_id=${patient.id},${closed.id}&_revinclude=Condition:patient&_revinclude=EpisodeOfCare:patient`).expect(200);
+    const bundle = await valid(Promise.resolve(res));
+    expect(matches(bundle).map((r) => r.id)).toEqual([patient.id]);
+    const searched = matches(await valid(asPartner(`/Condition?patient=${patient.id}&_count=100`).expect(200))).map((r) => `Condition/${r.id}`);
+    expect(searched.length).toBeGreaterThan(0);
+    const inc = included(bundle).map((r) => `${r.resourceType}/${r.id}`);
+    expect(inc).toEqual([...searched, `EpisodeOfCare/${enrolment.id}`]);
+    expect(bundle.link![0]!.url).toMatch(/_revinclude=Condition%3Apatient&_revinclude=EpisodeOfCare%3Apatient/);
+    const [record] = (await t.store.audit.search({ patientId: patient.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']);
+    expect(JSON.parse(record!.body).returned).toEqual(expect.arrayContaining([`Patient/${patient.id}`, ...inc]));
+    expect((await t.store.audit.search({ patientId: closed.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']).map((r) => r.outcome))
+      .toEqual(['denied']);
+
+    const capped = await valid(get(staff, `/Patient?_id=${patient.id}&_revinclude=Observation:patient`).expect(200));
+    expect(included(capped)).toHaveLength(100);
+    expect(included(capped).every((r) => r.resourceType === 'Observation' && (r as Observation).subject?.reference === `Patient/${patient.id}`)).toBe(true);
+    expect(((capped.entry ?? []).find((e) => e.search?.mode === 'outcome')!.resource as OperationOutcome).issue[0]).toMatchObject({ severity: 'warning', code: 'too-costly' });
+  });
+
+  it('ignores an _include or _revinclude it does not serve, or refuses it when told to be strict', async () => {
     const bundle = await valid(get(staff, `/Condition?patient=${patient.id}&_include=Condition:asserter&_revinclude=Provenance:target`).expect(200));
     expect(included(bundle)).toEqual([]);
     expect(JSON.stringify((bundle.entry ?? []).find((e: BundleEntry) => e.search?.mode === 'outcome'))).toMatch(/_include=Condition:asserter.*_revinclude|_revinclude.*_include=Condition:asserter/);

@@ -13,6 +13,10 @@ export type IncludeName =
   | 'Observation:patient' | 'Condition:patient' | 'DiagnosticReport:patient' | 'DocumentReference:patient' | 'EpisodeOfCare:patient'
   | 'DiagnosticReport:result';
 
+/** The `_revinclude` values a Patient search resolves: each patient's own records of that type (search/revincludes.ts). */
+export type RevIncludeName =
+  | 'Observation:patient' | 'Condition:patient' | 'DiagnosticReport:patient' | 'DocumentReference:patient' | 'EpisodeOfCare:patient';
+
 export interface SearchParamSpec {
   readonly name: string;
   readonly type: 'token' | 'string' | 'date' | 'reference';
@@ -30,6 +34,7 @@ export interface ResourceSpec {
   readonly read: boolean;
   readonly search: readonly SearchParamSpec[] | undefined;
   readonly include?: readonly IncludeName[];
+  readonly revinclude?: readonly RevIncludeName[];
   readonly operations?: readonly OperationSpec[];
   /** Who may use it: care (partners and clinic staff, consent-gated) or compliance (audit readers, audited as such). */
   readonly audience: 'care' | 'compliance';
@@ -56,6 +61,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { name: 'birthdate', type: 'date', documentation: 'Exact date, YYYY-MM-DD.' },
       { name: 'gender', type: 'token', documentation: 'male | female | other | unknown; refines another parameter.' },
     ],
+    revinclude: ['Observation:patient', 'Condition:patient', 'DiagnosticReport:patient', 'DocumentReference:patient', 'EpisodeOfCare:patient'],
     operations: [{
       name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
       documentation: 'GET Patient/[id]/$everything: the patient and their Observations, Conditions, DiagnosticReports, DocumentReferences and EpisodeOfCares, paged; start and end bound care dates, _since the stored time, _type the types.',
@@ -161,6 +167,7 @@ export function capabilityStatement(
     readHistory: false,
     conditionalRead: spec.read && spec.type !== 'Binary' ? 'not-match' : 'not-supported',
     ...(spec.include?.length ? { searchInclude: [...spec.include] } : {}),
+    ...(spec.revinclude?.length ? { searchRevInclude: [...spec.revinclude] } : {}),
     ...(spec.search ? { searchParam: spec.search.map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })) } : {}),
     ...(spec.operations?.length ? { operation: spec.operations.map((o) => ({ name: o.name, definition: o.definition, documentation: o.documentation })) } : {}),
   });

@@ -3,7 +3,7 @@ import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { subsetResource } from '../../mappers/fhir/subset.js';
 import type { Requester } from '../outbound/requester.js';
 import { auditEventPage, auditQuery } from './audit-events.js';
-import { RESULT_PARAMETERS, type IncludeName, type ResourceSpec } from './capability-table.js';
+import { RESULT_PARAMETERS, type IncludeName, type ResourceSpec, type RevIncludeName } from './capability-table.js';
 import { callerKey, exchangeOf, requesterFor, type Context } from './context.js';
 import { negotiate, sendResource } from './format.js';
 import { FhirError, operationOutcome, type IssueCode } from './outcome.js';
@@ -41,7 +41,7 @@ interface Received {
  * back the parameters of the search it continues. Unknown parameters and `_include` values are ignored and
  * said so, or refused with `Prefer: handling=strict` (search.html#errors).
  */
-function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<string>, includes: readonly string[]): Received {
+function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<'_include' | '_revinclude', readonly string[]>>>): Received {
   const requester = requesterFor(req);
   const raw = searchParamsOf(req.query, req.method === 'POST' ? req.body : undefined);
   const format = negotiate(req, single(raw, '_format'));
@@ -52,11 +52,12 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
   const params = new Map<string, string[]>();
   const ignored: string[] = [];
   for (const [name, values] of page ? Object.entries(page.q) : raw) {
-    if (!known.has(name)) ignored.push(name);
-    else if (name !== '_include') params.set(name, values);
+    const includes = name === '_include' || name === '_revinclude' ? served[name] ?? [] : undefined;
+    if (!known.has(name) && !includes?.length) ignored.push(name);
+    else if (!includes) params.set(name, values);
     else {
       const supported = values.filter((v) => includes.includes(v));
-      ignored.push(...values.filter((v) => !includes.includes(v)).map((v) => `_include=${v}`));
+      ignored.push(...values.filter((v) => !includes.includes(v)).map((v) => `${name}=${v}`));
       if (supported.length) params.set(name, supported);
     }
   }
@@ -108,14 +109,14 @@ function searchset(ctx: Context, path: string, r: Received, result: SearchResult
 
 /** Search of a consent-gated type: the handler's disclosure through the outbound pipeline. */
 export async function search(ctx: Context, spec: ResourceSpec, req: Request, res: Response): Promise<void> {
-  const known = new Set([...(spec.search ?? []).map((p) => p.name), ...RESULT_PARAMETERS, ...(spec.include?.length ? ['_include'] : [])]);
-  const r = receive(ctx, req, spec.type, known, spec.include ?? []);
+  const known = new Set([...(spec.search ?? []).map((p) => p.name), ...RESULT_PARAMETERS]);
+  const r = receive(ctx, req, spec.type, known, { _include: spec.include ?? [], _revinclude: spec.revinclude ?? [] });
   const handler = HANDLERS[spec.type as Exclude<ResourceSpec['type'], 'AuditEvent'>].search!;
   const result = await ctx.pipeline.run(
     exchangeOf(req, r.requester, 'fhir-search', `${spec.type}?${[...r.params.keys()].filter((k) => k !== '_count').sort().join('&')}`),
     handler({
       params: r.params, after: r.page?.k, count: r.count, baseUrl: ctx.baseUrl, answer: r.shape.answer, total: r.shape.total,
-      include: (r.params.get('_include') ?? []) as IncludeName[],
+      include: (r.params.get('_include') ?? []) as IncludeName[], revinclude: (r.params.get('_revinclude') ?? []) as RevIncludeName[],
     }),
   );
   sendResource(res, 200, searchset(ctx, spec.type, r, result), r.format);
@@ -125,7 +126,7 @@ export async function search(ctx: Context, spec: ResourceSpec, req: Request, res
 export async function patientEverything(ctx: Context, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
   const path = `Patient/${id}/$everything`;
-  const r = receive(ctx, req, path, new Set(EVERYTHING_PARAMETERS), []);
+  const r = receive(ctx, req, path, new Set(EVERYTHING_PARAMETERS), {});
   if (r.shape.answer === 'count') throw new FhirError(400, 'not-supported', '_summary=count is not supported by $everything', '_summary');
   const result = await ctx.pipeline.run(
     exchangeOf(req, r.requester, 'fhir-operation', 'Patient/$everything'),
@@ -136,7 +137,7 @@ export async function patientEverything(ctx: Context, req: Request, res: Respons
 
 /** AuditEvent search: not a disclosure about patients but a use of the audit log, recorded as one before it is read. */
 export async function auditEventSearch(ctx: Context, spec: ResourceSpec, req: Request, res: Response): Promise<void> {
-  const r = receive(ctx, req, spec.type, new Set([...(spec.search ?? []).map((p) => p.name), ...RESULT_PARAMETERS]), []);
+  const r = receive(ctx, req, spec.type, new Set([...(spec.search ?? []).map((p) => p.name), ...RESULT_PARAMETERS]), {});
   if (r.shape.answer === 'count') throw new FhirError(400, 'not-supported', '_summary=count is not supported for AuditEvent', '_summary');
   if (r.requester.kind !== 'staff') throw new FhirError(403, 'forbidden', 'not allowed for your role or connection');
   const query = auditQuery(r.params, ctx.baseUrl);

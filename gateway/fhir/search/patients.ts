@@ -4,6 +4,7 @@ import type { Disclosure } from '../../outbound/pipeline.js';
 import { FhirError } from '../outcome.js';
 import { alternatives, isOurId, parseToken, single } from '../params.js';
 import { renderAny } from '../render.js';
+import { resolveRevIncludes } from './revincludes.js';
 import { NOTHING, type SearchRequest, type SearchResult } from './request.js';
 
 const GENDERS = new Set(['male', 'female', 'other', 'unknown']);
@@ -68,7 +69,9 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
         const r = await read.patient(id);
         if (r) records.push(r);
       }
-      return { ...NOTHING, matches: await renderAny(read, 'Patient', records, request.baseUrl), ...(next ? { next } : {}) };
+      const rendered = await renderAny(read, 'Patient', records, request.baseUrl);
+      const revincluded = await resolveRevIncludes(read, request.revinclude, records.map((r) => r.patient.id), request.baseUrl);
+      return { ...NOTHING, matches: rendered, ...revincluded, ...(next ? { next } : {}) };
     },
   };
 }

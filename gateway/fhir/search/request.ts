@@ -1,7 +1,7 @@
 import type { FhirResource } from 'fhir/r4.js';
 import type { StoredWindow } from '../../../store/index.js';
 import type { SubjectFinder } from '../../outbound/subject-finder.js';
-import type { IncludeName, ResourceType } from '../capability-table.js';
+import type { IncludeName, ResourceType, RevIncludeName } from '../capability-table.js';
 import { FhirError } from '../outcome.js';
 import { alternatives, dateRange, isOurId, parseToken, referenceId, single, type SearchParams } from '../params.js';
 
@@ -17,6 +17,7 @@ export interface SearchRequest {
   /** `_total=accurate|estimate`: the count beside the page, where it is one count query. */
   readonly total: boolean;
   readonly include: readonly IncludeName[];
+  readonly revinclude: readonly RevIncludeName[];
 }
 
 /** What a search disclosed: this page's matches and included resources, and where the next page starts. */
