@@ -28,6 +28,8 @@ export interface DocumentQuery extends StoredWindow {
   readonly serviceStartTo?: string;
   readonly serviceStopFrom?: string;
   readonly serviceStopTo?: string;
+  /** A service period that reaches this instant or later: it started, and stopped then or later or has not stopped (FHIR Period overlap). */
+  readonly serviceEndFrom?: string;
   /** XDS authorPerson patterns: `%` any run of characters, `_` any one; a document matches when one author does. */
   readonly authorPersons?: readonly string[];
   /** Documents registered by any of these submission sets (entryUUID or uniqueId). */
@@ -262,6 +264,10 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
   range('service_start_time', '<', query.serviceStartTo);
   range('service_stop_time', '>=', query.serviceStopFrom);
   range('service_stop_time', '<', query.serviceStopTo);
+  if (query.serviceEndFrom) {
+    params.push(startInstant(query.serviceEndFrom));
+    where.push(`service_start_time IS NOT NULL AND (service_stop_time IS NULL OR service_stop_time >= $${params.length}::timestamptz)`);
+  }
   if (query.authorPersons && query.authorPersons.length > 0) {
     params.push(query.authorPersons);
     where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(resource->'authors') AS a WHERE a->>'person' LIKE ANY($${params.length}::text[]))`);

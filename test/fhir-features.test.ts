@@ -55,9 +55,12 @@ const enrolment = { id: randomUUID(), patientId: patient.id!, program: 'DM2' as 
 const letter = aDocument(patient.id!, 'Letter');
 letter.doc.eventCodes = [{ system: CodeSystems.snomed.uri, code: '44054006', display: 'Diabetes mellitus type 2' }];
 letter.doc.confidentialityCodes = [{ system: CodeSystems.v3Confidentiality.uri, code: 'R' }];
+letter.doc.serviceStartTime = '2024-03-04T09:00:00Z';
+letter.doc.serviceStopTime = '2024-03-08T17:00:00Z';
 const lab = aDocument(patient.id!, 'Lab');
 
 const bundleOf = (res: { text: string }) => JSON.parse(res.text) as Bundle;
+const bsn = (p: { identifiers?: { value: string }[] }) => encodeURIComponent(`http://fhir.nl/fhir/NamingSystem/bsn|${p.identifiers![0]!.value}`);
 const matches = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'match').map((e) => e.resource!);
 const included = (b: Bundle) => (b.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => e.resource!);
 const as = (s: TestSession, r: request.Test) => r.set('Cookie', s.cookie).set('X-CSRF-Token', s.csrf);
@@ -198,7 +201,6 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
   });
 
   it('finds a patient by identifier alone, through a merge, narrowed by other parameters, and counts it', async () => {
-    const bsn = (p: { identifiers?: { value: string }[] }) => encodeURIComponent(`http://fhir.nl/fhir/NamingSystem/bsn|${p.identifiers![0]!.value}`);
     const ids = async (query: string) => matches(await valid(get(staff, `/Patient?${query}`).expect(200))).map((r) => r.id);
     expect(await ids(`identifier=${bsn(patient)}`)).toEqual([patient.id]);
     expect(await ids(`identifier=${bsn(patient)}&gender=female`)).toEqual([patient.id]);
@@ -218,6 +220,37 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(await find(`identifier=${encodeURIComponent(`urn:oid:${lab.doc.uniqueId},${letter.doc.entryUuid}`)}`)).toHaveLength(2);
     expect(await find(`event=${encodeURIComponent(`${CodeSystems.snomed.uri}|44054006`)}`)).toEqual([letter.doc.id]);
     expect(await find(`security-label=${encodeURIComponent(`${CodeSystems.v3Confidentiality.uri}|N`)}`)).toEqual([lab.doc.id]);
+  });
+
+  it('matches a service period as FHIR compares dates with a Period: overlap for ge/le, containment for eq, wholly after/before for sa/eb', async () => {
+    const find = async (query: string) => matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&${query}`).expect(200))).map((d) => d.id);
+    for (const [query, found] of [
+      ['period=ge2024-03-06', [letter.doc.id]], ['period=ge2024-03-09', []], ['period=le2024-03-05', [letter.doc.id]], ['period=le2024-03-03', []],
+      ['period=gt2024-03-07', [letter.doc.id]], ['period=lt2024-03-04', []], ['period=eq2024-03', [letter.doc.id]], ['period=eq2024-03-06', []],
+      ['period=sa2024-03-03', [letter.doc.id]], ['period=sa2024-03-04', []], ['period=eb2024-03-09', [letter.doc.id]], ['period=eb2024-03-08', []],
+      ['period=ge2024-03-06&period=lt2024-03-07', [letter.doc.id]], ['period=ge2024-03-09&period=le2024-03-10', []],
+      ['creation=ge2025-06-01&creation=lt2025-06-03', [letter.doc.id, lab.doc.id]], ['creation=ge2025-06-03&creation=lt2025-06-04', []],
+    ] as const) {
+      expect([query, (await find(query)).sort()]).toEqual([query, [...found].sort()]);
+    }
+  });
+
+  it('ANDs a repeated date into a range, finds a patient by identifier on every patient-scoped type, and refuses modifiers it does not serve', async () => {
+    const dated = matches(await valid(get(staff, `/Observation?patient=${patient.id}&date=ge2025-02-01&date=lt2025-04-01`).expect(200))).map((o) => o.id).sort();
+    expect(dated).toEqual([labs[1]!.id, labs[2]!.id, vitals[0]!.id].sort());
+    expect(matches(await valid(get(staff, `/Observation?patient=${patient.id}&date=ge2025-04-01&date=lt2025-02-01`).expect(200)))).toEqual([]);
+    const byBsn = matches(await valid(get(staff, `/Condition?patient.identifier=${bsn(patient)}&_count=100`).expect(200))).map((c) => c.id).sort();
+    expect(byBsn).toEqual(matches(await valid(get(staff, `/Condition?patient=${patient.id}&_count=100`).expect(200))).map((c) => c.id).sort());
+    expect(byBsn.length).toBeGreaterThan(0);
+    for (const [path, parameter, modifier] of [
+      [`/Observation?patient=${patient.id}&code:not=${encodeURIComponent(`${LOINC}|8480-6`)}`, 'code', ':not'],
+      [`/Observation?subject:Patient=${patient.id}`, 'subject', ':Patient'],
+      ['/Patient?family:exact=Dekker', 'family', ':exact'],
+      [`/Observation?patient=${patient.id}&_include:iterate=Observation:patient`, '_include', ':iterate'],
+    ]) {
+      const res = await get(staff, path!).expect(400);
+      expect((res.body as OperationOutcome).issue[0]).toMatchObject({ severity: 'error', code: 'not-supported', diagnostics: `parameter ${parameter}: the modifier ${modifier} is not supported` });
+    }
   });
 
   it('declares every parameter it answers in the CapabilityStatement, and includes, operations and the token endpoint', async () => {

@@ -42,8 +42,9 @@ export interface ResourceSpec {
 }
 
 const patientRef = (doc: string): SearchParamSpec[] => [
-  { name: 'patient', type: 'reference', documentation: `${doc} Required (or subject): one patient per search.` },
+  { name: 'patient', type: 'reference', documentation: `${doc} Required (or subject, or patient.identifier): one patient per search.` },
   { name: 'subject', type: 'reference', documentation: 'The same as patient, written as subject=Patient/id.' },
+  { name: 'patient.identifier', type: 'token', documentation: 'The patient by identifier, system|value, e.g. the BSN (ITI-67 for DocumentReference).' },
 ];
 
 const LAST_UPDATED: SearchParamSpec = {
@@ -72,7 +73,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     search: [
       ...patientRef('The patient observed.'),
       { name: 'code', type: 'token', documentation: 'system|code (NHG or LOINC; a LOINC code also finds the NHG-coded original it maps from); commas for alternatives.' },
-      { name: 'date', type: 'date', documentation: 'Effective time, with prefix eq, ge, gt, le, lt, sa or eb; precision as written.' },
+      { name: 'date', type: 'date', documentation: 'Effective time, with prefix eq, ge, gt, le, lt, sa or eb; precision as written; repeat to bound both ends.' },
       { name: 'status', type: 'token', documentation: 'registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown; commas for alternatives.' },
       { name: 'category', type: 'token', documentation: 'http://terminology.hl7.org/CodeSystem/observation-category codes (laboratory, vital-signs, ...), with or without the system.' },
       LAST_UPDATED,
@@ -99,15 +100,14 @@ export const RESOURCES: readonly ResourceSpec[] = [
     include: ['DocumentReference:patient'],
     search: [
       ...patientRef('The patient the documents are about.'),
-      { name: 'patient.identifier', type: 'token', documentation: 'The patient by identifier, system|value (ITI-67).' },
       { name: 'status', type: 'token', documentation: 'current | superseded (XDS Approved | Deprecated).' },
       { name: 'category', type: 'token', documentation: 'XDS classCode, system|code.' },
       { name: 'type', type: 'token', documentation: 'XDS typeCode, system|code.' },
       { name: 'format', type: 'token', documentation: 'XDS formatCode, system|code.' },
       { name: 'setting', type: 'token', documentation: 'XDS practiceSettingCode, system|code.' },
       { name: 'facility', type: 'token', documentation: 'XDS healthcareFacilityTypeCode, system|code.' },
-      { name: 'creation', type: 'date', documentation: 'IHE extension parameter: document creation time, with prefix.' },
-      { name: 'period', type: 'date', documentation: 'Start of the service period, with prefix.' },
+      { name: 'creation', type: 'date', documentation: 'IHE extension parameter: document creation time, with prefix; repeat to bound both ends.' },
+      { name: 'period', type: 'date', documentation: 'The service period, compared as FHIR compares a Period (ge: it reaches the date or later; eq: it lies within it); a period without an end is ongoing; repeat to bound both ends.' },
       { name: 'identifier', type: 'token', documentation: 'masterIdentifier (uniqueId, urn:ietf:rfc:3986|urn:oid:...) or identifier (entryUUID, urn:ietf:rfc:3986|urn:uuid:...); the value alone also matches.' },
       { name: 'event', type: 'token', documentation: 'XDS eventCodeList, system|code.' },
       { name: 'security-label', type: 'token', documentation: 'XDS confidentialityCode, system|code.' },

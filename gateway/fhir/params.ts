@@ -69,19 +69,28 @@ export function referenceId(value: string, type: string, name: string, baseUrl: 
 
 export type DatePrefix = 'eq' | 'ne' | 'gt' | 'lt' | 'ge' | 'le' | 'sa' | 'eb' | 'ap';
 
-/** A date parameter as a half-open instant range [from, to), from its prefix and the precision written. */
-export function dateRange(value: string, name: string): { from?: string; to?: string } {
+type ServedPrefix = Exclude<DatePrefix, 'ne' | 'ap'>;
+
+/** A date value's prefix and the instants [start, end) it covers at the precision written. */
+export function dateBounds(value: string, name: string): { prefix: ServedPrefix; start: string; end: string } {
   const m = /^(eq|ne|gt|lt|ge|le|sa|eb|ap)?(\d{4}(?:-\d{2}(?:-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?)?)?)$/.exec(value);
   if (!m) throw new FhirError(400, 'invalid', `parameter ${name}: "${value}" is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime, with an optional prefix)`, name);
   const prefix = (m[1] ?? 'eq') as DatePrefix;
-  const { start, end } = precisionRange(m[2]!, name);
+  if (prefix === 'ne' || prefix === 'ap') {
+    throw new FhirError(400, 'not-supported', `parameter ${name}: the prefix ${prefix} is not supported (eq, ge, gt, le, lt, sa, eb are)`, name);
+  }
+  return { prefix, ...precisionRange(m[2]!, name) };
+}
+
+/** A date parameter as a half-open instant range [from, to), from its prefix and the precision written. */
+export function dateRange(value: string, name: string): { from?: string; to?: string } {
+  const { prefix, start, end } = dateBounds(value, name);
   switch (prefix) {
     case 'eq': return { from: start, to: end };
     case 'ge': return { from: start };
     case 'gt': case 'sa': return { from: end };
     case 'lt': case 'eb': return { to: start };
     case 'le': return { to: end };
-    default: throw new FhirError(400, 'not-supported', `parameter ${name}: the prefix ${prefix} is not supported (eq, ge, gt, le, lt, sa, eb are)`, name);
   }
 }
 

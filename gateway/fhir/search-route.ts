@@ -52,6 +52,7 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
   const params = new Map<string, string[]>();
   const ignored: string[] = [];
   for (const [name, values] of page ? Object.entries(page.q) : raw) {
+    refuseModifier(name, known, served);
     const includes = name === '_include' || name === '_revinclude' ? served[name] ?? [] : undefined;
     if (!known.has(name) && !includes?.length) ignored.push(name);
     else if (!includes) params.set(name, values);
@@ -69,6 +70,19 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
   params.delete('_page');
   params.delete('_format');
   return { requester, caller, format, params, ignored, ...(page ? { page } : {}), count, shape };
+}
+
+/**
+ * A parameter we serve, written with a modifier we do not (`code:not`, `family:exact`, `_include:iterate`): ignoring
+ * it would answer a different question, so it is refused whatever the handling (search.html#modifiers).
+ */
+function refuseModifier(name: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<string, readonly string[]>>>): void {
+  const colon = name.indexOf(':');
+  if (colon <= 0 || known.has(name)) return;
+  const base = name.slice(0, colon);
+  if (known.has(base) || served[base]?.length) {
+    throw new FhirError(400, 'not-supported', `parameter ${base}: the modifier ${name.slice(colon)} is not supported`, name);
+  }
 }
 
 type Issue = { severity: 'warning'; code: IssueCode; diagnostics: string };

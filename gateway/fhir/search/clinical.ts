@@ -1,8 +1,8 @@
 import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, StoredWindow } from '../../../store/index.js';
 import { FhirError } from '../outcome.js';
-import { alternatives, dateRange, parseToken, single, type SearchParams } from '../params.js';
+import { alternatives, dateBounds, parseToken, type SearchParams } from '../params.js';
 import { keyset, type ScopedKind } from './scoped.js';
-import { codeTokens, fixedCodes, storedWindow } from './request.js';
+import { codeTokens, dateWindow, fixedCodes, storedWindow } from './request.js';
 
 /** The filters of each patient-scoped type, as the store answers them in SQL (so pages stay whole). */
 const OBSERVATION_STATUS = 'http://hl7.org/fhir/observation-status';
@@ -14,8 +14,7 @@ const defined = <T extends object>(q: T): T => Object.fromEntries(Object.entries
 export const observations: ScopedKind<ObservationQuery> = {
   type: 'Observation',
   query({ params }) {
-    const date = single(params, 'date');
-    const range = date ? dateRange(date, 'date') : {};
+    const range = dateWindow(params, 'date');
     return defined<ObservationQuery>({
       codes: codeTokens(params, 'code'), from: range.from, to: range.to, statuses: fixedCodes(params, 'status', OBSERVATION_STATUS),
       categories: fixedCodes(params, 'category', OBSERVATION_CATEGORY), ...storedWindow(params),
@@ -80,17 +79,40 @@ export function documentQuery(params: SearchParams): DocumentQuery {
     if (!status) throw new FhirError(400, 'invalid', `status must be current or superseded, not "${s}"`, 'status');
     return status;
   });
-  const creation = single(params, 'creation');
-  const period = single(params, 'period');
-  const c = creation ? dateRange(creation, 'creation') : {};
-  const p = period ? dateRange(period, 'period') : {};
+  const c = dateWindow(params, 'creation');
   const codes = (name: string) => codeTokens(params, name);
   return defined<DocumentQuery>({
     statuses: statuses.length ? statuses : undefined, classCodes: codes('category'), typeCodes: codes('type'), formatCodes: codes('format'),
     practiceSettingCodes: codes('setting'), facilityTypeCodes: codes('facility'), eventCodes: codes('event'),
-    confidentialityCodes: codes('security-label'), creationFrom: c.from, creationTo: c.to, serviceStartFrom: p.from, serviceStartTo: p.to,
+    confidentialityCodes: codes('security-label'), creationFrom: c.from, creationTo: c.to, ...servicePeriod(params),
     ...documentIdentifiers(params), ...storedWindow(params),
   });
+}
+
+type PeriodBounds = Pick<DocumentQuery, 'serviceStartFrom' | 'serviceStartTo' | 'serviceStopTo' | 'serviceEndFrom'>;
+
+/**
+ * `period` on the service period, as FHIR compares a date with a Period (search.html#prefix): eq, the period lies
+ * within the value; ge/gt and le/lt, it overlaps the range above or below; sa/eb, it lies wholly after or before.
+ * A period without an end is ongoing. Repeats AND.
+ */
+function servicePeriod(params: SearchParams): PeriodBounds {
+  const bounds: { -readonly [K in keyof PeriodBounds]: string } = {};
+  const later = (key: 'serviceStartFrom' | 'serviceEndFrom', at: string) => { if (!bounds[key] || at > bounds[key]) bounds[key] = at; };
+  const earlier = (key: 'serviceStartTo' | 'serviceStopTo', at: string) => { if (!bounds[key] || at < bounds[key]) bounds[key] = at; };
+  for (const value of params.get('period') ?? []) {
+    const { prefix, start, end } = dateBounds(value, 'period');
+    switch (prefix) {
+      case 'eq': later('serviceStartFrom', start); earlier('serviceStopTo', end); break;
+      case 'ge': later('serviceEndFrom', start); break;
+      case 'gt': later('serviceEndFrom', end); break;
+      case 'le': earlier('serviceStartTo', end); break;
+      case 'lt': earlier('serviceStartTo', start); break;
+      case 'sa': later('serviceStartFrom', end); break;
+      case 'eb': earlier('serviceStopTo', start); break;
+    }
+  }
+  return bounds;
 }
 
 /** Documents (at most 1,000 a patient) are paged by an offset into their newest-first list. */
