@@ -350,13 +350,18 @@ describe(`Patient/$everything on ${engineUnderTest}`, () => {
     expect(JSON.parse(record!.body)).toMatchObject({ action: 'Patient/$everything', decision: { result: 'permit' } });
   });
 
-  it('narrows by _type and by care dates, and gives a declined patient nothing', async () => {
+  it('narrows by _type and by care dates, and answers 404 for a declined or unknown patient, as a read does', async () => {
     const typed = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Condition,EpisodeOfCare`).expect(200));
     expect(matches(typed).map((r) => r.resourceType).sort()).toEqual(['Condition', 'Condition', 'Condition', 'EpisodeOfCare']);
     const dated = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Observation&start=2025-03-01&end=2025-03-31`).expect(200));
     expect(matches(dated).map((r) => r.id).sort()).toEqual([labs[2]!.id, vitals[0]!.id].sort());
     await get(staff, `/Patient/${patient.id}/$everything?_type=Medication`).expect(400);
-    expect((await valid(asPartner(`/Patient/${closed.id}/$everything`).expect(200))).entry ?? []).toEqual([]);
+    const declined = await asPartner(`/Patient/${closed.id}/$everything`).expect(404);
+    expect(declined.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: `Patient/${closed.id} is not known here` }] });
+    const [record] = (await t.store.audit.search({ patientId: closed.id!, transaction: 'fhir-operation', limit: 5 })).filter((r) => r.requestId === declined.headers['x-request-id']);
+    expect(record!.outcome).toBe('denied');
+    const unknown = randomUUID();
+    expect((await asPartner(`/Patient/${unknown}/$everything`).expect(404)).body.issue[0].diagnostics).toBe(`Patient/${unknown} is not known here`);
     expect(matches(await valid(asPartner(`/Patient/${patient.id}/$everything?_type=Patient`).expect(200))).map((r) => r.id)).toEqual([patient.id]);
   });
 });

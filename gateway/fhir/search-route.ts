@@ -146,6 +146,8 @@ export async function patientEverything(ctx: Context, req: Request, res: Respons
     exchangeOf(req, r.requester, 'fhir-operation', 'Patient/$everything'),
     everything({ patientId: id, params: r.params, after: r.page?.k, count: r.count, baseUrl: ctx.baseUrl }),
   );
+  // A patient the caller may not see, for whatever reason, does not exist for them (consent-and-audit.md §4).
+  if (!result) throw new FhirError(404, 'not-found', `Patient/${id} is not known here`);
   sendResource(res, 200, searchset(ctx, path, r, result), r.format);
 }
 

@@ -76,7 +76,8 @@ export interface EverythingRequest {
   readonly baseUrl: string;
 }
 
-export function everything(request: EverythingRequest): Disclosure<SearchResult> {
+/** Nothing (undefined) for a patient unknown or not permitted: the operation's route answers 404, as a read does. */
+export function everything(request: EverythingRequest): Disclosure<SearchResult | undefined> {
   const types = typesOf(request.params);
   const bounds = boundsOf(request.params);
   const cursor = (request.after ?? { i: 0 }) as Cursor;
@@ -87,7 +88,7 @@ export function everything(request: EverythingRequest): Disclosure<SearchResult>
     },
     async respond(read, verdict) {
       const patientId = verdict.permitted[0];
-      if (!patientId) return NOTHING;
+      if (!patientId) return undefined;
       const matches: FhirResource[] = [];
       let i = cursor.i;
       let k = cursor.k;
