@@ -253,6 +253,28 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     }
   });
 
+  it('caps _count and says so, gives each page its own self link, and keeps _format on the links and on errors', async () => {
+    const first = await valid(get(staff, `/Observation?patient=${patient.id}&_count=5000`).expect(200));
+    expect(matches(first)).toHaveLength(100);
+    expect(first.link![0]!.url).toMatch(/[?&]_count=100(&|$)/);
+    expect(((first.entry ?? []).find((e) => e.search?.mode === 'outcome')!.resource as OperationOutcome).issue)
+      .toEqual([{ severity: 'warning', code: 'too-costly', diagnostics: '_count 5000 is more than a page holds: pages of 100' }]);
+    const next = first.link!.find((l) => l.relation === 'next')!.url;
+    const second = await valid(get(staff, pathOf(next).replace('/fhir/R4', '')).expect(200));
+    expect(second.link![0]).toEqual({ relation: 'self', url: next });
+
+    const xml = await get(staff, `/Observation?patient=${patient.id}&_count=2&_format=xml`).expect(200);
+    expect(xml.type).toBe('application/fhir+xml');
+    const nextXml = /<relation value="next"\/>\s*<url value="([^"]+)"\/>/.exec(xml.text)![1]!.replace(/&amp;/g, '&');
+    expect(nextXml).toMatch(/[?&]_format=xml(&|$)/);
+    expect((await get(staff, pathOf(nextXml).replace('/fhir/R4', '')).expect(200)).type).toBe('application/fhir+xml');
+    const missing = await get(staff, `/Patient/${randomUUID()}?_format=xml`).expect(404);
+    expect(missing.type).toBe('application/fhir+xml');
+    expect(missing.text).toMatch(/^<\?xml[^>]*><OperationOutcome xmlns="http:\/\/hl7.org\/fhir"><issue><severity value="error"\/><code value="not-found"\/>/);
+    const refused = await get(staff, `/Observation?patient=${patient.id}&_count=none&_format=xml`).expect(400);
+    expect(refused.type).toBe('application/fhir+xml');
+  });
+
   it('declares every parameter it answers in the CapabilityStatement, and includes, operations and the token endpoint', async () => {
     const cs = JSON.parse((await request(app).get('/fhir/R4/metadata').expect(200)).text) as CapabilityStatement;
     const rest = cs.rest![0]!;

@@ -21,7 +21,7 @@ const MAX_COUNT = 100;
 function countOf(value: string | undefined): number {
   if (value === undefined) return DEFAULT_COUNT;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new FhirError(400, 'invalid', '_count must be a whole number from 1', '_count');
-  return Math.min(Number(value), MAX_COUNT);
+  return Number(value);
 }
 
 /** A search request as received: its applied parameters, what was ignored, and the page it continues. */
@@ -29,6 +29,12 @@ interface Received {
   readonly requester: Requester;
   readonly caller: { c: string; p?: string };
   readonly format: ReturnType<typeof negotiate>;
+  /** `_format` as asked, kept on the links so that following them gives the same format. */
+  readonly formatParam?: string;
+  /** The page token this request continues, which is this page's own address. */
+  readonly pageToken?: string;
+  /** `_count` asked for beyond the cap, said in the answer. */
+  readonly countCapped?: number;
   readonly params: Map<string, string[]>;
   readonly ignored: readonly string[];
   readonly page?: PageState;
@@ -44,7 +50,8 @@ interface Received {
 function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<'_include' | '_revinclude', readonly string[]>>>): Received {
   const requester = requesterFor(req);
   const raw = searchParamsOf(req.query, req.method === 'POST' ? req.body : undefined);
-  const format = negotiate(req, single(raw, '_format'));
+  const formatParam = single(raw, '_format');
+  const format = negotiate(req, formatParam);
   const pageToken = single(raw, '_page');
   const caller = callerKey(requester);
   const page = pageToken ? ctx.pages.open(pageToken, caller, ctx.now()) : undefined;
@@ -65,11 +72,16 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
   if (ignored.length > 0 && /(^|[;,\s])handling=strict($|[;,\s])/.test(req.get('prefer') ?? '')) {
     throw new FhirError(400, 'not-supported', `parameters not supported for ${label}: ${ignored.join(', ')}`, ignored[0]);
   }
-  const count = countOf(single(params, '_count'));
+  const asked = countOf(single(params, '_count'));
+  const count = Math.min(asked, MAX_COUNT);
+  if (asked > count) params.set('_count', [String(count)]);
   const shape = resultShape(params);
   params.delete('_page');
   params.delete('_format');
-  return { requester, caller, format, params, ignored, ...(page ? { page } : {}), count, shape };
+  return {
+    requester, caller, format, params, ignored, ...(page ? { page, pageToken } : {}), count, shape,
+    ...(formatParam !== undefined ? { formatParam } : {}), ...(asked > count ? { countCapped: asked } : {}),
+  };
 }
 
 /**
@@ -88,9 +100,11 @@ function refuseModifier(name: string, known: ReadonlySet<string>, served: Readon
 type Issue = { severity: 'warning'; code: IssueCode; diagnostics: string };
 
 /** Said in the Bundle (search.mode = outcome): what was ignored or capped, and why a partner without a purpose sees nothing. */
-function warnings(requester: Requester, ignored: readonly string[], includeCapped: boolean): BundleEntry[] {
+function warnings(r: Received, includeCapped: boolean): BundleEntry[] {
+  const { requester, ignored } = r;
   const issues: Issue[] = [];
   if (ignored.length > 0) issues.push({ severity: 'warning', code: 'not-supported', diagnostics: `ignored parameters: ${ignored.join(', ')}` });
+  if (r.countCapped !== undefined) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: `_count ${r.countCapped} is more than a page holds: pages of ${MAX_COUNT}` });
   if (includeCapped) issues.push({ severity: 'warning', code: 'too-costly', diagnostics: `at most ${MAX_INCLUDED} resources are included per page; some were left out` });
   if (requester.kind === 'partner' && requester.purpose.outcome !== 'matched') {
     issues.push({ severity: 'warning', code: 'security', diagnostics: 'this credential proves no purpose of use, so nothing is disclosed: use an access token from /oauth/token' });
@@ -101,7 +115,10 @@ function warnings(requester: Requester, ignored: readonly string[], includeCappe
 /** The searchset: links with the applied parameters only, matches (subsetted if asked), includes, and warnings. */
 function searchset(ctx: Context, path: string, r: Received, result: SearchResult): Bundle {
   const applied = new URLSearchParams([...r.params].flatMap(([name, values]) => values.map((v) => [name, v] as [string, string])));
-  const self = { relation: 'self', url: `${ctx.baseUrl}/${path}${applied.size ? `?${applied.toString()}` : ''}` };
+  const format = r.formatParam !== undefined ? new URLSearchParams({ _format: r.formatParam }).toString() : '';
+  const query = (q: string) => [q, format].filter(Boolean).join('&');
+  const selfQuery = query(r.pageToken !== undefined ? `_page=${r.pageToken}` : applied.toString());
+  const self = { relation: 'self', url: `${ctx.baseUrl}/${path}${selfQuery ? `?${selfQuery}` : ''}` };
   if (r.shape.answer === 'count') return { resourceType: 'Bundle', type: 'searchset', total: result.total ?? 0, link: [self] };
   const entry = (mode: 'match' | 'include') => (resource: FhirResource): BundleEntry => ({
     fullUrl: `${ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource, search: { mode },
@@ -114,10 +131,10 @@ function searchset(ctx: Context, path: string, r: Received, result: SearchResult
     link: [
       self,
       ...(result.next !== undefined
-        ? [{ relation: 'next', url: `${ctx.baseUrl}/${path}?_page=${ctx.pages.issue({ t: path, q: Object.fromEntries(r.params), k: result.next, ...r.caller }, ctx.now())}` }]
+        ? [{ relation: 'next', url: `${ctx.baseUrl}/${path}?${query(`_page=${ctx.pages.issue({ t: path, q: Object.fromEntries(r.params), k: result.next, ...r.caller }, ctx.now())}`)}` }]
         : []),
     ],
-    entry: [...matches.map(entry('match')), ...result.included.map(entry('include')), ...warnings(r.requester, r.ignored, result.includeCapped)],
+    entry: [...matches.map(entry('match')), ...result.included.map(entry('include')), ...warnings(r, result.includeCapped)],
   };
 }
 

@@ -206,6 +206,15 @@ export function answerError(error: unknown, req: Request, res: Response): void {
     res.destroy();
     return;
   }
-  const format: Format = /xml/.test(req.get('accept') ?? '') ? 'xml' : 'json';
-  sendResource(res, status, operationOutcome([{ severity: status >= 500 ? 'fatal' : 'error', code, diagnostics, ...(expression ? { expression } : {}) }]), format);
+  sendResource(res, status, operationOutcome([{ severity: status >= 500 ? 'fatal' : 'error', code, diagnostics, ...(expression ? { expression } : {}) }]), errorFormat(req));
 };
+
+/** The format the request asked for (`_format`, else Accept), or JSON when what it asked for is itself the error. */
+function errorFormat(req: Request): Format {
+  const param = typeof req.query._format === 'string' ? req.query._format : undefined;
+  try {
+    return negotiate(req, param);
+  } catch {
+    return 'json';
+  }
+}
