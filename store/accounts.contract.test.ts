@@ -119,4 +119,24 @@ describe(`accounts store on ${engineUnderTest}`, () => {
     expect((await store.connections.setStatus(c.id, 'active')).status).toBe('active');
     expect((await store.connections.list({ organizationId: org.id })).map((x) => x.id)).toEqual([c.id]);
   });
+
+  it('moves a connection\'s token epoch on whenever it leaves active, by whatever statement, and at no other change', async () => {
+    const org = await store.organizations.save({ id: randomUUID(), name: 'Epoch Health' });
+    const c = await store.connections.create({ id: randomUUID(), organizationId: org.id, kind: 'fhir', name: 'Epoch client' });
+    await store.connections.addCredential({ id: randomUUID(), connectionId: c.id, type: 'jwk', lookup: `jwk-${c.id}`, publicJwk: { kty: 'OKP' }, createdBy: 'admin' });
+    const epochs = async () => [(await store.connections.getWithTokenEpoch(c.id))!.tokenEpoch, (await store.connections.findCredential('jwk', `jwk-${c.id}`))!.tokenEpoch];
+    expect(await epochs()).toEqual([0, 0]);
+    await store.connections.setStatus(c.id, 'active');
+    await store.connections.setStatus(c.id, 'active');
+    await store.connections.recordFailedAuth(c.id);
+    expect(await epochs()).toEqual([0, 0]);
+    await store.connections.setStatus(c.id, 'suspended');
+    await store.connections.setStatus(c.id, 'suspended');
+    expect(await epochs()).toEqual([1, 1]);
+    await store.connections.setStatus(c.id, 'active');
+    expect(await epochs()).toEqual([1, 1]);
+    await t.db.query(`UPDATE connections SET status = 'pending' WHERE id = $1`, [c.id]);
+    expect(await epochs()).toEqual([2, 2]);
+    expect(await store.connections.getWithTokenEpoch(randomUUID())).toBeUndefined();
+  });
 });

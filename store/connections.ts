@@ -4,14 +4,14 @@ import type { Scope } from './scope.js';
 
 type ConnectionRow = {
   id: string; organization_id: string; kind: ConnectionKind; name: string; status: ConnectionStatus;
-  failed_auth_count: number; failed_auth_since: string | null; last_failed_auth_at: string | null; created_at: string;
+  failed_auth_count: number; failed_auth_since: string | null; last_failed_auth_at: string | null; created_at: string; token_epoch: number;
 };
 type CredentialRow = {
   id: string; connection_id: string; type: CredentialType; lookup: string; label: string | null; created_by: string;
   created_at: string; expires_at: string | null; revoked_at: string | null;
 };
 
-const CONNECTION_COLUMNS = 'id, organization_id, kind, name, status, failed_auth_count, failed_auth_since, last_failed_auth_at, created_at';
+const CONNECTION_COLUMNS = 'id, organization_id, kind, name, status, failed_auth_count, failed_auth_since, last_failed_auth_at, created_at, token_epoch';
 const CREDENTIAL_COLUMNS = 'id, connection_id, type, lookup, label, created_by, created_at, expires_at, revoked_at';
 
 function connection(r: ConnectionRow): Connection {
@@ -38,6 +38,8 @@ export interface CredentialMatch {
   readonly connection: Connection;
   /** True while the credential may be used: not revoked, not past its overlap end. */
   readonly usable: boolean;
+  /** The connection's token epoch (store/migrations/0013): an access token issued in another one is refused. */
+  readonly tokenEpoch: number;
 }
 
 export function connectionRepository(scope: Scope) {
@@ -47,6 +49,7 @@ export function connectionRepository(scope: Scope) {
     if (!row) throw new StoreError('not-found', 'connection not found');
     return connection(row);
   };
+  const connectionRow = async (id: string) => (await q.query<ConnectionRow>(`SELECT ${CONNECTION_COLUMNS} FROM connections WHERE id = $1`, [id]))[0];
 
   return {
     async create(c: { id: string; organizationId: string; kind: ConnectionKind; name: string }): Promise<Connection> {
@@ -58,8 +61,13 @@ export function connectionRepository(scope: Scope) {
       );
     },
     async get(id: string): Promise<Connection | undefined> {
-      const row = (await q.query<ConnectionRow>(`SELECT ${CONNECTION_COLUMNS} FROM connections WHERE id = $1`, [id]))[0];
+      const row = await connectionRow(id);
       return row ? connection(row) : undefined;
+    },
+    /** The connection and the token epoch an access token issued now is bound to, read from one row so they agree. */
+    async getWithTokenEpoch(id: string): Promise<{ connection: Connection; tokenEpoch: number } | undefined> {
+      const row = await connectionRow(id);
+      return row ? { connection: connection(row), tokenEpoch: row.token_epoch } : undefined;
     },
     async list(filter: { organizationId?: string; kind?: ConnectionKind } = {}): Promise<Connection[]> {
       const rows = await q.query<ConnectionRow>(
@@ -130,7 +138,8 @@ export function connectionRepository(scope: Scope) {
         `SELECT cr.id AS cred_id, cr.connection_id, cr.type, cr.lookup, cr.label, cr.created_by, cr.created_at AS cred_created_at,
                 cr.expires_at, cr.revoked_at, cr.secret_hash, cr.public_jwk,
                 (cr.revoked_at IS NULL AND (cr.expires_at IS NULL OR cr.expires_at > now())) AS usable,
-                c.id, c.organization_id, c.kind, c.name, c.status, c.failed_auth_count, c.failed_auth_since, c.last_failed_auth_at, c.created_at
+                c.id, c.organization_id, c.kind, c.name, c.status, c.failed_auth_count, c.failed_auth_since, c.last_failed_auth_at, c.created_at,
+                c.token_epoch
          FROM connection_credentials cr JOIN connections c ON c.id = cr.connection_id WHERE cr.type = $1 AND cr.lookup = $2`,
         [type, lookup],
       ))[0];
@@ -141,6 +150,7 @@ export function connectionRepository(scope: Scope) {
         ...(row.public_jwk ? { publicJwk: row.public_jwk } : {}),
         connection: connection(row),
         usable: row.usable,
+        tokenEpoch: row.token_epoch,
       };
     },
   };

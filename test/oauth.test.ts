@@ -286,65 +286,118 @@ describe(`FHIR access tokens on ${engineUnderTest}`, () => {
     expect(r.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
   };
 
-  it('stops working when the connection is suspended, in every process, and works again when it is reactivated', async () => {
+  const setStatus = (p: TestPartner, status: 'active' | 'suspended') => as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status }).expect(200);
+  /** The refusal as the trail holds it: a security event naming the connection, for the request refused. */
+  async function expectAuditedRefusal(p: TestPartner, refused: request.Response, reason: RegExp): Promise<void> {
+    const trail = await t.store.audit.search({ transaction: 'security', outcome: 'failure', limit: 20 });
+    const record = trail.find((r) => r.requestId === refused.headers['x-request-id']);
+    expect(record).toMatchObject({ action: 'partner-auth-failed', connectionId: null });
+    expect(JSON.parse(record!.body)).toMatchObject({ subject: { connectionId: p.connectionId }, detail: { reason: expect.stringMatching(reason) } });
+  }
+
+  it('stops working when the connection is suspended, in every process, and stays refused once it is reactivated, where a new token works', async () => {
     const p = await registerPartner(app, admin);
     const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
     const otherProcess = createApp({ ...deps }, [whoami]);
     await who(token, otherProcess).expect(200);
-    await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'suspended' }).expect(200);
+    await setStatus(p, 'suspended');
     await invalidToken(who(token));
     await invalidToken(who(token, otherProcess));
     expectOAuthError(await tokenRequest(app, await assertion(undefined, p)), 'invalid_client', /connection is suspended/);
-    await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'active' }).expect(200);
-    await who(token).expect(200);
+    await setStatus(p, 'active');
+    // Obtained at once, most likely in the very second of the suspension and the reactivation: it works all the same.
+    const renewed = await accessTokenFor(app, p, TOKEN_ENDPOINT);
+    const failedBefore = (await t.store.connections.get(p.connectionId))!.failedAuthCount;
+    await invalidToken(who(token));
+    await invalidToken(who(token, otherProcess));
+    await expectAuditedRefusal(p, await who(token), /issued before its connection was last suspended/);
+    expect((await t.store.connections.get(p.connectionId))!.failedAuthCount).toBe(failedBefore + 3);
+    await who(renewed).expect(200);
+    await who(renewed, otherProcess).expect(200);
+
+    // Each suspension ends the tokens issued before it, those issued after an earlier reactivation as well.
+    await setStatus(p, 'suspended');
+    await setStatus(p, 'active');
+    await invalidToken(who(renewed));
+    await invalidToken(who(token));
+    await who(await accessTokenFor(app, p, TOKEN_ENDPOINT)).expect(200);
   });
 
-  it('stops a FHIR request at once when its connection was suspended in a process that has not heard of it yet', async () => {
-    let clockReads = 0;
+  /** Runs `use` with a second gateway process that hears of every change half a second late, counting its clock reads. */
+  async function inLateProcess(use: (lateApp: ReturnType<typeof createApp>, clock: { reads: number }) => Promise<void>): Promise<void> {
+    const clock = { reads: 0 };
     const late: RootStore = {
       ...t.store,
       notifiesBeforeCommitReturns: false,
       listen: (channel, onMessage, onLost) => t.store.listen(channel, (payload) => void setTimeout(() => onMessage(payload), 500), onLost),
-      changeClock: () => { clockReads += 1; return t.store.changeClock(); },
+      changeClock: () => { clock.reads += 1; return t.store.changeClock(); },
     };
     const lateDeps = testDeps(late, { CROSSGATE_PUBLIC_URL: PUBLIC_URL });
     await lateDeps.consent.ready();
     try {
-      const lateApp = createApp({ ...lateDeps, secretKey: deps.secretKey });
-      const p = await registerPartner(app, admin);
-      const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
-      const read = () => request(lateApp).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Bearer ${token}`);
-      await new Promise((r) => setTimeout(r, 700));
-      await read().expect(404);
-      // The credential now comes from the cache, confirmed by the clock the patient lookup read: no read of its own.
-      clockReads = 0;
-      await read().expect(404);
-      expect(clockReads).toBe(0);
-
-      await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'suspended' }).expect(200);
-      const refused = await read().expect(401);
-      expect(refused.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
-      expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
-      const [record] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-read', limit: 1 });
-      expect(record).toMatchObject({ outcome: 'failure' });
-      expect(JSON.parse(record!.body).decision.reason).toBe('no decision: invalid or expired credentials');
-
-      // Refused before any lookup (a malformed _count): the credential is confirmed before the trail names the partner.
-      const malformed = await request(lateApp).get('/fhir/R4/Observation?patient=x&_count=many').set('Authorization', `Bearer ${token}`).expect(401);
-      expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
-      const [search] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-search', limit: 1 });
-      expect(search).toMatchObject({ outcome: 'failure', requestId: malformed.headers['x-request-id'] });
-      expect(JSON.parse(search!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+      await use(createApp({ ...lateDeps, secretKey: deps.secretKey }), clock);
     } finally {
       await lateDeps.consent.close();
     }
-  });
+  }
 
-  it('stops working when its credential is revoked', async () => {
+  it('stops a FHIR request at once when its connection was suspended in a process that has not heard of it yet', () => inLateProcess(async (lateApp, clock) => {
+    const p = await registerPartner(app, admin);
+    const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
+    const read = () => request(lateApp).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Bearer ${token}`);
+    await new Promise((r) => setTimeout(r, 700));
+    await read().expect(404);
+    // The credential now comes from the cache, confirmed by the clock the patient lookup read: no read of its own.
+    clock.reads = 0;
+    await read().expect(404);
+    expect(clock.reads).toBe(0);
+
+    await as(request(app).post(`/admin/connections/${p.connectionId}/status`)).send({ status: 'suspended' }).expect(200);
+    const refused = await read().expect(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    const [record] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-read', limit: 1 });
+    expect(record).toMatchObject({ outcome: 'failure' });
+    expect(JSON.parse(record!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+
+    // Refused before any lookup (a malformed _count): the credential is confirmed before the trail names the partner.
+    const malformed = await request(lateApp).get('/fhir/R4/Observation?patient=x&_count=many').set('Authorization', `Bearer ${token}`).expect(401);
+    expect(malformed.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    const [search] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-search', limit: 1 });
+    expect(search).toMatchObject({ outcome: 'failure', requestId: malformed.headers['x-request-id'] });
+    expect(JSON.parse(search!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+  }));
+
+  it('stays refused in a process that hears of the suspension and the reactivation only later', () => inLateProcess(async (lateApp) => {
+    const p = await registerPartner(app, admin);
+    const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
+    const read = (bearer: string) => request(lateApp).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Bearer ${bearer}`);
+    await new Promise((r) => setTimeout(r, 700));
+    // Now cached in the late process as active, as it still is when the reactivation is done.
+    await read(token).expect(404);
+    await setStatus(p, 'suspended');
+    await setStatus(p, 'active');
+
+    const refused = await read(token).expect(401);
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'login' }] });
+    const [record] = await t.store.audit.search({ organizationId: p.organizationId, transaction: 'fhir-read', limit: 1 });
+    expect(record).toMatchObject({ outcome: 'failure', requestId: refused.headers['x-request-id'] });
+    expect(JSON.parse(record!.body).decision.reason).toBe('no decision: invalid or expired credentials');
+    await expectAuditedRefusal(p, refused, /issued before its connection was last suspended/);
+    await read(await accessTokenFor(app, p, TOKEN_ENDPOINT)).expect(404);
+  }));
+
+  it('stops working when its credential is revoked, for good: the key cannot be registered again, and a new key\'s tokens work', async () => {
     const p = await registerPartner(app, admin);
     const token = await accessTokenFor(app, p, TOKEN_ENDPOINT);
     await as(request(app).post(`/admin/connections/${p.connectionId}/credentials/${p.credentialId}/revoke`)).expect(200);
     await invalidToken(who(token));
+    const { kty, crv, x, y } = await exportJWK(p.privateKey);
+    await as(request(app).post(`/admin/connections/${p.connectionId}/credentials`)).send({ type: 'jwk', jwk: { kty, crv, x, y } }).expect(409);
+    const next = await aKeyPair();
+    const credentialId = await registerKey(app, admin, p.connectionId, next.publicJwk);
+    await who(await accessTokenFor(app, { ...p, credentialId, privateKey: next.privateKey, kid: next.kid }, TOKEN_ENDPOINT)).expect(200);
+    await expectAuditedRefusal(p, await who(token), /credential revoked or expired/);
   });
 
   it('is refused expired, for another audience or issuer, tampered with, or signed under another secret', async () => {

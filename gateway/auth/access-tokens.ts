@@ -65,6 +65,8 @@ export const GrantClaim = z
   .object({
     organizationId: z.uuid(),
     connectionId: z.uuid(),
+    /** The connection's token epoch at issue (store/migrations/0013). */
+    tokenEpoch: z.number().int().min(0),
     credentialId: z.uuid(),
     /** The signing key's thumbprint, by which each request finds the credential again in one indexed lookup. */
     keyThumbprint: z.string().min(1).max(100),

@@ -113,10 +113,16 @@ async function partnerByAccessToken(partners: PartnerDirectory, accessTokens: Ac
   const match = await partners.findCredential('jwk', granted.keyThumbprint, { unconfirmed });
   // Matched again from the codes as received, so a change to the purpose table since issue cannot widen a grant.
   const purpose = matchPurpose(granted.purposeCodes.map(parsePurposeString));
+  // A token holds only within the active stretch of its connection it was issued in: the token endpoint read the
+  // epoch from the row it found active, and leaving active moves the epoch on, so reactivating never revives a
+  // token issued before a suspension. Compared by epoch, not by `iat` against the time of the suspension: iat is
+  // whole seconds on a gateway's clock and the suspension is stamped by the database's, so a token issued while the
+  // suspension committed, or by a gateway whose clock runs ahead, would survive such a comparison.
   const refusal = !match || match.credential.id !== granted.credentialId || match.connection.id !== claims.sub ? 'access token names a credential its connection does not hold'
     : !match.usable ? 'credential revoked or expired'
       : match.connection.status !== 'active' ? `connection ${match.connection.status}`
-        : purpose.outcome !== 'matched' || purpose.purpose !== granted.purpose ? 'access token purpose no longer matches its codes' : undefined;
+        : match.tokenEpoch !== granted.tokenEpoch ? 'access token issued before its connection was last suspended'
+          : purpose.outcome !== 'matched' || purpose.purpose !== granted.purpose ? 'access token purpose no longer matches its codes' : undefined;
   if (refusal) {
     // Nobody is refused on an unconfirmed answer: the cache may not have heard of a reactivation yet.
     if (match?.confirm) return partnerByAccessToken(partners, accessTokens, reject, token, false);

@@ -33,6 +33,8 @@ export type AssertionClaims = z.infer<typeof AssertionClaims>;
 
 export interface AuthenticatedClient {
   readonly connection: Connection;
+  /** Read with the status found active: the epoch the token issued now belongs to. */
+  readonly tokenEpoch: number;
   readonly key: ClientKey;
   readonly claims: AssertionClaims;
 }
@@ -54,8 +56,9 @@ export async function authenticateClient(store: RootStore, assertion: string, to
   const issuer = Issuer.safeParse(unverified);
   if (!issuer.success) throw new OAuthError('invalid_client', 'client_assertion iss must be the client_id: the connection id, a UUID');
   if (clientId !== undefined && clientId !== issuer.data.iss) throw new OAuthError('invalid_client', 'client_id differs from the client_assertion iss');
-  const connection = await store.connections.get(issuer.data.iss);
-  if (!connection) throw new OAuthError('invalid_client', 'unknown client');
+  const found = await store.connections.getWithTokenEpoch(issuer.data.iss);
+  if (!found) throw new OAuthError('invalid_client', 'unknown client');
+  const { connection, tokenEpoch } = found;
   const refuse = (description: string, credentialId?: string) => new OAuthError('invalid_client', description, connection.id, credentialId);
 
   const keys = await store.oauth.clientKeys(connection.id);
@@ -88,7 +91,7 @@ export async function authenticateClient(store: RootStore, assertion: string, to
   if (!(await store.oauth.useAssertion(connection.id, claims.jti, new Date((claims.exp + CLOCK_SKEW_SECONDS) * 1000)))) {
     throw refuse('client_assertion jti was used before: make a new assertion for every token request', key.credentialId);
   }
-  return { connection, key, claims };
+  return { connection, tokenEpoch, key, claims };
 }
 
 /**

@@ -119,7 +119,7 @@ export function oauthRoutes(ctx: OAuthContext): RouteSpec[] {
             throw new OAuthError('invalid_grant', 'extensions.hl7-b2b.organization_id does not name the organization this client is registered for');
           }
           const issued = await issueAccessToken(tokens, {
-            organizationId: organization.id, connectionId: client.connection.id, credentialId: client.key.credentialId,
+            organizationId: organization.id, connectionId: client.connection.id, tokenEpoch: client.tokenEpoch, credentialId: client.key.credentialId,
             keyThumbprint: client.key.thumbprint, purpose: grant.purpose, purposeCodes: [...grant.purposeCodes],
             ...(grant.person ? { person: grant.person } : {}),
           }, scope);
