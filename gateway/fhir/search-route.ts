@@ -117,7 +117,8 @@ function searchset(ctx: Context, path: string, r: Received, result: SearchResult
   const applied = new URLSearchParams([...r.params].flatMap(([name, values]) => values.map((v) => [name, v] as [string, string])));
   const format = r.formatParam !== undefined ? new URLSearchParams({ _format: r.formatParam }).toString() : '';
   const query = (q: string) => [q, format].filter(Boolean).join('&');
-  const selfQuery = query(r.pageToken !== undefined ? `_page=${r.pageToken}` : applied.toString());
+  // A later page's self link shows the parameters applied, as the first's does, and its own page token (which wins).
+  const selfQuery = query([applied.toString(), r.pageToken !== undefined ? `_page=${r.pageToken}` : ''].filter(Boolean).join('&'));
   const self = { relation: 'self', url: `${ctx.baseUrl}/${path}${selfQuery ? `?${selfQuery}` : ''}` };
   if (r.shape.answer === 'count') return { resourceType: 'Bundle', type: 'searchset', total: result.total ?? 0, link: [self] };
   const entry = (mode: 'match' | 'include') => (resource: FhirResource): BundleEntry => ({
