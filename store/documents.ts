@@ -32,6 +32,14 @@ export interface DocumentQuery extends StoredWindow {
   readonly serviceEndFrom?: string;
   /** XDS authorPerson patterns: `%` any run of characters, `_` any one; a document matches when one author does. */
   readonly authorPersons?: readonly string[];
+  /**
+   * FHIR author.family / author.given: an author person whose XCN family name (component 2), or any given name
+   * (components 3 and 4), starts with one of these, case-insensitively; written as the XCN carries them (HL7-escaped).
+   */
+  readonly authorFamilies?: readonly string[];
+  readonly authorGivens?: readonly string[];
+  /** referenceIdList entries (CXi) with one of these values (component 1), under the OID given with it, if any. */
+  readonly referenceIds?: readonly { readonly value: string; readonly authority?: string }[];
   /** Documents registered by any of these submission sets (entryUUID or uniqueId). */
   readonly submissionSets?: readonly string[];
   readonly limit?: number;
@@ -271,6 +279,21 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
   if (query.authorPersons && query.authorPersons.length > 0) {
     params.push(query.authorPersons);
     where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(resource->'authors') AS a WHERE a->>'person' LIKE ANY($${params.length}::text[]))`);
+  }
+  if (query.authorFamilies && query.authorFamilies.length > 0) {
+    params.push(query.authorFamilies.map((f) => f.toLowerCase()));
+    where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(resource->'authors') AS a, unnest($${params.length}::text[]) AS p
+      WHERE starts_with(lower(split_part(a->>'person', '^', 2)), p))`);
+  }
+  if (query.authorGivens && query.authorGivens.length > 0) {
+    params.push(query.authorGivens.map((g) => g.toLowerCase()));
+    where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements(resource->'authors') AS a, unnest($${params.length}::text[]) AS p
+      WHERE starts_with(lower(split_part(a->>'person', '^', 3)), p) OR strpos(' ' || lower(split_part(a->>'person', '^', 4)), ' ' || p) > 0)`);
+  }
+  if (query.referenceIds && query.referenceIds.length > 0) {
+    params.push(query.referenceIds.map((r) => r.value), query.referenceIds.map((r) => r.authority ?? ''));
+    where.push(`EXISTS (SELECT 1 FROM jsonb_array_elements_text(resource->'referenceIds') AS r, unnest($${params.length - 1}::text[], $${params.length}::text[]) AS q(value, authority)
+      WHERE split_part(r, '^', 1) = q.value AND (q.authority = '' OR split_part(split_part(r, '^', 4), '&', 2) = q.authority))`);
   }
   if (query.submissionSets && query.submissionSets.length > 0) {
     params.push(query.submissionSets, query.submissionSets.map((s) => s.toLowerCase()));

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import type { AuditEvent, Bundle, BundleEntry, CapabilityStatement, Consent, FhirResource, Observation, OperationOutcome } from 'fhir/r4.js';
+import type { AuditEvent, Bundle, BundleEntry, CapabilityStatement, Consent, DocumentReference, FhirResource, Observation, OperationOutcome } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CodeSystems, type ConditionInput, type DiagnosticReportInput } from '../canonical/index.js';
+import { CodeSystems, IdentifierSystems, type ConditionInput, type DiagnosticReportInput } from '../canonical/index.js';
+import { xcn, xon } from '../mappers/fhir/parse/hl7v2.js';
 import { createApp } from '../gateway/http/app.js';
 import { merge } from '../identity/index.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
@@ -55,6 +56,12 @@ const enrolment = { id: randomUUID(), patientId: patient.id!, program: 'DM2' as 
 const letter = aDocument(patient.id!, 'Letter');
 letter.doc.eventCodes = [{ system: CodeSystems.snomed.uri, code: '44054006', display: 'Diabetes mellitus type 2' }];
 letter.doc.confidentialityCodes = [{ system: CodeSystems.v3Confidentiality.uri, code: 'R' }];
+letter.doc.authors = [{
+  person: xcn({ family: 'Jansen', given: ['Anna', 'Louise'] }, { system: IdentifierSystems.agb.uri, value: '01234567' }),
+  institutions: [xon('Huisartsen De Linde', [{ system: IdentifierSystems.ura.uri, value: '00001234' }])], roles: [], specialties: [], telecom: [],
+}];
+letter.doc.legalAuthenticator = xcn({ family: 'de Vries', given: ['Piet'] }, undefined);
+letter.doc.referenceIds = ['R-77^^^&2.16.528.1.1007.3.3&ISO^urn:ihe:iti:xds:2013:referral'];
 letter.doc.serviceStartTime = '2024-03-04T09:00:00Z';
 letter.doc.serviceStopTime = '2024-03-08T17:00:00Z';
 const lab = aDocument(patient.id!, 'Lab');
@@ -222,6 +229,28 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(await find(`security-label=${encodeURIComponent(`${CodeSystems.v3Confidentiality.uri}|N`)}`)).toEqual([lab.doc.id]);
   });
 
+  it('shows the authors, authenticator, reference ids and registration time, and finds documents by them (the rest of ITI-67)', async () => {
+    const find = async (query: string) => matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&${query}`).expect(200))).map((d) => d.id);
+    const [shown] = matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&_id=${letter.doc.id}&identifier=${encodeURIComponent(letter.doc.entryUuid)}`).expect(200))) as DocumentReference[];
+    expect(shown!.author).toEqual([{ reference: '#author-1-role' }]);
+    expect(shown!.authenticator).toEqual({ reference: '#authenticator' });
+    expect(shown!.contained).toEqual(expect.arrayContaining([
+      expect.objectContaining({ resourceType: 'Practitioner', id: 'author-1', identifier: [{ system: IdentifierSystems.agb.uri, value: '01234567' }], name: [{ family: 'Jansen', given: ['Anna', 'Louise'] }] }),
+      expect.objectContaining({ resourceType: 'Organization', id: 'author-1-org-1', identifier: [{ system: IdentifierSystems.ura.uri, value: '00001234' }], name: 'Huisartsen De Linde' }),
+    ]));
+    expect(shown!.context!.related).toEqual([{ identifier: expect.objectContaining({ system: IdentifierSystems.ura.uri, value: 'R-77' }) }]);
+    expect(shown!.date).toBe(shown!.meta!.lastUpdated);
+    for (const [query, found] of [
+      ['author.family=jans', [letter.doc.id]], ['author.family=JANSEN', [letter.doc.id]], ['author.family=Bakker,jan', [letter.doc.id]], ['author.family=vries', []],
+      ['author.given=louise', [letter.doc.id]], ['author.given=ann', [letter.doc.id]], ['author.given=ouise', []],
+      ['related=R-77', [letter.doc.id]], [`related=${encodeURIComponent(`${IdentifierSystems.ura.uri}|R-77`)}`, [letter.doc.id]],
+      [`related=${encodeURIComponent(`${IdentifierSystems.agb.uri}|R-77`)}`, []], ['related=R-7', []],
+      [`date=ge${shown!.meta!.lastUpdated!.slice(0, 10)}`, [letter.doc.id, lab.doc.id]], ['date=lt2000', []], ['date=ge2000&_lastUpdated=lt2000', []],
+    ] as const) {
+      expect([query, (await find(query)).sort()]).toEqual([query, [...found].sort()]);
+    }
+  });
+
   it('matches a service period as FHIR compares dates with a Period: overlap for ge/le, containment for eq, wholly after/before for sa/eb', async () => {
     const find = async (query: string) => matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&${query}`).expect(200))).map((d) => d.id);
     for (const [query, found] of [
@@ -261,7 +290,10 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
       .toEqual([{ severity: 'warning', code: 'too-costly', diagnostics: '_count 5000 is more than a page holds: pages of 100' }]);
     const next = first.link!.find((l) => l.relation === 'next')!.url;
     const second = await valid(get(staff, pathOf(next).replace('/fhir/R4', '')).expect(200));
-    expect(second.link![0]).toEqual({ relation: 'self', url: next });
+    expect(second.link![0]!.relation).toBe('self');
+    expect(second.link![0]!.url).toBe(`http://localhost:0/fhir/R4/Observation?patient=${patient.id}&_count=100&${new URL(next).searchParams.toString()}`);
+    const again = await valid(get(staff, pathOf(second.link![0]!.url).replace('/fhir/R4', '')).expect(200));
+    expect(matches(again).map((o) => o.id)).toEqual(matches(second).map((o) => o.id));
 
     const xml = await get(staff, `/Observation?patient=${patient.id}&_count=2&_format=xml`).expect(200);
     expect(xml.type).toBe('application/fhir+xml');

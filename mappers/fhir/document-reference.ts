@@ -1,32 +1,42 @@
 import type { Attachment, DocumentReference, DocumentReferenceContext, Identifier } from 'fhir/r4.js';
 import { oidSystem, type Document } from '../../canonical/index.js';
 import { absoluteUrl, concept, meta, reference, renderCoding, renderDateTime, renderPeriod, URI_SYSTEM, type RenderContext } from './datatypes.js';
+import { renderAuthors, renderRelated } from './xds-authors.js';
 
 /**
  * A canonical Document (an XDS DocumentEntry) as an IHE MHD DocumentReference (ITI-67), following the MHD
  * DocumentEntry mapping: uniqueId → masterIdentifier, entryUUID → identifier, availabilityStatus → status, the XDS
  * codes → type, category, securityLabel, context and content.format, and the document itself behind an absolute
- * Binary URL (ITI-68). No MHD profile is claimed in `meta.profile`: Comprehensive needs a contained
- * sourcePatientInfo and authors, which the canonical entry keeps only as XCN/CX strings.
+ * Binary URL (ITI-68); authors, the legal authenticator and the reference ids from their XDS strings (xds-authors.ts),
+ * and `date`, when the entry was registered here (its meta.lastUpdated: a registered entry is not changed). No MHD
+ * profile is claimed in `meta.profile`: Comprehensive needs a contained sourcePatientInfo, which is not given out (the
+ * source patient id may be a BSN).
  */
 export function renderDocumentReference(document: Document, context: RenderContext): DocumentReference {
   const period = documentPeriod(document);
+  const related = renderRelated(document.referenceIds);
   const documentContext: DocumentReferenceContext = {
     ...(document.eventCodes.length > 0 ? { event: document.eventCodes.map((c) => concept([c])) } : {}),
     ...(period ? { period } : {}),
     facilityType: concept([document.healthcareFacilityTypeCode]),
     practiceSetting: concept([document.practiceSettingCode]),
+    ...(related.length ? { related } : {}),
   };
+  const { contained, author, authenticator } = renderAuthors(document.authors, document.legalAuthenticator);
   return {
     resourceType: 'DocumentReference',
     id: document.id,
     meta: meta(context),
+    ...(contained.length ? { contained } : {}),
     masterIdentifier: masterIdentifier(document.uniqueId),
     identifier: [{ use: 'official', system: URI_SYSTEM, value: document.entryUuid }],
     status: document.availabilityStatus === 'approved' ? 'current' : 'superseded',
     type: concept([document.typeCode]),
     category: [concept([document.classCode])],
     subject: reference('Patient', document.patientId),
+    date: context.lastUpdated,
+    ...(author.length ? { author } : {}),
+    ...(authenticator ? { authenticator } : {}),
     ...(document.comments ? { description: document.comments } : {}),
     securityLabel: document.confidentialityCodes.map((c) => concept([c])),
     content: [{ attachment: attachment(document, context), format: renderCoding(document.formatCode) }],

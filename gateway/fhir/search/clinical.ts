@@ -1,3 +1,5 @@
+import { oidOf } from '../../../canonical/index.js';
+import { escapeV2 } from '../../../mappers/fhir/parse/hl7v2.js';
 import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, StoredWindow } from '../../../store/index.js';
 import { FhirError } from '../outcome.js';
 import { alternatives, dateBounds, parseToken, type SearchParams } from '../params.js';
@@ -85,7 +87,42 @@ export function documentQuery(params: SearchParams): DocumentQuery {
     statuses: statuses.length ? statuses : undefined, classCodes: codes('category'), typeCodes: codes('type'), formatCodes: codes('format'),
     practiceSettingCodes: codes('setting'), facilityTypeCodes: codes('facility'), eventCodes: codes('event'),
     confidentialityCodes: codes('security-label'), creationFrom: c.from, creationTo: c.to, ...servicePeriod(params),
-    ...documentIdentifiers(params), ...storedWindow(params),
+    authorFamilies: authorNames(params, 'author.family'), authorGivens: authorNames(params, 'author.given'),
+    referenceIds: relatedIds(params), ...documentIdentifiers(params), ...registered(params),
+  });
+}
+
+/** `date` (when the entry was registered here, DocumentReference.date) and `_lastUpdated` are the same instant. */
+function registered(params: SearchParams): StoredWindow {
+  const stored = storedWindow(params);
+  const date = dateWindow(params, 'date');
+  const from = [stored.storedFrom, date.from].filter((v): v is string => v !== undefined).sort().at(-1);
+  const to = [stored.storedTo, date.to].filter((v): v is string => v !== undefined).sort()[0];
+  return { ...(from ? { storedFrom: from } : {}), ...(to ? { storedTo: to } : {}) };
+}
+
+/** A string parameter on the author's name: each occurrence ANDs, commas give alternatives (search.html#string). */
+function authorNames(params: SearchParams, name: string): string[] | undefined {
+  const values = params.get(name);
+  if (!values) return undefined;
+  if (values.length > 1) throw new FhirError(400, 'not-supported', `parameter ${name} may be given once (use commas for alternatives)`, name);
+  const names = alternatives(values[0]!).map((v) => v.trim()).filter((v) => v.length > 0);
+  if (names.length === 0) throw new FhirError(400, 'invalid', `parameter ${name} has an empty value`, name);
+  return names.map(escapeV2);
+}
+
+/** `related`: a reference id by its value, or system|value to name the authority that issued it. */
+function relatedIds(params: SearchParams): DocumentQuery['referenceIds'] {
+  const values = params.get('related');
+  if (!values) return undefined;
+  if (values.length > 1) throw new FhirError(400, 'not-supported', 'parameter related may be given once (use commas for alternatives)', 'related');
+  return alternatives(values[0]!).map((v) => {
+    const t = parseToken(v, 'related');
+    if (!t.code) throw new FhirError(400, 'invalid', 'related needs a value', 'related');
+    if (!t.system) return { value: escapeV2(t.code) };
+    const authority = oidOf(t.system);
+    if (!authority) throw new FhirError(400, 'invalid', `related: ${t.system} names no OID authority, as XDS reference ids carry`, 'related');
+    return { value: escapeV2(t.code), authority };
   });
 }
 
