@@ -53,7 +53,8 @@ const LAST_UPDATED: SearchParamSpec = {
 
 export const RESOURCES: readonly ResourceSpec[] = [
   {
-    type: 'Patient', read: true, audience: 'care', documentation: 'A search must include _id, identifier, family or birthdate.',
+    type: 'Patient', read: true, audience: 'care',
+    documentation: 'A search must include _id, identifier, family or birthdate. _total is not answered here (it would decide consent for every match beyond the page); _summary=count counts up to 1,000.',
     search: [
       { name: '_id', type: 'token', documentation: 'Logical id; commas for alternatives.' },
       { name: 'identifier', type: 'token', documentation: 'system|value, exact; e.g. http://fhir.nl/fhir/NamingSystem/bsn|999911120.' },
@@ -69,7 +70,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     }],
   },
   {
-    type: 'Observation', read: true, audience: 'care', documentation: 'Measurements and lab results, NHG- and LOINC-coded.',
+    type: 'Observation', read: true, audience: 'care', documentation: 'Measurements and lab results, NHG-coded; vital signs also LOINC-coded (lab results too once a reviewed NHG to LOINC table exists).',
     search: [
       ...patientRef('The patient observed.'),
       { name: 'code', type: 'token', documentation: 'system|code (NHG or LOINC; a LOINC code also finds the NHG-coded original it maps from); commas for alternatives.' },
