@@ -113,6 +113,12 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(first.headers.etag).toBe('W/"1"');
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"0"').expect(200);
+    const since = first.headers['last-modified'] as string;
+    expect(new Date(since).getTime()).toBeGreaterThan(0);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-Modified-Since', since).expect(304);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-Modified-Since', new Date(Date.parse(since) - 60_000).toUTCString()).expect(200);
+    const metadata = JSON.parse((await request(app).get('/fhir/R4/metadata').expect(200)).text) as CapabilityStatement;
+    expect(new Set(metadata.rest![0]!.resource!.map((r) => r.conditionalRead))).toEqual(new Set(['full-support', 'not-supported']));
   });
 
   it('filters observations by code and date, as FHIR date prefixes say', async () => {
@@ -143,6 +149,17 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(raw.headers['x-security-context']).toBe(`Patient/${patient.id}`);
     const binary = JSON.parse((await request(app).get(path).set('Cookie', staff.cookie).set('Accept', 'application/fhir+json').expect(200)).text) as FhirResource;
     expect(problemsIn(binary)).toEqual([]);
+    // The document's own type weighed against FHIR's by q-value; a wildcard asks for the bytes.
+    for (const [accept, asResource] of [
+      ['text/plain, application/fhir+json;q=0.5', false], ['text/plain;q=0.4, application/fhir+json', true], ['*/*', false],
+      ['text/*;q=0.9, application/fhir+xml', true], ['application/fhir+json;q=0.5, */*', false],
+    ] as const) {
+      const res = await request(app).get(path).set('Cookie', staff.cookie).set('Accept', accept).expect(200);
+      expect([accept, /^application\/fhir\+/.test(res.headers['content-type'] as string)]).toEqual([accept, asResource]);
+    }
+    expect(raw.headers.etag).toBe('W/"1"');
+    await request(app).get(path).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);
+    await request(app).get(path).set('Cookie', staff.cookie).set('Accept', 'application/fhir+json').set('If-Modified-Since', raw.headers['last-modified'] as string).expect(304);
   });
 
   it('names what is wrong in an OperationOutcome, and ignores unknown parameters unless told to be strict', async () => {

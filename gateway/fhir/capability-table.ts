@@ -170,7 +170,7 @@ export function capabilityStatement(
     interaction: [...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : [])],
     versioning: 'versioned',
     readHistory: false,
-    conditionalRead: spec.read && spec.type !== 'Binary' ? 'not-match' : 'not-supported',
+    conditionalRead: spec.read ? 'full-support' : 'not-supported',
     ...(spec.include?.length ? { searchInclude: [...spec.include] } : {}),
     ...(spec.revinclude?.length ? { searchRevInclude: [...spec.revinclude] } : {}),
     ...(spec.search ? { searchParam: spec.search.map((p) => ({ name: p.name, type: p.type, documentation: p.documentation })) } : {}),

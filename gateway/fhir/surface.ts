@@ -96,23 +96,54 @@ async function read(ctx: Context, type: ResourceType, req: Request, res: Respons
   const resource = await ctx.pipeline.run(exchangeOf(req, requesterFor(req), 'fhir-read', `${type}/read`), handler(id, ctx.baseUrl));
   // A record the caller may not see, for whatever reason, does not exist for them (consent-and-audit.md §4).
   if (!resource) throw new FhirError(404, 'not-found', `${type}/${id} is not known here`);
-  const etag = `W/"${resource.meta?.versionId ?? '1'}"`;
-  res.set('ETag', etag);
-  if (resource.meta?.lastUpdated) res.set('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
-  // Only after this request's own permit: a revoked consent answers 404 above, never a stale 304.
-  if (req.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) {
-    res.status(304).set('Cache-Control', 'no-store').end();
-    return;
-  }
+  if (notModified(req, res, resource.meta?.versionId ?? '1', resource.meta?.lastUpdated)) return;
   sendResource(res, 200, shape.subset ? subsetResource(resource, shape.subset) : resource, format);
+}
+
+/**
+ * Sets the read's ETag (its version) and Last-Modified, and answers 304 when If-None-Match names that version;
+ * If-Modified-Since is answered by express's freshness check on send. Only after this request's own permit: a
+ * revoked consent answers 404 before this, never a stale 304.
+ */
+function notModified(req: Request, res: Response, versionId: string, lastUpdated: string | undefined): boolean {
+  const etag = `W/"${versionId}"`;
+  res.set('ETag', etag);
+  if (lastUpdated) res.set('Last-Modified', new Date(lastUpdated).toUTCString());
+  if (!req.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) return false;
+  res.status(304).set('Cache-Control', 'no-store').end();
+  return true;
+}
+
+const FHIR_TYPES = ['application/fhir+json', 'application/fhir+xml', 'application/json', 'application/xml'];
+
+/** The weight an Accept header gives a media type: its best matching range, exact or by wildcard when allowed. */
+function acceptWeight(accept: string, type: string, wildcards: boolean): number {
+  let best = 0;
+  for (const range of accept.split(',')) {
+    const [name = '', ...parameters] = range.split(';').map((p) => p.trim().toLowerCase());
+    const matches = name === type || (wildcards && (name === '*/*' || name === `${type.split('/')[0]}/*`));
+    if (!matches) continue;
+    const q = parameters.find((p) => p.startsWith('q='));
+    const weight = q ? Number(q.slice(2)) : 1;
+    if (Number.isFinite(weight) && weight > best) best = weight;
+  }
+  return best;
+}
+
+/**
+ * Binary answers its bytes unless FHIR JSON or XML is asked for (binary.html): by `_format`, or by an Accept that
+ * names a FHIR format above the document's own type (q-values weighed; a wildcard never asks for the resource).
+ */
+function binaryAsResource(accept: string, formatParam: string | undefined, mimeType: string): boolean {
+  if (formatParam !== undefined) return true;
+  const resource = Math.max(...FHIR_TYPES.map((t) => acceptWeight(accept, t, false)));
+  return resource > 0 && resource > acceptWeight(accept, mimeType.toLowerCase(), true);
 }
 
 /** ITI-68 / Binary read: raw bytes unless FHIR JSON or XML is asked for (binary.html). */
 async function readBinary(ctx: Context, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
   const formatParam = single(searchParamsOf(req.query, undefined), '_format');
-  const accept = req.get('accept') ?? '';
-  const asResource = formatParam !== undefined || /application\/(fhir\+)?(json|xml)/.test(accept);
   const found = await ctx.pipeline.run(exchangeOf(req, requesterFor(req), 'fhir-read', 'Binary/read'), {
     subjects: async (find) => {
       if (!isOurId(id)) return [];
@@ -129,7 +160,8 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
   });
   if (!found) throw new FhirError(404, 'not-found', `Binary/${id} is not known here`);
   const { document, content, stored } = found;
-  if (asResource) {
+  if (notModified(req, res, String(stored.version), stored.updatedAt)) return;
+  if (binaryAsResource(req.get('accept') ?? '', formatParam, document.mimeType)) {
     const binary: Binary = renderBinary(document, content, { baseUrl: ctx.baseUrl, versionId: String(stored.version), lastUpdated: stored.updatedAt });
     sendResource(res, 200, binary, negotiate(req, formatParam));
     return;
