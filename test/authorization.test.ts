@@ -115,7 +115,7 @@ describe(`authorization on ${engineUnderTest}`, () => {
         const expected = oracle(route.access, caller.who);
         const res = await request(app)[route.method](path).set(await caller.headers()).send(route.method === 'get' ? undefined : {});
         const refused = res.status === 401 || res.status === 403;
-        const authRefusal = refused && /sign in first|not allowed for your role or connection/.test(refusalMessage(res));
+        const authRefusal = refused && /authentication required|not allowed for your role or connection/.test(refusalMessage(res));
         if (expected !== 'allowed' && !(res.status === expected && authRefusal)) mismatches.push(`${route.method} ${route.path} as ${caller.name}: expected ${expected}, got ${res.status}`);
         if (expected === 'allowed' && authRefusal) mismatches.push(`${route.method} ${route.path} as ${caller.name}: refused (${res.status}) though declared allowed`);
       }

@@ -271,6 +271,9 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     const byBsn = matches(await valid(get(staff, `/Condition?patient.identifier=${bsn(patient)}&_count=100`).expect(200))).map((c) => c.id).sort();
     expect(byBsn).toEqual(matches(await valid(get(staff, `/Condition?patient=${patient.id}&_count=100`).expect(200))).map((c) => c.id).sort());
     expect(byBsn.length).toBeGreaterThan(0);
+    for (const date of ['1950-02-30', '2023-02-29', '1950-13-01']) {
+      expect((await get(staff, `/Patient?birthdate=${date}`).expect(400)).body.issue[0]).toMatchObject({ code: 'invalid', diagnostics: `birthdate: "${date}" is not a calendar date` });
+    }
     for (const [path, parameter, modifier] of [
       [`/Observation?patient=${patient.id}&code:not=${encodeURIComponent(`${LOINC}|8480-6`)}`, 'code', ':not'],
       [`/Observation?subject:Patient=${patient.id}`, 'subject', ':Patient'],

@@ -420,6 +420,13 @@ describe(`FHIR access tokens on ${engineUnderTest}`, () => {
     expect(fhir.headers['www-authenticate']).toBe('Bearer realm="crossgate", error="invalid_token"');
     expect(fhir.headers['content-type']).toMatch(/^application\/fhir\+json/);
     expect(fhir.body).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login', diagnostics: 'invalid or expired credentials' }] });
+
+    // Another scheme is no Bearer token at all: challenged without an error code (RFC 6750 §3.1), and said so.
+    const basic = await request(app).get(`/fhir/R4/Patient/${randomUUID()}`).set('Authorization', `Basic ${Buffer.from('a:b').toString('base64')}`).expect(401);
+    expect(basic.headers['www-authenticate']).toBe('Bearer realm="crossgate"');
+    expect(basic.body.issue[0]).toMatchObject({ code: 'login', diagnostics: 'only Bearer credentials are accepted here (Authorization: Bearer <token>)' });
+    const none = await request(app).get(`/fhir/R4/Patient/${randomUUID()}`).expect(401);
+    expect(none.body.issue[0].diagnostics).toBe('authentication required: an access token (Authorization: Bearer) or a signed-in session');
   });
 
   it('is refused when its purpose codes no longer match the purpose it names', async () => {

@@ -75,18 +75,21 @@ async function personBySession(store: RootStore, policy: SessionPolicy, token: s
 type Reject = (connectionId?: string, reason?: string) => Promise<HttpError>;
 
 async function partnerByToken(store: RootStore, partners: PartnerDirectory, events: SecurityEventSink, accessTokens: AccessTokens, req: Request, authorization: string): Promise<Principal> {
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization);
   const reject: Reject = async (connectionId, reason = 'invalid token') => {
     if (connectionId) await store.connections.recordFailedAuth(connectionId);
     await events.record({
       type: 'partner-auth-failed', outcome: 'failure', ...(connectionId ? { subject: { connectionId } } : {}),
       detail: { reason }, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
     });
-    return new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' });
+    // RFC 6750 §3.1: a request with no Bearer token at all (another scheme) is challenged without an error code.
+    return m
+      ? new HttpError(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer realm="crossgate", error="invalid_token"' })
+      : new HttpError(401, 'only Bearer credentials are accepted here (Authorization: Bearer <token>)', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
   };
-  const m = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (m && ACCESS_TOKEN.test(m[1]!)) return partnerByAccessToken(partners, accessTokens, reject, m[1]!, true);
   const parts = m ? TOKEN.exec(m[1]!) : null;
-  if (!parts) throw await reject(undefined, 'malformed token');
+  if (!parts) throw await reject(undefined, m ? 'malformed token' : 'not a Bearer credential');
   const match = await partners.findCredential('token', tokenCredentialId(parts[1]!));
   if (!match) throw await reject(undefined, 'unknown credential');
   if (!match.secretHash || !safeEqual(sha256(parts[2]!), match.secretHash)) throw await reject(match.connection.id, 'wrong secret');

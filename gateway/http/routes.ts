@@ -110,7 +110,7 @@ export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], re
     registry.push({ method: spec.method, path: `${mountPath}${spec.path}`, access: spec.access, summary: spec.summary, ...(spec.body ? { body: spec.body } : {}) });
     router[spec.method](spec.path, ...(spec.method === 'get' || spec.readsOwnBody ? [] : parsers), async (req: Request, res: Response) => {
       const refused = refusal(spec.access, req.principal);
-      if (refused === 401) throw new HttpError(401, 'sign in first', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
+      if (refused === 401) throw new HttpError(401, 'authentication required: an access token (Authorization: Bearer) or a signed-in session', [], { 'WWW-Authenticate': 'Bearer realm="crossgate"' });
       if (refused === 403) throw new HttpError(403, 'not allowed for your role or connection');
       // Public routes act on no session's authority, so they need no CSRF token (sign-in works while signed in).
       if (!('public' in spec.access) && !('assertion' in spec.access)) checkCsrf(req);

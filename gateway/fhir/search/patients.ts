@@ -17,6 +17,11 @@ function familyKeyOf(family: string): string | undefined {
   return key;
 }
 
+function isCalendarDate(date: string): boolean {
+  const at = Date.parse(`${date}T00:00:00Z`);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === date;
+}
+
 /** Patients by identifier or demographics; each match is a patient of its own consent decision. */
 export function patientSearch(request: SearchRequest): Disclosure<SearchResult> {
   const p = request.params;
@@ -30,6 +35,9 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
     throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family or birthdate', 'Patient');
   }
   if (birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) throw new FhirError(400, 'not-supported', 'birthdate is matched exactly: write YYYY-MM-DD', 'birthdate');
+  if (birthDate && !isCalendarDate(birthDate)) {
+    throw new FhirError(400, 'invalid', `birthdate: "${birthDate}" is not a calendar date`, 'birthdate');
+  }
   if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
   const counting = request.answer === 'count';
   const identifierOnly = identifier !== undefined && !ids && !family && !given && !birthDate && !gender && request.after === undefined;
