@@ -70,7 +70,7 @@ export function clinicalInserts(records: ClinicalRecords): RowsInsert[] {
 }
 
 export interface ObservationQuery extends ListOptions {
-  /** Any of these codings, each written system|code (a mapped LOINC finds the NHG-coded original too). */
+  /** Any of these codings, each written system|code, or a code alone for any system (a mapped LOINC finds the NHG-coded original too). */
   readonly codes?: readonly string[];
   /** Effective time: from (inclusive), to (exclusive). */
   readonly from?: string;
@@ -92,18 +92,21 @@ function timeFilters(column: string, from: string | undefined, to: string | unde
 const anyOf = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
   values ? [{ sql: (p) => `${column} = ANY(${p}::text[])`, value: values }] : [];
 
-const overlaps = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
-  values && values.length > 0 ? [{ sql: (p) => `${column} && ${p}::text[]`, value: values }] : [];
+/** Codings stored as `system|code` tokens; a value without a `|` is a code of any system (a token search without one). */
+const codesMatch = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
+  values && values.length > 0
+    ? [{ sql: (p) => `(${column} && ${p}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY(${p}::text[])))`, value: values }]
+    : [];
 
 function observationFilters(query: ObservationQuery): ColumnFilter[] {
   return [
-    ...overlaps('codes', query.codes), ...timeFilters('effective_at', query.from, query.to),
+    ...codesMatch('codes', query.codes), ...timeFilters('effective_at', query.from, query.to),
     ...anyOf('status', query.statuses), ...anyOf('category', query.categories),
   ];
 }
 
 export interface ConditionQuery extends ListOptions {
-  /** Any of these codings, each written system|code. */
+  /** Any of these codings, each written system|code, or a code alone for any system. */
   readonly codes?: readonly string[];
   /** Any of these clinical statuses; an empty list matches nothing. */
   readonly clinicalStatuses?: readonly string[];
@@ -113,7 +116,7 @@ export interface ConditionQuery extends ListOptions {
 }
 
 const conditionFilters = (query: ConditionQuery): ColumnFilter[] => [
-  ...overlaps('codes', query.codes), ...anyOf('clinical_status', query.clinicalStatuses), ...timeFilters('onset_at', query.onsetFrom, query.onsetTo),
+  ...codesMatch('codes', query.codes), ...anyOf('clinical_status', query.clinicalStatuses), ...timeFilters('onset_at', query.onsetFrom, query.onsetTo),
 ];
 
 export interface ReportQuery extends ListOptions {

@@ -244,10 +244,16 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
     params.push(values);
     where.push(`${column} = ANY($${params.length}::text[])`);
   };
-  const overlaps = (column: string, values?: readonly string[]) => {
+  // Code columns hold `system|code`; a value without a `|` is a code of any system (a FHIR token without one).
+  const anyCode = (column: string, values?: readonly string[]) => {
     if (!values || values.length === 0) return;
     params.push(values);
-    where.push(`${column} && $${params.length}::text[]`);
+    where.push(`(${column} = ANY($${params.length}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY($${params.length}::text[]))`);
+  };
+  const overlapsCode = (column: string, values?: readonly string[]) => {
+    if (!values || values.length === 0) return;
+    params.push(values);
+    where.push(`(${column} && $${params.length}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY($${params.length}::text[])))`);
   };
   const range = (column: string, op: '>=' | '<', value?: string) => {
     if (!value) return;
@@ -259,13 +265,13 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
     where.push(`(unique_id = ANY($${params.length - 1}::text[]) OR entry_uuid = ANY($${params.length}::text[]))`);
   }
   any('status', query.statuses);
-  any('class_code', query.classCodes);
-  any('type_code', query.typeCodes);
-  any('format_code', query.formatCodes);
-  any('practice_setting_code', query.practiceSettingCodes);
-  any('facility_type_code', query.facilityTypeCodes);
-  overlaps('event_codes', query.eventCodes);
-  overlaps('confidentiality_codes', query.confidentialityCodes);
+  anyCode('class_code', query.classCodes);
+  anyCode('type_code', query.typeCodes);
+  anyCode('format_code', query.formatCodes);
+  anyCode('practice_setting_code', query.practiceSettingCodes);
+  anyCode('facility_type_code', query.facilityTypeCodes);
+  overlapsCode('event_codes', query.eventCodes);
+  overlapsCode('confidentiality_codes', query.confidentialityCodes);
   range('creation_time', '>=', query.creationFrom);
   range('creation_time', '<', query.creationTo);
   range('service_start_time', '>=', query.serviceStartFrom);

@@ -198,6 +198,17 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect((await valid(get(staff, `/Observation?patient=${patient.id}&category=${encodeURIComponent('http://example.org|laboratory')}&_summary=count`).expect(200))).total).toBe(0);
   });
 
+  it('finds a code written without its system in any system, and one written |code (no system) nowhere', async () => {
+    const ids = async (path: string) => matches(await valid(get(staff, path).expect(200))).map((r) => r.id).sort();
+    expect(await ids(`/Observation?patient=${patient.id}&code=8480-6`)).toEqual([vitals[0]!.id]);
+    expect(await ids(`/Observation?patient=${patient.id}&code=${encodeURIComponent('|8480-6')}`)).toEqual([]);
+    expect(await ids(`/Observation?patient=${patient.id}&code=${encodeURIComponent(`8480-6,${LOINC}|no-such-code`)}`)).toEqual([vitals[0]!.id]);
+    expect(await ids(`/Condition?patient=${patient.id}&code=R95`)).toEqual([conditions[1]!.id]);
+    expect(await ids(`/DocumentReference?patient=${patient.id}&type=11502-2`)).toEqual([letter.doc.id, lab.doc.id].sort());
+    expect(await ids(`/DocumentReference?patient=${patient.id}&security-label=R`)).toEqual([letter.doc.id]);
+    expect((await get(staff, `/Observation?patient=${patient.id}&code=${encodeURIComponent(`${LOINC}|`)}`).expect(400)).body.issue[0].expression).toEqual(['code']);
+  });
+
   it('finds conditions by code and clinical status; one recorded in error has no clinical status', async () => {
     const byCode = await valid(get(staff, `/Condition?patient=${patient.id}&code=${encodeURIComponent(`${ICPC}|R95`)}`).expect(200));
     expect(matches(byCode).map((c) => c.id)).toEqual([conditions[1]!.id]);

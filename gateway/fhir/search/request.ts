@@ -37,14 +37,18 @@ export function nothingFor(request: SearchRequest): SearchResult {
   return request.answer === 'count' || request.total ? { ...NOTHING, total: 0 } : NOTHING;
 }
 
-/** `system|code` tokens as the store indexes them; a token without a system matches no stored coding. */
+/**
+ * Codes as the store matches them: `system|code`; a code alone (`code`) is of any system; `|code` (explicitly no
+ * system) is kept as written, which no stored coding (each has a system) matches.
+ */
 export function codeTokens(params: SearchParams, name: string): string[] | undefined {
   const values = params.get(name);
   if (!values) return undefined;
   if (values.length > 1) throw new FhirError(400, 'not-supported', `parameter ${name} may be given once (use commas for alternatives)`, name);
   return values.flatMap(alternatives).map((v) => {
     const t = parseToken(v, name);
-    if (!t.system || !t.code) throw new FhirError(400, 'not-supported', `parameter ${name} must be written system|code`, name);
+    if (!t.code) throw new FhirError(400, 'not-supported', `parameter ${name}: a code is needed (system|code or code); system| alone is not supported`, name);
+    if (!t.system) return v.startsWith('|') ? v : t.code;
     return `${t.system}|${t.code}`;
   });
 }
