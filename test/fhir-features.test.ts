@@ -451,9 +451,23 @@ describe(`Consent on ${engineUnderTest}`, () => {
     expect(consent).toMatchObject({ status: 'active', patient: { reference: `Patient/${patient.id}` }, provision: { type: 'deny', provision: [{ type: 'permit' }] } });
     const read = JSON.parse((await get(staff, `/Consent/${consent!.id}`).expect(200)).text) as Consent;
     expect(problemsIn(read)).toEqual([]);
-    expect(read.id).toBe(consent!.id);
-    await get(staff, `/Consent/${patient.id}-clinic-default-99`).expect(404);
+    expect(read.id).toBe(`${patient.id}-privacy`);
+    expect(read.meta!.versionId).toMatch(/^(clinic-default|patient-choice)-\d+$/);
+    await get(staff, `/Consent/${patient.id}-clinic-default-1`).expect(404);
     await get(staff, '/Consent/nonsense').expect(404);
+  });
+
+  it('keeps one id for a patient whose policy changes: the version says which policy, and a cached copy is stale', async () => {
+    const someone = aPatient();
+    await t.store.patients.insertMany([someone]);
+    const before = await get(staff, `/Consent/${someone.id}-privacy`).expect(200);
+    expect((JSON.parse(before.text) as Consent).meta!.versionId).toMatch(/^clinic-default-\d+$/);
+    await t.store.consent.setChoice(someone.id!, 0, ['Payment'], { setBy: 'test', kind: 'staff' });
+    const after = await get(staff, `/Consent/${someone.id}-privacy`).set('If-None-Match', before.headers.etag as string).expect(200);
+    const changed = JSON.parse(after.text) as Consent;
+    expect(changed).toMatchObject({ id: `${someone.id}-privacy`, meta: { versionId: 'patient-choice-1' } });
+    expect(after.headers.etag).toBe('W/"patient-choice-1"');
+    expect(problemsIn(changed)).toEqual([]);
   });
 
   it('filters by status, scope, category and purpose', async () => {
@@ -472,7 +486,8 @@ describe(`Consent on ${engineUnderTest}`, () => {
     await asPartner(`/Consent/${id}`).expect(404);
     const shown = await valid(asPartner(`/Consent?patient=${patient.id}`).expect(200));
     const [record] = await t.store.audit.search({ patientId: patient.id!, organizationId: partner.organizationId, transaction: 'fhir-search', limit: 1 });
-    expect(JSON.parse(record!.body).returned).toEqual([`Consent/${matches(shown)[0]!.id}`]);
+    const told = matches(shown)[0]!;
+    expect(JSON.parse(record!.body).returned).toEqual([`Consent/${told.id}/_history/${told.meta!.versionId}`]);
   });
 });
 

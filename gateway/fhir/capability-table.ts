@@ -126,7 +126,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
   },
   {
     type: 'Consent', read: true, audience: 'care',
-    documentation: "The patient's purpose-of-use policy in force (their own choice, else the clinic defaults), as an opt-in privacy Consent.",
+    documentation: "The patient's purpose-of-use policy in force (their own choice, else the clinic defaults), as an opt-in privacy Consent: one a patient (id <patient id>-privacy), its version naming the policy. Time-limited approvals of held requests are not shown in it.",
     search: [
       { name: 'patient', type: 'reference', documentation: 'The patient. Required: one patient per search.' },
       { name: 'status', type: 'token', documentation: 'The policy in force is active.' },

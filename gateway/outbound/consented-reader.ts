@@ -166,7 +166,9 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>, pr
     async consentPolicy(patientId) {
       allow(patientId);
       const policy = await effectivePolicy(store, patientId);
-      note(patientId, `Consent/${renderConsent(policy).id}`);
+      const consent = renderConsent(policy);
+      // The version is what left: the id is the same for every policy the patient has had.
+      note(patientId, `Consent/${consent.id}/_history/${consent.meta!.versionId}`);
       return policy;
     },
     async documents(patientId, query) {

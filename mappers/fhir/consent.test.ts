@@ -15,6 +15,7 @@ describe('the effective policy as a FHIR Consent', () => {
       ] }],
     });
     expect(consent.policy).toEqual([{ uri: `urn:crossgate:consent:patient:${patientId}:3` }]);
+    expect({ id: consent.id, meta: consent.meta }).toEqual({ id: `${patientId}-privacy`, meta: { versionId: 'patient-choice-3', lastUpdated: '2026-11-22T10:00:00.000Z' } });
     expect(fhirProblems(consent)).toEqual([]);
   });
 

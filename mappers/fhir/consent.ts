@@ -22,11 +22,15 @@ export function policyUri(source: EffectivePolicy['source'], version: number, pa
   return source === 'patient-choice' ? `urn:crossgate:consent:patient:${patientId}:${version}` : `urn:crossgate:consent:${source}:${version}`;
 }
 
+/** One Consent a patient, whatever policy is in force: its id stays, its version says which policy it is. */
+export const consentId = (patientId: string) => `${patientId}-privacy`;
+
 export function renderConsent(policy: EffectivePolicy): Consent {
   const permits: ConsentProvision[] = policy.purposes.length > 0 ? [{ type: 'permit', purpose: policy.purposes.map(purposeCoding) }] : [];
   return {
     resourceType: 'Consent',
-    id: `${policy.patientId}-${policy.source}-${policy.version}`,
+    id: consentId(policy.patientId),
+    meta: { versionId: `${policy.source}-${policy.version}`, ...(policy.dateTime ? { lastUpdated: policy.dateTime } : {}) },
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],

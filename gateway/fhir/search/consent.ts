@@ -41,9 +41,9 @@ export function consentSearch(request: SearchRequest): Disclosure<SearchResult> 
   };
 }
 
-const CONSENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[a-z-]+-\d+$/i;
+const CONSENT_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-privacy$/i;
 
-/** A Consent by id: only the one in force exists; an id of a version since replaced is not found. */
+/** A Consent by id: the patient's one, as the policy in force has it now (its version says which). */
 export function consentRead(id: string): Disclosure<FhirResource | undefined> {
   const patientId = CONSENT_ID.exec(id)?.[1];
   return {
