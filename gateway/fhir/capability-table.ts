@@ -73,7 +73,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     type: 'Observation', read: true, audience: 'care', documentation: 'Measurements and lab results, NHG-coded; vital signs also LOINC-coded (lab results too once a reviewed NHG to LOINC table exists).',
     search: [
       ...patientRef('The patient observed.'),
-      { name: 'code', type: 'token', documentation: 'system|code (NHG or LOINC; a LOINC code also finds the NHG-coded original it maps from); commas for alternatives.' },
+      { name: 'code', type: 'token', documentation: 'system|code (NHG or LOINC; a LOINC code also finds the NHG-coded original it maps from), or a code alone for any system; commas for alternatives.' },
       { name: 'date', type: 'date', documentation: 'Effective time, with prefix eq, ge, gt, le, lt, sa or eb; precision as written; repeat to bound both ends.' },
       { name: 'status', type: 'token', documentation: 'registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown; commas for alternatives.' },
       { name: 'category', type: 'token', documentation: 'http://terminology.hl7.org/CodeSystem/observation-category codes (laboratory, vital-signs, ...), with or without the system.' },
@@ -85,7 +85,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     type: 'Condition', read: true, audience: 'care', documentation: 'Diagnoses (ICPC).',
     search: [
       ...patientRef('The patient.'),
-      { name: 'code', type: 'token', documentation: 'system|code, e.g. http://hl7.org/fhir/sid/icpc-1-nl|T90; any coding of the condition; commas for alternatives.' },
+      { name: 'code', type: 'token', documentation: 'system|code, e.g. http://hl7.org/fhir/sid/icpc-1-nl|T90, or a code alone for any system; any coding of the condition; commas for alternatives.' },
       { name: 'clinical-status', type: 'token', documentation: 'active | recurrence | relapse | inactive | remission | resolved (condition-clinical), with or without the system; a condition entered in error has none.' },
       LAST_UPDATED,
     ],
