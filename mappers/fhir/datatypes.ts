@@ -100,7 +100,8 @@ const HOUSE_NUMBER = 'http://hl7.org/fhir/StructureDefinition/iso21090-ADXP-hous
 /**
  * Street and house number become one line, with the ADXP parts nl-core uses to keep them apart. `_line` must line
  * up index by index with `line` (JSON nulls as padding, which the typings cannot express), so the parts are only
- * attached when the composed line is the only one; written lines are kept as written, before it.
+ * attached when the composed line is the only one (made here, or written so, as an imported nl-core address is);
+ * written lines are kept as written, before it.
  */
 export function renderAddress(address: Address): FhirAddress {
   const composed = [address.street, address.houseNumber].filter(Boolean).join(' ');
@@ -112,7 +113,7 @@ export function renderAddress(address: Address): FhirAddress {
   return {
     ...(address.use ? { use: address.use } : {}),
     ...(lines.length > 0 ? { line: lines } : {}),
-    ...(address.lines.length === 0 && parts.length > 0 ? { _line: [{ extension: parts }] } : {}),
+    ...(lines.length === 1 && lines[0] === composed && parts.length > 0 ? { _line: [{ extension: parts }] } : {}),
     ...(address.city ? { city: address.city } : {}),
     ...(address.district ? { district: address.district } : {}),
     ...(address.state ? { state: address.state } : {}),

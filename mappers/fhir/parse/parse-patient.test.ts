@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Patient as FhirPatient } from 'fhir/r4.js';
-import type { Issue } from '../../../canonical/index.js';
+import { Address, type Issue } from '../../../canonical/index.js';
+import { renderAddress } from '../datatypes.js';
 import { parsePatient } from './index.js';
 
 const SD = 'http://hl7.org/fhir/StructureDefinition';
@@ -128,5 +129,22 @@ describe('parsePatient', () => {
       ['error', `${PATH}.address[0].postalCode`, 'Patient.address[0].postalCode is invalid: too big: expected string to have <=20 characters'],
     ]);
     expect(problems(parse({ resourceType: 'Person' }).issues)).toEqual([['error', `${PATH}.resourceType`, 'Patient.resourceType is invalid: invalid input: expected "Patient"']]);
+  });
+});
+
+describe('an nl-core address read and rendered again', () => {
+  it('keeps the street and house number parts of a written line that is exactly street and number', () => {
+    const address = {
+      use: 'home' as const, line: ['Oudegracht 231'], city: 'Utrecht', postalCode: '3511NK', country: 'NL',
+      _line: [{ extension: [
+        { url: `${SD}/iso21090-ADXP-streetName`, valueString: 'Oudegracht' },
+        { url: `${SD}/iso21090-ADXP-houseNumber`, valueString: '231' },
+      ] }],
+    };
+    const read = parse({ address: [address] }).patient!.addresses![0]!;
+    expect(renderAddress(Address.parse(read))).toEqual(address);
+    // A second written line would need null padding in _line, so the parts stay on the canonical record only.
+    const twoLines = Address.parse({ ...read, lines: ['p/a Zorggroep Noord', 'Oudegracht 231'] });
+    expect(renderAddress(twoLines)).toEqual({ use: 'home', line: ['p/a Zorggroep Noord', 'Oudegracht 231'], city: 'Utrecht', postalCode: '3511NK', country: 'NL' });
   });
 });
