@@ -116,8 +116,10 @@ async function writeChoice(
   }
 }
 
-/** A policy edit made from a version someone else has since replaced. */
-const conflict = () => new StoreError('version-conflict', 'the policy was changed by someone else since you read it');
+/** A policy edit made from a version someone else has since replaced; the version in force, when known, is said. */
+const conflict = (current?: number) => new StoreError('version-conflict', current === undefined
+  ? 'the policy was changed by someone else since you read it'
+  : `the policy was changed by someone else since you read it: it is at version ${current} now; read it again before changing it`);
 
 export function consentRepository(scope: Scope) {
   const { q } = scope;
@@ -134,7 +136,7 @@ export function consentRepository(scope: Scope) {
     async setDefaults(expectedVersion: number, purposes: readonly Purpose[], setBy: string, sourceAddress?: string): Promise<PolicyRecord> {
       return scope.atomic(async (tx) => {
         const current = (await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM consent_clinic_defaults'))[0]!.v ?? 0;
-        if (current !== expectedVersion) throw conflict();
+        if (current !== expectedVersion) throw conflict(current);
         try {
           const row = (await tx.query<PolicyRow>(
             `INSERT INTO consent_clinic_defaults (version, purposes, set_by, source_address) VALUES ($1, $2, $3, $4)
@@ -225,7 +227,7 @@ export function consentRepository(scope: Scope) {
         const exists = await tx.query('SELECT 1 FROM patients WHERE id = $1 AND status = $2', [patientId, 'active']);
         if (exists.length === 0) throw new StoreError('not-found', 'patient not found', { patientId });
         const current = (await tx.query<{ v: number | null }>('SELECT max(version) AS v FROM consent_patient_choices WHERE patient_id = $1', [patientId]))[0]!.v ?? 0;
-        if (current !== expectedVersion) throw conflict();
+        if (current !== expectedVersion) throw conflict(current);
         return writeChoice(tx, patientId, expectedVersion + 1, purposes === null ? null : [...new Set(purposes)], by);
       });
     },

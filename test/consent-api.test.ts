@@ -34,7 +34,8 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     await as(member, request(app).put('/admin/consent/defaults')).send({ purposes: ['Treatment'], expectedVersion: 0 }).expect(403);
     const first = await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Treatment', 'Patient Request'], expectedVersion: 0 }).expect(200);
     expect(first.body).toMatchObject({ version: 1, purposes: ['Treatment', 'Patient Request'], warnings: [] });
-    await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Payment'], expectedVersion: 0 }).expect(409, /changed by someone else/);
+    const stale = await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Payment'], expectedVersion: 0 }).expect(409);
+    expect(stale.body.error).toBe('the policy was changed by someone else since you read it: it is at version 1 now; read it again before changing it');
     const optIn = await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: [], expectedVersion: 1 }).expect(200);
     expect(optIn.body.warnings).toEqual([expect.stringMatching(/^Treatment is not shared by default/)]);
     const bad = await as(admin, request(app).put('/admin/consent/defaults')).send({ purposes: ['Research'], expectedVersion: 2 }).expect(400);
@@ -51,6 +52,8 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     expect(await ask()).toMatchObject({ result: 'deny', rule: 'patient-choice', policyVersion: 'patient:1' });
     const view = await as(member, request(app).get(`/admin/patients/${p.id}/consent`)).expect(200);
     expect(view.body.effective).toEqual({ source: 'patient-choice', purposes: ['Payment'], version: 1 });
+    const staleChoice = await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: ['Treatment'], expectedVersion: 0 }).expect(409);
+    expect(staleChoice.body.error).toMatch(/it is at version 1 now/);
     await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: null, expectedVersion: 1 }).expect(200);
     expect((await as(member, request(app).get(`/admin/patients/${p.id}/consent`))).body.effective).toMatchObject({ source: 'clinic-default' });
     expect(await ask()).toMatchObject({ result: 'permit', rule: 'clinic-default' });
