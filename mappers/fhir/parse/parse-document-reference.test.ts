@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { DocumentReference, Resource } from 'fhir/r4.js';
 import type { Issue } from '../../../canonical/index.js';
+import { renderRelated } from '../xds-authors.js';
 import { completeDocument, parseDocumentReference, type DocumentReferenceParts } from './parse-document-reference.js';
 
 const PATH = 'Bundle.entry[2].resource';
@@ -213,14 +214,21 @@ describe('parseDocumentReference: the DocumentEntry metadata', () => {
     ]);
   });
 
-  it('warns that relatesTo, context.related and context.encounter are not imported', () => {
+  it('warns that relatesTo, context.encounter and a related without an XDS reference id are not imported', () => {
     const parsed = parse({ relatesTo: [{ code: 'replaces', target: { reference: 'DocumentReference/old' } }], ...withContext({ related: [{ reference: 'Encounter/e' }], encounter: [{ reference: 'Encounter/e' }] }) });
     expect(parsed.document).toBeDefined();
     expect(problems(parsed.issues)).toEqual([
       ['warning', `${PATH}.relatesTo`, 'DocumentReference.relatesTo is not imported: relationships between documents (XDS associations) are not kept'],
-      ['warning', `${PATH}.context.related`, 'DocumentReference.context.related is not imported: XDS referenceIdList is not filled from it'],
+      ['warning', `${PATH}.context.related[0]`, 'DocumentReference.context.related[0] is not imported: an XDS reference id needs an identifier with a value, a system with an OID and a type coded as an XDS reference id type (urn:ihe:iti:xds:…)'],
       ['warning', `${PATH}.context.encounter`, 'DocumentReference.context.encounter is not imported: a DocumentEntry has no encounter'],
     ]);
+  });
+
+  it('imports context.related as the referenceIdList, and reads back what the gateway serves of it', () => {
+    const served = renderRelated(['R-77^^^&2.16.528.1.1007.3.3&ISO^urn:ihe:iti:xds:2013:referral', 'ORD\\S\\1^^^&1.2.3.4&ISO^urn:ihe:iti:xds:2013:order']);
+    const parsed = parse(withContext({ related: served }));
+    expect(problems(parsed.issues)).toEqual([]);
+    expect(parsed.document!.metadata.referenceIds).toEqual(['R-77^^^&2.16.528.1.1007.3.3&ISO^urn:ihe:iti:xds:2013:referral', 'ORD\\S\\1^^^&1.2.3.4&ISO^urn:ihe:iti:xds:2013:order']);
   });
 
   it('needs a subject by reference to a bundle entry or by identifier', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { Document, DocumentAuthor, type Coding, type Identifier, type Issue } from '../../../canonical/index.js';
+import { Document, DocumentAuthor, oidOf, type Coding, type Identifier, type Issue } from '../../../canonical/index.js';
 import { decodeBase64, parseCoding, parseConcept, parseDateTime, parseIdentifier, parsePeriod, type Parsed } from './datatypes.js';
 import {
   FhirContainedPatient,
@@ -14,7 +14,7 @@ import {
   type FhirIdentifier,
   type FhirReference,
 } from './fhir-shapes.js';
-import { codedString, cx, firstOidIdentifier, xcn, xon, xtn, type PersonName } from './hl7v2.js';
+import { codedString, cx, escapeV2, firstOidIdentifier, xcn, xon, xtn, type PersonName } from './hl7v2.js';
 import { at, checkCanonical, error, parseShape, resourceAt, warning, type Where } from './issues.js';
 
 /**
@@ -62,7 +62,8 @@ const STATUS = { current: 'approved', superseded: 'deprecated' } as const;
  * category → classCode, securityLabel → confidentialityCodes, content.attachment → mimeType, languageCode, title,
  * creationTime (and the stated size and hash), content.format → formatCode, context → eventCodes, service times,
  * facility type, practice setting and sourcePatientId, author → authors, authenticator → legalAuthenticator,
- * description → comments. relatesTo, context.related and context.encounter have no counterpart kept: a warning.
+ * context.related → referenceIdList, description → comments. relatesTo and context.encounter have no counterpart
+ * kept: a warning.
  */
 export function parseDocumentReference(resource: unknown, path: string): { document?: DocumentReferenceParts; issues: Issue[] } {
   const where = resourceAt(path, 'DocumentReference');
@@ -105,7 +106,7 @@ export function parseDocumentReference(resource: unknown, path: string): { docum
   const source = context.sourcePatientInfo ? take(sourcePatientOf(context.sourcePatientInfo, at(contextWhere, 'sourcePatientInfo'), contained)) : undefined;
 
   if (raw.relatesTo?.length) issues.push(warning('not-supported', at(where, 'relatesTo'), 'is not imported: relationships between documents (XDS associations) are not kept'));
-  if (context.related?.length) issues.push(warning('not-supported', at(contextWhere, 'related'), 'is not imported: XDS referenceIdList is not filled from it'));
+  const referenceIds = take(referenceIdsOf(context.related ?? [], at(contextWhere, 'related')))!;
   if (context.encounter?.length) issues.push(warning('not-supported', at(contextWhere, 'encounter'), 'is not imported: a DocumentEntry has no encounter'));
 
   if (!uniqueId || !entryUuid || !typeCode || !classCode || !confidentialityCodes || !subject || !attachment || !formatCode
@@ -133,6 +134,7 @@ export function parseDocumentReference(resource: unknown, path: string): { docum
     authors,
     ...(legalAuthenticator ? { legalAuthenticator } : {}),
     ...(source?.sourcePatientId ? { sourcePatientId: source.sourcePatientId } : {}),
+    ...(referenceIds.length > 0 ? { referenceIds } : {}),
     provenance: { source: 'fhir-import' },
   };
   return { document: { where, metadata, subject, ...(source?.pointer ? { sourcePatient: source.pointer } : {}), attachment }, issues };
@@ -462,4 +464,39 @@ function sourcePatientOf(ref: FhirReference, where: Where, lookup: Lookup): Pars
     return { value: id.value ? { sourcePatientId: id.value } : {}, issues: id.issues };
   }
   return { issues: [error('required', at(where, 'reference'), 'is required, or identifier')] };
+}
+
+/** What context.related must hold to become an XDS reference id; anything else is left out with a warning. */
+const RelatedIdentifier = z.looseObject({
+  identifier: z.looseObject({
+    system: z.string().optional(),
+    value: z.string().optional(),
+    type: z.looseObject({ coding: z.array(z.looseObject({ code: z.string().optional() })).optional() }).optional(),
+  }).optional(),
+});
+
+const MAX_REFERENCE_IDS = 20;
+
+/**
+ * context.related as the referenceIdList (CXi `value^^^&oid&ISO^type`, ITI TF-3 4.2.3.1.7): an identifier with a
+ * value, a system that has an OID (the assigning authority) and a type coded as an XDS CXi type URN, which is how
+ * the gateway itself shows reference ids (mappers/fhir/xds-authors.ts), so what it serves imports back as it was.
+ */
+function referenceIdsOf(related: readonly unknown[], where: Where): Parsed<string[]> {
+  const ids: string[] = [];
+  const issues: Issue[] = [];
+  related.forEach((entry, i) => {
+    const parsed = RelatedIdentifier.safeParse(entry);
+    const identifier = parsed.success ? parsed.data.identifier : undefined;
+    const oid = identifier?.system ? oidOf(identifier.system) : undefined;
+    const type = identifier?.type?.coding?.map((c) => c.code).find((code) => code?.startsWith('urn:ihe:iti:xds:'));
+    if (!identifier?.value || !oid || !type) {
+      issues.push(warning('not-supported', at(where, i), 'is not imported: an XDS reference id needs an identifier with a value, a system with an OID and a type coded as an XDS reference id type (urn:ihe:iti:xds:…)'));
+    } else if (ids.length === MAX_REFERENCE_IDS) {
+      issues.push(warning('not-supported', at(where, i), `is not imported: a document keeps at most ${MAX_REFERENCE_IDS} reference ids`));
+    } else {
+      ids.push(`${escapeV2(identifier.value)}^^^&${oid}&ISO^${type}`);
+    }
+  });
+  return { value: ids, issues };
 }
