@@ -11,7 +11,7 @@ import {
   type DiagnosticReportInput,
   type ObservationInput,
 } from '../canonical/index.js';
-import { RecordTable, type ColumnFilter, type ListOptions, type Page, type PageAsk, type RowsInsert, type StoredWindow } from './record-table.js';
+import { codesMatchSql, RecordTable, type ColumnFilter, type ListOptions, type Page, type PageAsk, type RowsInsert, type StoredWindow } from './record-table.js';
 import type { Scope } from './scope.js';
 
 const at = (value: string | undefined) => (value ? startInstant(value) : null);
@@ -92,11 +92,8 @@ function timeFilters(column: string, from: string | undefined, to: string | unde
 const anyOf = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
   values ? [{ sql: (p) => `${column} = ANY(${p}::text[])`, value: values }] : [];
 
-/** Codings stored as `system|code` tokens; a value without a `|` is a code of any system (a token search without one). */
 const codesMatch = (column: string, values: readonly string[] | undefined): ColumnFilter[] =>
-  values && values.length > 0
-    ? [{ sql: (p) => `(${column} && ${p}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY(${p}::text[])))`, value: values }]
-    : [];
+  values && values.length > 0 ? [{ sql: (p) => codesMatchSql(column, p, true), value: values }] : [];
 
 function observationFilters(query: ObservationQuery): ColumnFilter[] {
   return [

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Document, startInstant, type DocumentInput } from '../canonical/index.js';
 import { StoreError, isUniqueViolation } from './errors.js';
 import type { Scope } from './scope.js';
-import { storedAt, type StoredWindow } from './record-table.js';
+import { codesMatchSql, storedAt, type StoredWindow } from './record-table.js';
 import { recordStamp, type RecordStamp } from './record-stamp.js';
 import type { AtClock } from './change-feed.js';
 import { isUuid } from './uuid.js';
@@ -244,16 +244,10 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
     params.push(values);
     where.push(`${column} = ANY($${params.length}::text[])`);
   };
-  // Code columns hold `system|code`; a value without a `|` is a code of any system (a FHIR token without one).
-  const anyCode = (column: string, values?: readonly string[]) => {
+  const codes = (column: string, values: readonly string[] | undefined, array = false) => {
     if (!values || values.length === 0) return;
     params.push(values);
-    where.push(`(${column} = ANY($${params.length}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY($${params.length}::text[]))`);
-  };
-  const overlapsCode = (column: string, values?: readonly string[]) => {
-    if (!values || values.length === 0) return;
-    params.push(values);
-    where.push(`(${column} && $${params.length}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY($${params.length}::text[])))`);
+    where.push(codesMatchSql(column, `$${params.length}`, array));
   };
   const range = (column: string, op: '>=' | '<', value?: string) => {
     if (!value) return;
@@ -265,13 +259,13 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
     where.push(`(unique_id = ANY($${params.length - 1}::text[]) OR entry_uuid = ANY($${params.length}::text[]))`);
   }
   any('status', query.statuses);
-  anyCode('class_code', query.classCodes);
-  anyCode('type_code', query.typeCodes);
-  anyCode('format_code', query.formatCodes);
-  anyCode('practice_setting_code', query.practiceSettingCodes);
-  anyCode('facility_type_code', query.facilityTypeCodes);
-  overlapsCode('event_codes', query.eventCodes);
-  overlapsCode('confidentiality_codes', query.confidentialityCodes);
+  codes('class_code', query.classCodes);
+  codes('type_code', query.typeCodes);
+  codes('format_code', query.formatCodes);
+  codes('practice_setting_code', query.practiceSettingCodes);
+  codes('facility_type_code', query.facilityTypeCodes);
+  codes('event_codes', query.eventCodes, true);
+  codes('confidentiality_codes', query.confidentialityCodes, true);
   range('creation_time', '>=', query.creationFrom);
   range('creation_time', '<', query.creationTo);
   range('service_start_time', '>=', query.serviceStartFrom);

@@ -54,6 +54,17 @@ function whereOf(filters: readonly ColumnFilter[], first: number): { sql: string
   return { sql: filters.map((f, i) => ` AND ${f.sql(`$${first + i}`)}`).join(''), params: filters.map((f) => f.value) };
 }
 
+/**
+ * Coded columns hold `system|code` tokens. The condition that a `system|code` value, or a code alone (no `|`: of any
+ * system, as a FHIR token search without one), matches the single token in `column` or, with `array`, one of its
+ * tokens; `values` is the placeholder of a text[] parameter.
+ */
+export function codesMatchSql(column: string, values: string, array: boolean): string {
+  return array
+    ? `(${column} && ${values}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY(${values}::text[])))`
+    : `(${column} = ANY(${values}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY(${values}::text[]))`;
+}
+
 export interface Page<T> {
   readonly items: T[];
   readonly next?: { at: string | null; id: string };
