@@ -4,7 +4,7 @@ import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, Stor
 import { FhirError } from '../outcome.js';
 import { alternatives, dateBounds, parseToken, type SearchParams } from '../params.js';
 import { keyset, type ScopedKind } from './scoped.js';
-import { codeTokens, dateWindow, fixedCodes, storedWindow } from './request.js';
+import { codeTokens, dateWindow, fixedCodes, storedWindow, storedWindowFrom } from './request.js';
 
 /** The filters of each patient-scoped type, as the store answers them in SQL (so pages stay whole). */
 const OBSERVATION_STATUS = 'http://hl7.org/fhir/observation-status';
@@ -94,11 +94,8 @@ export function documentQuery(params: SearchParams): DocumentQuery {
 
 /** `date` (when the entry was registered here, DocumentReference.date) and `_lastUpdated` are the same instant. */
 function registered(params: SearchParams): StoredWindow {
-  const stored = storedWindow(params);
-  const date = dateWindow(params, 'date');
-  const from = [stored.storedFrom, date.from].filter((v): v is string => v !== undefined).sort().at(-1);
-  const to = [stored.storedTo, date.to].filter((v): v is string => v !== undefined).sort()[0];
-  return { ...(from ? { storedFrom: from } : {}), ...(to ? { storedTo: to } : {}) };
+  const { from, to } = dateWindow(params, 'date', '_lastUpdated');
+  return storedWindowFrom(from, to);
 }
 
 /** A string parameter on the author's name: each occurrence ANDs, commas give alternatives (search.html#string). */

@@ -72,14 +72,19 @@ export function fixedCodes(params: SearchParams, name: string, system: string): 
   return codes;
 }
 
-/** A date parameter that may be repeated to bound both ends (`ge2025&le2026`), as one range [from, to). */
-export function dateWindow(params: SearchParams, name: string): { from?: string; to?: string } {
+/**
+ * A date parameter that may be repeated to bound both ends (`ge2025&le2026`), as one range [from, to); several
+ * names for the same instant (a DocumentReference's `date` and `_lastUpdated`) AND together.
+ */
+export function dateWindow(params: SearchParams, ...names: readonly string[]): { from?: string; to?: string } {
   let from: string | undefined;
   let to: string | undefined;
-  for (const value of params.get(name) ?? []) {
-    const r = dateRange(value, name);
-    if (r.from && (!from || r.from > from)) from = r.from;
-    if (r.to && (!to || r.to < to)) to = r.to;
+  for (const name of names) {
+    for (const value of params.get(name) ?? []) {
+      const r = dateRange(value, name);
+      if (r.from && (!from || r.from > from)) from = r.from;
+      if (r.to && (!to || r.to < to)) to = r.to;
+    }
   }
   return { ...(from ? { from } : {}), ...(to ? { to } : {}) };
 }
