@@ -26,6 +26,17 @@ describe('the message id read from the header, before parsing', () => {
     expect(messageIdOf(bytes(xml))).toBe('2.16.1^A&B');
   });
 
+  it("takes only the wrapper's own id, never an id further in, so two messages without one stay two", () => {
+    const dm2 = readFileSync(path.join(fixtures, 'ketenzorg', 'dm2.xml'), 'utf8');
+    const withoutOwnId = dm2.replace(/(<MCCI_IN200101[^>]*>\s*)<id [^>]*\/>/, '$1');
+    expect(withoutOwnId).not.toBe(dm2);
+    expect(withoutOwnId).toMatch(/<device[^>]*>\s*<id /);
+    const other = withoutOwnId.replace('999900006', '999900018');
+    expect(messageIdOf(bytes(withoutOwnId))).toMatch(/^sha256:/);
+    expect(messageIdOf(bytes(other))).not.toBe(messageIdOf(bytes(withoutOwnId)));
+    expect(messageIdOf(bytes('<x a="1>2"><!-- c --><id root="2.16.9" extension="7"/></x>'))).toBe('2.16.9^7');
+  });
+
   it('honours a UNA that redefines the separators, and released separators in the reference', () => {
     expect(messageIdOf(bytes("UNA|^.\\ ~UNB^UNOA|1^500000111^500000222^250314|1012^IC\\^1~UNH^1^MEDLAB|1~"))).toBe('500000111/IC^1');
     expect(messageIdOf(bytes("UNB+UNOA:1+500000111+500000222+250314:1012+IC?+?'2'"))).toBe("500000111/IC+'2");

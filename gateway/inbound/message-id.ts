@@ -4,8 +4,9 @@ import type { Channel } from './parsed.js';
 /**
  * The sender's id for a message, read from its first bytes before anything parses it, so the raw message can be
  * stored (once per sender and id) before a parser that might fail has run. Only the header is looked at:
- * - HL7v3: the first `id` element (the transmission wrapper's), written `root^extension` as the ketenzorg parser
- *   writes ids;
+ * - HL7v3: the transmission wrapper's own `id`, its root element's first child (MCCI_MT000100 puts it first),
+ *   written `root^extension` as the ketenzorg parser writes ids; an `id` further in (a receiver's device) names
+ *   another thing, and taking it would make different messages one;
  * - EDIFACT: UNB element 2 (sender mailbox) and element 5 (interchange control reference), `sender/reference`:
  *   a reference is unique per sender only (ISO 9735), and one connection may forward several labs' interchanges.
  * When neither can be read, the SHA-256 of the bytes stands in: the same bytes twice are still one message.
@@ -39,12 +40,15 @@ export function messageIdOf(raw: Uint8Array): string {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-const ID_ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?id\b((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/;
+const NAME = String.raw`(?:[A-Za-z_][\w.-]*:)?[A-Za-z_][\w.-]*`;
+const ATTRIBUTES = String.raw`((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)`;
+/** The root element's start tag, then (past any text) its first child, when that is an `id`. */
+const WRAPPER_ID = new RegExp(String.raw`^<${NAME}${ATTRIBUTES}\s*>[^<]*<(?:[A-Za-z_][\w.-]*:)?id\b${ATTRIBUTES}\s*\/?>`);
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function hl7v3Id(text: string): string | undefined {
-  const body = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '');
-  const attributes = ID_ELEMENT.exec(body)?.[1];
+  const body = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?[\s\S]*?\?>/g, '').trimStart();
+  const attributes = WRAPPER_ID.exec(body)?.[2];
   if (attributes === undefined) return undefined;
   const attribute = (name: string) => {
     const m = new RegExp(`\\s${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(attributes);
