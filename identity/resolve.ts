@@ -4,7 +4,9 @@ import { familyKeys, scoreCandidate } from './match.js';
 
 /**
  * Whose records an inbound message carries.
- * - With a BSN: the patient holding it, or else a new patient: a BSN names one person and nobody holds this one yet.
+ * - With a BSN: the patient holding it, unless the message's full birth date or known sex contradicts theirs (a
+ *   mistyped BSN can pass the 11-proef and name somebody else): then the part waits for a person, the holder among
+ *   the candidates. Nobody holding it: a new patient, as a BSN names one person.
  * - Without: the patient already holding one of the sender's own identifiers for the person (a lab's patient
  *   number, linked when an earlier message of theirs was filed); else exactly one active patient with the same
  *   family name (own or partner's, folded for prefixes and diacritics), the same full birth date and the same
@@ -38,7 +40,11 @@ export async function resolveSubject(store: Store, subject: InboundSubject, held
   const bsn = bsnOfSubject(subject);
   if (bsn) {
     const patientId = held.get(identifierKey({ system: IdentifierSystems.bsn.uri, value: bsn }));
-    return patientId ? { outcome: 'found', patientId, by: 'bsn' } : { outcome: 'new' };
+    if (!patientId) return { outcome: 'new' };
+    const holder = (await store.patients.get(patientId))?.patient;
+    const contradicted = holder ? contradictions(subject, holder) : [];
+    if (contradicted.length === 0) return { outcome: 'found', patientId, by: 'bsn' };
+    return waiting(store, subject, `the message's ${contradicted.join(' and ')} contradict${contradicted.length === 1 ? 's' : ''} the record of the patient holding its BSN`, holder);
   }
   const byIdentifier = new Set(subject.identifiers.flatMap((i) => held.get(identifierKey(i)) ?? []));
   if (byIdentifier.size === 1) return { outcome: 'found', patientId: [...byIdentifier][0]!, by: 'identifier' };
@@ -64,6 +70,15 @@ function unmatchable(subject: InboundSubject): string | undefined {
   return undefined;
 }
 
+/** What the message says of the person that the patient's record says otherwise: full dates and known sexes only. */
+function contradictions(subject: InboundSubject, patient: Patient): string[] {
+  const known = (g: string | undefined) => g === 'male' || g === 'female';
+  return [
+    ...(subject.birthDate && patient.birthDate && FULL_DATE.test(subject.birthDate) && FULL_DATE.test(patient.birthDate) && subject.birthDate !== patient.birthDate ? ['birth date'] : []),
+    ...(known(subject.gender) && known(patient.gender) && subject.gender !== patient.gender ? ['sex'] : []),
+  ];
+}
+
 function fits(subject: InboundSubject, patient: Patient): boolean {
   if (patient.status !== 'active' || patient.birthDate !== subject.birthDate || patient.gender !== subject.gender) return false;
   const wanted = familyKeys(subject.names);
@@ -85,8 +100,8 @@ function initialsOf(names: readonly Patient['names'][number][]): string {
  * The candidates a person chooses from: everyone with the family name (whatever their birth date, so a mistyped
  * date still shows them) or with the birth date, scored against the subject, best first.
  */
-async function waiting(store: Store, subject: InboundSubject, reason: string): Promise<Resolution> {
-  const pool = new Map<string, Patient>();
+async function waiting(store: Store, subject: InboundSubject, reason: string, also?: Patient): Promise<Resolution> {
+  const pool = new Map<string, Patient>(also ? [[also.id, also]] : []);
   for (const familyKey of familyKeys(subject.names)) {
     for (const r of await store.patients.findByFamilyKey(familyKey)) pool.set(r.patient.id, r.patient);
   }

@@ -57,7 +57,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(codes(ack.messages[0]!.problems)).toEqual(['UNMAPPED_CODE', 'UNMAPPED_CODE', 'UNMAPPED_CODE']);
     expect(ack.messages[0]!.problems[0]).toMatchObject({ severity: 'warning', segment: 'BEP', field: 'BEP.9', line: expect.any(Number) });
 
-    const patient = (await patientByBsn('999900018'))!;
+    const patient = (await patientByBsn('999901011'))!;
     expect(patient.name?.[0]?.family).toMatch(/Berg/);
     const reports = await fhirSearch<DiagnosticReport>(app, provider, `DiagnosticReport?patient=${patient.id}`);
     expect(reports).toHaveLength(1);
@@ -140,6 +140,34 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(trail.map((r) => [r.action, r.actor.type, r.patientIds])).toEqual([['receive', 'partner', []], ['match-link', 'user', [known.id]]]);
   });
 
+  it('holds a message whose BSN belongs to a patient of another birth date and sex; staff place it, and only then is the lab number linked', async () => {
+    const holder = await t.store.patients.insert(aPatient({
+      identifiers: [{ system: BSN, value: '999970057' }], names: [{ family: 'Brouwer', given: ['Johannes'], initials: 'J.' }], birthDate: '1995-08-22', gender: 'male',
+    }));
+    const edited = fixture('medlab', 'results-flags-remarks.edi').toString('latin1').replace(/IC250314A/g, 'IC250314Z')
+      .replace('PID+1950:02:28+M+::van den Berg::Jan:J.+L0042+BSN999901011', 'PID+1950:02:28+V+::van den Berg::Jan:J.+L0777+BSN999970057');
+    const before = await t.store.counts();
+    const ack = await post(Buffer.from(edited, 'latin1'));
+    expect(ack).toMatchObject({ acknowledgement: 'AA', messages: [{ outcome: 'waiting-for-match' }] });
+    expect(ack.messages[0]!.problems.find((p) => p.code === 'PATIENT_TO_MATCH')!.message).toMatch(/birth date and sex contradict the record of the patient holding its BSN/);
+    expect((await t.store.counts()).observations).toBe(before.observations);
+    const lab = 'urn:crossgate:medlab:500000111:patient';
+    expect((await t.store.patients.get(holder.id))!.patient.identifiers.map((i) => i.system)).not.toContain(lab);
+
+    const queue = await staffCall(request(app).get('/admin/lab-matching'), provider).expect(200);
+    const entry = queue.body.entries.find((e: { message: { id: string } }) => e.message.id === ack.inboundMessageId);
+    expect(entry.candidates.map((c: { id: string }) => c.id)).toContain(holder.id);
+    await staffCall(request(app).post(`/admin/lab-matching/${entry.id}/link`), provider).send({ patientId: holder.id }).expect(200);
+    expect((await t.store.patients.get(holder.id))!.patient.identifiers).toContainEqual(expect.objectContaining({ system: lab, value: 'L0777' }));
+
+    // A birth date only to the month, or a sex the record does not know, contradicts nothing.
+    const vague = await t.store.patients.insert(aPatient({ identifiers: [{ system: BSN, value: '999970069' }], birthDate: '1950-02-28', gender: 'unknown' }));
+    const agreeing = edited.replace(/IC250314Z/g, 'IC250314Y').replace('PID+1950:02:28+V', 'PID+1950:02:00+M').replace('BSN999970057', 'BSN999970069').replace('L0777', 'L0778');
+    const filed = await post(Buffer.from(agreeing, 'latin1'));
+    expect(filed.messages[0]).toMatchObject({ outcome: 'filed' });
+    expect((await t.store.filing.parts(filed.inboundMessageId))[0]!.patientId).toBe(vague.id);
+  });
+
   it('links a patient without BSN by family name, full birth date, sex and initials only when exactly one patient fits', async () => {
     const variant = (ref: string, number: string, initials: string) => Buffer.from(fixture('medlab', 'patient-without-bsn.edi').toString('latin1')
       .replace(/IC250602B/g, ref).replace('PID+1962:07:00+V+Vries:de:Jansen::Anna Maria:A.M.+L0099', `PID+1962:07:21+V+Vries:de:Jansen::Anna Maria:${initials}+${number}`), 'latin1');
@@ -179,7 +207,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const ack = await post(fixture('medlab', 'unit-mismatch.edi'));
     expect(ack).toMatchObject({ acknowledgement: 'AE', status: 'processed', messages: [{ outcome: 'filed', records: 2 }] });
     expect(ack.messages[0]!.problems).toContainEqual(expect.objectContaining({ severity: 'error', code: 'UNIT_MISMATCH', field: 'BEP.5' }));
-    const patient = (await patientByBsn('999900043'))!;
+    const patient = (await patientByBsn('999901035'))!;
     const [report] = await fhirSearch<DiagnosticReport>(app, provider, `DiagnosticReport?patient=${patient.id}`);
     expect(report!.status).toBe('partial');
     expect(report!.result).toHaveLength(1);
@@ -192,8 +220,8 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(ack.messages.map((m) => [m.reference, m.outcome])).toEqual([['M0001', 'filed'], ['M0002', 'filed'], ['M0003', 'quarantined']]);
     expect(codes(ack.messages[2]!.problems)).toContain('UNSUPPORTED_MESSAGE_TYPE');
     expect(codes(ack.problems)).toEqual(expect.arrayContaining(['UNT_COUNT_MISMATCH', 'PARTS_QUARANTINED']));
-    expect(await patientByBsn('999900055')).toBeDefined();
-    expect(await patientByBsn('999900067')).toBeDefined();
+    expect(await patientByBsn('999901047')).toBeDefined();
+    expect(await patientByBsn('999901059')).toBeDefined();
     const before = await t.store.counts();
     const replayed = await staffCall(request(app).post(`/admin/inbound/${ack.inboundMessageId}/replay`), admin).expect(200);
     expect(replayed.body.message.status).toBe('quarantined');
@@ -223,7 +251,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(records.length).toBeGreaterThanOrEqual(9);
     expect(records.every((r) => r.actor.connectionId === lab.connectionId || r.actor.connectionId === zorgmail?.connectionId)).toBe(true);
     const text = JSON.stringify(records);
-    for (const secret of ['999900018', 'Jansen', 'Çelik', 'Pietersen']) expect(text).not.toContain(secret);
+    for (const secret of ['999901011', 'Jansen', 'Çelik', 'Pietersen']) expect(text).not.toContain(secret);
   });
 
   it('reports likely duplicate patients for staff (prefixes, diacritics, initials) and merges one into another', async () => {

@@ -39,7 +39,7 @@ describe(`lab results reach a partner's CCD on ${engineUnderTest}`, () => {
     const admin = await sessionFor(t.store, { roles: ['admin'] });
     const lab = await aSender(app, admin, 'lab', 'Regionaal Laboratorium Voorbeeld');
     await deliver(app, lab, 'lab', fixture('medlab', 'results-flags-remarks.edi')).expect(200);
-    const patientId = (await t.store.patients.findByIdentifier(IdentifierSystems.bsn.uri, '999900018'))!.patient.id;
+    const patientId = (await t.store.patients.findByIdentifier(IdentifierSystems.bsn.uri, '999901011'))!.patient.id;
 
     const publicUrl = deps.config.publicUrl;
     const ours = deps.config.homeCommunityId;

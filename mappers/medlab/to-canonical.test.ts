@@ -177,6 +177,6 @@ describe('MEDLAB to canonical: error paths', () => {
 
   it('names the BSN under its canonical system when it is valid', () => {
     const m = only(parseMedlab(fixture('results-flags-remarks.edi')));
-    expect(m.patient!.identifiers[0]).toEqual({ system: IdentifierSystems.bsn.uri, value: '999900018' });
+    expect(m.patient!.identifiers[0]).toEqual({ system: IdentifierSystems.bsn.uri, value: '999901011' });
   });
 });
