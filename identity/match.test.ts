@@ -22,6 +22,15 @@ describe('demographic matching', () => {
     expect(otherBsn).toMatchObject({ score: 0, grade: 'none', reasons: ['BSN differs'] });
   });
 
+  it('takes a shared identifier for someone else when the full birth date or the known sex contradicts it', () => {
+    const mrn = [{ system: 'urn:oid:1.2.3', value: 'MRN-1' }];
+    expect(scoreCandidate({ identifiers: mrn, names: [{ family: 'Smith', given: ['Bob'] }], birthDate: '1999-01-01', gender: 'male' }, stored))
+      .toMatchObject({ score: 0, grade: 'none', reasons: ['identifier urn:oid:1.2.3 equal, but birth date and sex differ'] });
+    expect(scoreCandidate({ identifiers: mrn, gender: 'male' }, stored)).toMatchObject({ score: 0, reasons: ['identifier urn:oid:1.2.3 equal, but sex differs'] });
+    // A partial date, an unknown sex or another name contradicts nothing.
+    expect(scoreCandidate({ identifiers: mrn, names: [{ family: 'Jansen' }], birthDate: '1956-03', gender: 'unknown' }, stored)).toMatchObject({ score: 100 });
+  });
+
   it('matches name, birth date, sex and initials written another way', () => {
     const r = scoreCandidate({ names: [{ family: 'BERG, VAN DEN', given: [], initials: 'JM' }], birthDate: '1956-03-14', gender: 'female', postalCode: '3511aa' }, stored);
     expect(r.reasons).toEqual(['family name equal', 'birth date equal', 'sex equal', 'initials equal', 'postal code equal']);

@@ -14,7 +14,8 @@ import {
  * one stored patient; the score and every reason that made it are returned so a person can see why.
  *
  * Scoring (points add up, 100 means certain):
- *   shared identifier (same system and value) ........ certain (100)
+ *   shared identifier (same system and value) ........ certain (100), unless the full birth dates or the known
+ *                                                      sexes differ: then the identifier names someone else (0)
  *   both carry a BSN and they differ ................. never the same person (0)
  *   family name, folded (own or partner name) ........ +40; one edit apart +25
  *   birth date equal ................................. +30; same year and month, or day and month swapped +10
@@ -57,8 +58,9 @@ export function scoreCandidate(query: Demographics, candidate: Patient): MatchRe
 
   const shared = (query.identifiers ?? []).find((q) => candidate.identifiers.some((c) => c.system === q.system && c.value === q.value));
   if (shared) {
-    reasons.push(`identifier ${shared.system} equal`);
-    return result(100);
+    const contradicted = contradictions(query, candidate);
+    reasons.push(contradicted.length === 0 ? `identifier ${shared.system} equal` : `identifier ${shared.system} equal, but ${contradicted.join(' and ')} differ${contradicted.length === 1 ? 's' : ''}`);
+    return result(contradicted.length === 0 ? 100 : 0);
   }
   const queryBsn = query.identifiers?.find((i) => i.system === IdentifierSystems.bsn.uri)?.value;
   const candidateBsn = candidate.identifiers.find((i) => i.system === IdentifierSystems.bsn.uri)?.value;
@@ -125,6 +127,20 @@ export function scoreCandidate(query: Demographics, candidate: Patient): MatchRe
     reasons.push('postal code equal');
   }
   return result(score);
+}
+
+const FULL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * What a query says of a person that a patient's record says otherwise, where both are definite: full birth dates,
+ * known sexes. Names are left out: they change, and are written in too many ways to contradict anything.
+ */
+export function contradictions(query: Pick<Demographics, 'birthDate' | 'gender'>, patient: Pick<Patient, 'birthDate' | 'gender'>): ('birth date' | 'sex')[] {
+  const dated = (d: string | undefined): d is string => d !== undefined && FULL_DATE.test(d);
+  return [
+    ...(dated(query.birthDate) && dated(patient.birthDate) && query.birthDate !== patient.birthDate ? ['birth date' as const] : []),
+    ...(query.gender && known(query.gender) && known(patient.gender) && query.gender !== patient.gender ? ['sex' as const] : []),
+  ];
 }
 
 /**

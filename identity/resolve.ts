@@ -1,6 +1,6 @@
 import { IdentifierSystems, initialsKey, type InboundSubject, type MatchCandidate, type Patient } from '../canonical/index.js';
 import type { Store } from '../store/index.js';
-import { familyKeys, scoreCandidate } from './match.js';
+import { contradictions, familyKeys, scoreCandidate } from './match.js';
 
 /**
  * Whose records an inbound message carries.
@@ -70,15 +70,6 @@ function unmatchable(subject: InboundSubject): string | undefined {
   return undefined;
 }
 
-/** What the message says of the person that the patient's record says otherwise: full dates and known sexes only. */
-function contradictions(subject: InboundSubject, patient: Patient): string[] {
-  const known = (g: string | undefined) => g === 'male' || g === 'female';
-  return [
-    ...(subject.birthDate && patient.birthDate && FULL_DATE.test(subject.birthDate) && FULL_DATE.test(patient.birthDate) && subject.birthDate !== patient.birthDate ? ['birth date'] : []),
-    ...(known(subject.gender) && known(patient.gender) && subject.gender !== patient.gender ? ['sex'] : []),
-  ];
-}
-
 function fits(subject: InboundSubject, patient: Patient): boolean {
   if (patient.status !== 'active' || patient.birthDate !== subject.birthDate || patient.gender !== subject.gender) return false;
   const wanted = familyKeys(subject.names);
@@ -111,7 +102,8 @@ async function waiting(store: Store, subject: InboundSubject, reason: string, al
   const query = { identifiers: subject.identifiers, names: subject.names, gender: subject.gender, ...(subject.birthDate ? { birthDate: subject.birthDate } : {}) };
   const candidates = [...pool.values()]
     .map((p) => scoreCandidate(query, p))
-    .filter((r) => r.score > 0)
+    // The BSN's holder stays among them whatever it scores: the reasons say what contradicts them.
+    .filter((r) => r.score > 0 || r.patientId === also?.id)
     .sort((a, b) => b.score - a.score || a.patientId.localeCompare(b.patientId))
     .slice(0, CANDIDATES_SHOWN)
     .map((r) => ({ patientId: r.patientId, score: r.score, reasons: [...r.reasons] }));

@@ -108,6 +108,19 @@ describe(`ITI-55 patient discovery on ${engineUnderTest}`, () => {
     expect(requested).toEqual(expect.arrayContaining(['LivingSubjectAdministrativeGenderRequested', 'PatientAddressRequested']));
   });
 
+  it("answers NF to a query whose identifier names a patient of another birth date and sex, disclosing nothing of them", async () => {
+    const jansen = (await t.store.patients.get(patients.jansen!))!.patient;
+    const mrn = { system: 'urn:oid:2.16.840.1.113883.19.5.99999.2', value: 'MRN-100234' };
+    await t.store.patients.linkIdentifier(jansen.id, mrn, 'test');
+    const ids = [{ root: '2.16.840.1.113883.19.5.99999.2', extension: 'MRN-100234' }];
+    const confirmed = await call(PATHS.xcpd, xcpdBody({ ids, gender: 'M', birthTime: '19610721' }));
+    expect(first(confirmed.body, 'queryResponseCode')!.attributes.code).toBe('OK');
+    const contradicted = await call(PATHS.xcpd, xcpdBody({ given: 'Bob', family: 'Smith', ids, gender: 'F', birthTime: '19990101' }));
+    expect(first(contradicted.body, 'queryResponseCode')!.attributes.code).toBe('NF');
+    expect(all(contradicted.body, 'subject1')).toHaveLength(0);
+    expect(contradicted.envelope).not.toContain('Jansen');
+  });
+
   it('answers a patient whose consent does not permit the purpose exactly as one it does not hold, and audits the denial', async () => {
     const denied = await call(PATHS.xcpd, xcpdBody({ given: 'Els', family: 'Visser', gender: 'F', birthTime: '19800505' }));
     expect(first(denied.body, 'queryResponseCode')!.attributes.code).toBe('NF');
