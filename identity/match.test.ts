@@ -28,7 +28,7 @@ describe('demographic matching', () => {
       .toMatchObject({ score: 0, grade: 'none', reasons: ['identifier urn:oid:1.2.3 equal, but birth date and sex differ'] });
     expect(scoreCandidate({ identifiers: mrn, gender: 'male' }, stored)).toMatchObject({ score: 0, reasons: ['identifier urn:oid:1.2.3 equal, but sex differs'] });
     // A partial date, an unknown sex or another name contradicts nothing.
-    expect(scoreCandidate({ identifiers: mrn, names: [{ family: 'Jansen' }], birthDate: '1956-03', gender: 'unknown' }, stored)).toMatchObject({ score: 100 });
+    expect(scoreCandidate({ identifiers: mrn, names: [{ family: 'Jansen', given: [] }], birthDate: '1956-03', gender: 'unknown' }, stored)).toMatchObject({ score: 100 });
   });
 
   it('matches name, birth date, sex and initials written another way', () => {
