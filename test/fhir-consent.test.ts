@@ -36,6 +36,7 @@ const purposeString = (p: Purpose) => {
 };
 const fhir = (purpose: Purpose, path: string) => request(app).get(`/fhir/R4${path}`).set('Authorization', `Bearer ${tokens.get(purpose)}`);
 const bundleOf = (res: { text: string }) => JSON.parse(res.text) as Bundle;
+const BSN = 'http://fhir.nl/fhir/NamingSystem/bsn';
 
 beforeAll(async () => {
   t = await openTestStore();
@@ -126,6 +127,24 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     await fhir('Treatment', `/Patient/${duplicate.id}`).expect(404);
     const [denied] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
     expect(JSON.parse(denied!.body)).toMatchObject({ decision: { result: 'deny' }, returned: [] });
+  });
+
+  it('gives a Carequality partner no BSN on the FHIR API, and finds nobody for it by one; a Dutch FHIR partner gets both', async () => {
+    const p = await aPatientWithObservations(1);
+    const bsn = p.identifiers.find((i) => i.system === BSN)!.value;
+    const carequality = await registerPartner(app, admin, { kind: 'carequality' });
+    const abroad = await accessTokenFor(app, carequality, tokenEndpoint, { purpose_of_use: [purposeString('Treatment')] });
+    const as_ = (token: string, path: string) => request(app).get(`/fhir/R4${path}`).set('Authorization', `Bearer ${token}`).expect(200);
+    const systems = (r: { text: string }) => ((JSON.parse(r.text) as FhirPatient).identifier ?? []).map((i) => i.system);
+    expect(systems(await as_(abroad, `/Patient/${p.id}`))).not.toContain(BSN);
+    expect(systems(await as_(tokens.get('Treatment')!, `/Patient/${p.id}`))).toContain(BSN);
+    const everything = bundleOf(await as_(abroad, `/Patient/${p.id}/$everything`));
+    expect(JSON.stringify(everything)).not.toContain(bsn);
+    expect(everything.entry?.length).toBeGreaterThan(1);
+    for (const path of [`/Patient?identifier=${BSN}|${bsn}`, `/Observation?patient.identifier=${BSN}|${bsn}`]) {
+      expect(bundleOf(await as_(abroad, path)).entry ?? []).toEqual([]);
+      expect((bundleOf(await as_(tokens.get('Treatment')!, path)).entry ?? []).length).toBeGreaterThan(0);
+    }
   });
 
   it('discloses nothing to a partner credential that proves no purpose, and says why', async () => {

@@ -94,7 +94,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   return {
     ok: true, connection, assertion,
     requester: {
-      kind: 'partner', organizationId: organization.id, connectionId: connection.id, connectionActive: true, purpose,
+      kind: 'partner', organizationId: organization.id, connectionId: connection.id, connectionActive: true, purpose, withholdBsn: connection.kind === 'carequality',
       purposeAsReceived: assertion.purposes.map((p) => `${p.system ?? ''}#${p.code}`).join(' '),
       person,
     },

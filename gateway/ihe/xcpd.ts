@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { IdentifierSystems } from '../../canonical/index.js';
 import { demographicsOf, parsePatientDiscoveryRequest, renderPatientDiscoveryRefusal, renderPatientDiscoveryResponse, type DiscoveryOutcome, type PatientDiscoveryQuery, type RequestedAttribute } from '../../mappers/xcpd/index.js';
 import type { IheContext } from './context.js';
 import { hl7Timestamp } from './hl7-time.js';
@@ -55,9 +54,8 @@ export function patientDiscovery(ctx: IheContext): SoapTransaction {
             }
             const record = await reader.patient(permitted);
             if (!record) return { kind: 'no-match' };
-            // The BSN is for Dutch care providers under Dutch law (Wabvpz); discovery answers partners anywhere.
-            const patient = { ...record.patient, identifiers: record.patient.identifiers.filter((i) => i.system !== IdentifierSystems.bsn.uri) };
-            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient, matchScore }] };
+            // The reader gave the patient without their BSN, as to every Carequality partner (requester.ts).
+            return { kind: 'match', patients: [{ id: { root: ourPatientAuthority(ctx.config), extension: record.patient.id }, patient: record.patient, matchScore }] };
           },
         });
       } catch {

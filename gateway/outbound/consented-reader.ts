@@ -1,4 +1,4 @@
-import type { CareProgramEnrolment, Condition, DiagnosticReport, Document, Observation, Organization, Practitioner } from '../../canonical/index.js';
+import { IdentifierSystems, type CareProgramEnrolment, type Condition, type DiagnosticReport, type Document, type Observation, type Organization, type Practitioner } from '../../canonical/index.js';
 import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
 import type {
   ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, StoredWindow,
@@ -93,7 +93,17 @@ export interface ReaderLedger {
  * A reader for the `permitted` patients; `prefetched` holds patient records a lookup read before the decision,
  * handed out like those read now (only to a permitted patient, and noted).
  */
-export function consentedReader(store: Store, permitted: ReadonlySet<string>, prefetched: (patientId: string) => PatientRecord | undefined = () => undefined): ConsentedReader & ReaderLedger {
+export interface ReaderOptions {
+  /** Patients are handed out without their BSN (a Carequality partner's exchange, requester.ts). */
+  readonly withholdBsn?: boolean;
+}
+
+export function consentedReader(
+  store: Store, permitted: ReadonlySet<string>, prefetched: (patientId: string) => PatientRecord | undefined = () => undefined, options: ReaderOptions = {},
+): ConsentedReader & ReaderLedger {
+  const disclosed = (record: PatientRecord): PatientRecord => options.withholdBsn
+    ? { ...record, patient: { ...record.patient, identifiers: record.patient.identifiers.filter((i) => i.system !== IdentifierSystems.bsn.uri) } }
+    : record;
   const returned = new Map<string, string[]>();
   const note = (patientId: string, reference: string) => {
     const list = returned.get(patientId);
@@ -130,15 +140,16 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>, pr
     async patient(patientId) {
       allow(patientId);
       const record = prefetched(patientId) ?? await store.patients.get(patientId);
-      if (record) note(patientId, `Patient/${record.patient.id}`);
-      return record;
+      if (!record) return undefined;
+      note(patientId, `Patient/${record.patient.id}`);
+      return disclosed(record);
     },
     async replacedPatient(id, survivorId) {
       allow(survivorId);
       const [record, resolved] = await Promise.all([store.patients.get(id), store.patients.resolveId(id)]);
       if (!record || record.patient.status !== 'merged' || resolved.value !== survivorId) return undefined;
       note(survivorId, `Patient/${id}`);
-      return record;
+      return disclosed(record);
     },
     observations: pages('Observation', store.observations.list),
     observation: async (id) => one('Observation', await store.observations.get(id)),
@@ -203,7 +214,7 @@ export function consentedReader(store: Store, permitted: ReadonlySet<string>, pr
         allPages((after) => store.observations.list(patientId, { limit: Math.min(limits.observations, 500), ...(after ? { after } : {}) }), limits.observations),
         allPages((after) => store.reports.list(patientId, { limit: Math.min(limits.reports, 500), ...(after ? { after } : {}) }), limits.reports),
       ]);
-      return { patient, conditions, enrolments, observations, reports };
+      return { patient: disclosed(patient), conditions, enrolments, observations, reports };
     },
     async documentContent(document) {
       allow(document.patientId);

@@ -102,14 +102,15 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       // Until consent has decided, the reader permits no one; what it hands out is on the trail either way.
       let reader = consentedReader(store, new Set());
       try {
-        const finder = subjectFinder(store);
+        const withholdBsn = exchange.requester.kind === 'partner' && exchange.requester.withholdBsn;
+        const finder = subjectFinder(store, { withholdBsn });
         const subjects = [...new Set(await disclosure.subjects(finder))];
         // A partner credential taken from the cache unconfirmed is confirmed with the clock the lookups just read.
         if (exchange.requester.kind === 'partner') await exchange.requester.confirm?.(finder.changeClock);
         await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
-        reader = consentedReader(store, new Set(permitted), finder.prefetched);
+        reader = consentedReader(store, new Set(permitted), finder.prefetched, { withholdBsn });
         const response = await disclosure.respond(reader, verdict);
         await append(auditRecords(exchange, verdict, reader.returned, disclosure.failed?.() ? 'failure' : 'success', undefined, disclosure.detail?.()), exchange);
         return response;

@@ -15,6 +15,11 @@ export type Requester =
       /** The purpose codes as the partner sent them, for the audit trail. */
       readonly purposeAsReceived?: string;
       readonly person?: { readonly name?: string; readonly id?: string; readonly role?: string };
+      /**
+       * A Carequality partner: the BSN is for Dutch care providers under Dutch law (Wabvpz), so it neither leaves
+       * for them nor finds anyone for them, on any surface.
+       */
+      readonly withholdBsn: boolean;
       /** The principal's confirmation (auth/principal.ts), when its credential came from the cache unconfirmed. */
       readonly confirm?: (changeClock?: number) => Promise<void>;
     }
@@ -33,6 +38,7 @@ export function requesterOf(principal: Principal): Requester | undefined {
       organizationId: principal.connection.organizationId,
       connectionId: principal.connection.id,
       connectionActive: principal.connection.status === 'active',
+      withholdBsn: principal.connection.kind === 'carequality',
       purpose: grant?.purpose ?? { outcome: 'missing' },
       ...(grant?.purposeCodes.length ? { purposeAsReceived: grant.purposeCodes.join(' ') } : {}),
       ...(grant?.person ? { person: grant.person } : {}),

@@ -1,3 +1,4 @@
+import { IdentifierSystems } from '../../canonical/index.js';
 import { findCandidates, type Demographics } from '../../identity/index.js';
 import type { AtClock, DocumentOwner, PatientConsentFacts, PatientFilter, PatientRecord, ResolvedOne, Store } from '../../store/index.js';
 
@@ -42,8 +43,14 @@ export interface FindOptions {
   readonly withRecord?: boolean;
 }
 
+export interface FinderOptions {
+  /** The BSN finds nobody (a Carequality partner's exchange, requester.ts): asked for, it is as if unknown. */
+  readonly withholdBsn?: boolean;
+}
+
 /** A finder for one exchange: it keeps the change clock its lookups read. */
-export function subjectFinder(store: Store): SubjectFinder {
+export function subjectFinder(store: Store, options: FinderOptions = {}): SubjectFinder {
+  const withheld = (system: string) => options.withholdBsn === true && system === IdentifierSystems.bsn.uri;
   let changeClock: number | undefined;
   const facts = new Map<string, PatientConsentFacts>();
   const records = new Map<string, PatientRecord>();
@@ -63,10 +70,11 @@ export function subjectFinder(store: Store): SubjectFinder {
     consentFacts: (patientId) => facts.get(patientId),
     prefetched: (patientId) => records.get(patientId),
     byId: async (id, options = {}) => found(await store.patients.resolveId(id, { withRecords: options.withRecord ?? false })),
-    byIdentifier: async (system, value, options = {}) => found(await store.patients.resolveIdentifier(system, value, { withRecords: options.withRecord ?? false })),
+    byIdentifier: async (system, value, find = {}) => withheld(system) ? undefined : found(await store.patients.resolveIdentifier(system, value, { withRecords: find.withRecord ?? false })),
     matching: (filter, afterId, limit) => store.patients.searchIds(filter, afterId, limit),
     async byDemographics(query) {
-      const { decision } = await findCandidates(store, query);
+      const identifiers = query.identifiers?.filter((i) => !withheld(i.system));
+      const { decision } = await findCandidates(store, identifiers ? { ...query, identifiers } : query);
       return decision.outcome === 'ambiguous' ? { outcome: 'ambiguous' } : decision;
     },
     documentOwners: async (ids) => observed(await store.documents.owners(ids)),
