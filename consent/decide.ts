@@ -5,7 +5,8 @@ import type { Purpose, PurposeMatch } from '../canonical/index.js';
  * unit test. Order, after consent-and-audit.md §3–4:
  *   1. the requesting connection must be active;
  *   2. the purpose must be one of the seven, matched exactly (missing, unknown and ambiguous are denied);
- *   3. an approval of a held request for this organization, purpose and patient, not yet expired, permits;
+ *   3. an approval of a held request for this organization, purpose and patient, not yet expired and not followed
+ *      by a choice of the patient's (the loader leaves those out, store/consent.ts), permits;
  *   4. the patient's own choice, when there is one, decides alone (it overrides the defaults completely);
  *   5. else the clinic defaults decide (no default purposes = opt-in: nothing is shared);
  *   6. no policy at all denies everything (PCF: deny all when no implicit policy is declared).

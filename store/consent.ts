@@ -43,6 +43,10 @@ export interface ConsentFactsRow {
 export type PatientConsentFacts = Pick<ConsentFactsRow, 'patientChoice' | 'approvals'>;
 
 /**
+ * An approval holds until it expires or the patient's choice is next set (by them or by staff, or withdrawn): a
+ * choice made after an approval is the patient's word on it, and "a revocation above all holds for the very next
+ * request" (consent-and-audit.md §3).
+ *
  * The columns `choice` and `approvals` that `patientConsentFactsOf` reads, for the patient `patientId` (an SQL
  * expression) names: so any statement that finds a patient can bring what consent needs in the same round trip.
  */
@@ -50,7 +54,8 @@ export const patientConsentFactsColumns = (patientId: string) => `
   (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = ${patientId} ORDER BY version DESC LIMIT 1) AS choice,
   COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
              'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
-            FROM access_requests WHERE patient_id = ${patientId} AND status = 'approved' AND approval_expires_at > now()), '[]'::jsonb) AS approvals`;
+            FROM access_requests WHERE patient_id = ${patientId} AND status = 'approved' AND approval_expires_at > now()
+              AND decided_at > COALESCE((SELECT max(set_at) FROM consent_patient_choices WHERE patient_id = ${patientId}), '-infinity')), '[]'::jsonb) AS approvals`;
 
 export interface PatientConsentFactsRow {
   readonly choice: { version: number; purposes: string[] | null } | null;

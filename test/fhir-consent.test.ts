@@ -95,6 +95,13 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     await fhir('Payment', `/Patient/${p.id}`).expect(404);
     const [approvedRead] = await t.store.audit.search({ patientId: p.id, transaction: 'fhir-search', limit: 1 });
     expect(JSON.parse(approvedRead!.body).decision).toMatchObject({ result: 'permit', policyVersion: `approval:${held!.id}` });
+
+    // The approval shows beside the patient's choice, and the choice set again (by the patient, or staff for them) ends it.
+    const shown = await as(admin, request(app).get(`/admin/patients/${p.id}/consent`)).expect(200);
+    expect(shown.body.approvals).toEqual([expect.objectContaining({ requestId: held!.id, organization: { id: partner.organizationId, name: expect.any(String) }, purpose: 'Treatment' })]);
+    await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: [], expectedVersion: 1 }).expect(200);
+    await fhir('Treatment', `/Patient/${p.id}`).expect(404);
+    expect((await as(admin, request(app).get(`/admin/patients/${p.id}/consent`)).expect(200)).body.approvals).toEqual([]);
   });
 
   it('leaves denied patients out of a search and audits each patient with its own decision', async () => {

@@ -31,13 +31,25 @@ export function uuidParam(req: Request, name = 'id'): string {
 
 const actor = (req: Request) => (req.principal.type === 'user' ? { type: 'user' as const, userId: req.principal.userId } : { type: 'anonymous' as const });
 
-/** The purposes a patient's records are shared for now, and which policy says so. */
+/**
+ * The purposes a patient's records are shared for now, which policy says so, and the approvals that let single
+ * organizations in beyond it: those in force, as decisions take them (store/consent.ts: unexpired, and given after
+ * the patient's choice was last set, so setting it again ends them).
+ */
 export async function effectivePolicy(store: RootStore, patientId: string) {
-  const [defaults, choice] = await Promise.all([store.consent.currentDefaults(), store.consent.currentChoice(patientId)]);
+  const [defaults, choice, approved] = await Promise.all([
+    store.consent.currentDefaults(), store.consent.currentChoice(patientId), store.consent.listRequests({ status: 'approved', patientId }),
+  ]);
   const own = choice && choice.purposes !== null ? choice : undefined;
+  const now = Date.now();
+  const inForce = approved.filter((r) => Date.parse(r.approvalExpiresAt ?? '') > now && (!choice || Date.parse(r.decidedAt ?? '') > Date.parse(choice.setAt)));
+  const organizations = await Promise.all(inForce.map((r) => store.organizations.get(r.organizationId)));
   return {
     defaults: defaults ?? null,
     choice: choice ?? null,
+    approvals: inForce.map((r, i) => ({
+      requestId: r.id, organization: { id: r.organizationId, name: organizations[i]?.name ?? null }, purpose: r.purpose, approvedAt: r.decidedAt!, until: r.approvalExpiresAt!,
+    })),
     effective: own
       ? { source: 'patient-choice' as const, purposes: own.purposes!, version: own.version }
       : defaults
