@@ -67,7 +67,9 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     const lines = res.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe('seq,recordedAt,transaction,action,outcome,actorType,userId,organizationId,connectionId,actorName,actorRole,purposeAsReceived,purposeMatched,decision,decisionReason,policyVersion,patientIds,returned,detail,requestId,sourceAddress,hash');
     expect(lines.length).toBeGreaterThanOrEqual(26);
-    expect(lines[4]).toContain(',"=HYPERLINK(""x""), Dr. Comma",');
+    // A value a spreadsheet would run as a formula is led by an apostrophe: quoting alone does not stop it.
+    expect(lines[4]).toContain(`,"'=HYPERLINK(""x""), Dr. Comma",`);
+    expect(lines.slice(1).every((l) => !/(^|,)"?[=+@-]/.test(l))).toBe(true);
     // A record's detail is one cell of JSON, quoted.
     expect(lines.slice(1).some((l) => l.includes(',"{""'))).toBe(true);
   });

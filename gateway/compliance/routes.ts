@@ -50,9 +50,15 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
 
 const view = (row: AuditRow) => ({ ...recordOf(row) });
 
+/**
+ * A cell as text. One that a spreadsheet would run as a formula (= + - @, or a tab or carriage return before one)
+ * is led by an apostrophe, which spreadsheets take as "text follows": quoting alone does not stop the formula, and
+ * a partner writes some of these values (the person's name in its token or assertion).
+ */
 const csvCell = (v: unknown) => {
-  const text = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(';') : String(v);
-  return /[",\n\r]/.test(text) || /^[=+\-@]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const raw = v === null || v === undefined ? '' : Array.isArray(v) ? v.join(';') : String(v);
+  const text = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r']/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
 const CSV_COLUMNS = [
