@@ -116,7 +116,10 @@ function readValue(element: XmlElement, bepaling: NhgBepaling | undefined, code:
   const type = element.attributes.type ?? '';
   const value = valueOf(element, type);
   if (value === 'unsupported') return { refused: issue('error', 'VALUE_TYPE_UNSUPPORTED', `value type ${type || '(none)'} is not supported`, at(element)) };
-  if (value === undefined) return { refused: issue('error', 'VALUE_INVALID', `the ${type} value cannot be read`, at(element)) };
+  if (value === undefined) {
+    const comma = element.attributes.value?.includes(',') ? ': HL7v3 writes a decimal with a point, and a comma may be a thousands separator' : '';
+    return { refused: issue('error', 'VALUE_INVALID', `the ${type} value ${JSON.stringify(element.attributes.value ?? '')} cannot be read${comma}`, at(element)) };
+  }
   if (bepaling && !bepaling.kinds.includes(value.kind)) {
     return { refused: issue('error', 'VALUE_TYPE_MISMATCH', `NHG ${code} is answered with ${bepaling.kinds.join(' or ')}, not ${value.kind}`, at(element)) };
   }
@@ -128,11 +131,19 @@ function readValue(element: XmlElement, bepaling: NhgBepaling | undefined, code:
   return { value: { kind: 'quantity', quantity }, issues: [] };
 }
 
+/**
+ * PQ and INT values are XML Schema numbers (HL7v3 datatypes R1): a point is the only decimal mark. A comma is
+ * refused rather than read as one: "5,8" could as well be 58 written with a thousands separator.
+ */
+function xmlDecimal(text: string | undefined) {
+  return text === undefined || text.includes(',') ? undefined : parseDecimal(text);
+}
+
 function valueOf(element: XmlElement, type: string): ObservationValue | 'unsupported' | undefined {
   switch (type) {
     case 'PQ':
     case 'INT': {
-      const decimal = parseDecimal(element.attributes.value ?? '');
+      const decimal = xmlDecimal(element.attributes.value);
       if (!decimal || (type === 'INT' && decimal.includes('.'))) return undefined;
       const unit = element.attributes.unit?.trim();
       return { kind: 'quantity', quantity: { value: decimal, ...(unit && unit !== '1' ? { unit } : {}) } };
@@ -179,7 +190,7 @@ function readRange(element: XmlElement | undefined, bepaling: NhgBepaling | unde
   for (const side of ['low', 'high'] as const) {
     const bound = child(element, side);
     if (!bound || bound.attributes.nullFlavor) continue;
-    const value = parseDecimal(bound.attributes.value ?? '');
+    const value = xmlDecimal(bound.attributes.value);
     if (!value) {
       issues.push(issue('warning', 'RANGE_INVALID', 'a reference range limit cannot be read: range left out', at(bound)));
       return undefined;

@@ -123,6 +123,18 @@ describe('error paths', () => {
     ]);
   });
 
+  it('a value written with a decimal comma refuses that observation, saying why (a PQ value is an XML number)', () => {
+    const text = fixture('dm2.xml').toString('utf8');
+    const edited = text.replace(/(<value xsi:type="PQ" value=")58(" unit="mmol\/mol")/, '$15,8$2');
+    expect(edited).not.toBe(text);
+    const result = parseKetenzorg(Buffer.from(edited));
+    const refused = result.items.flatMap((i) => i.issues).filter((i) => i.code === 'VALUE_INVALID');
+    expect(refused).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/"5,8" cannot be read: HL7v3 writes a decimal with a point/) })]);
+    const values = result.items.flatMap((i) => i.observations).map((o) => (o.value?.kind === 'quantity' ? o.value.quantity.value : undefined));
+    expect(values).not.toContain('5.8');
+    expect(values.length).toBe(parseKetenzorg(fixture('dm2.xml')).items.flatMap((i) => i.observations).length - 1);
+  });
+
   it('a practice-local code is kept with its value, unit and coding, flagged unmapped', () => {
     const result = parseKetenzorg(fixture('unmapped-local-code.xml'));
     expect(only(result).items).toEqual([[
