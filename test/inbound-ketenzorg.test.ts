@@ -279,9 +279,15 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     await deliver(app, fhir, 'ketenzorg', fixture('ketenzorg', 'dm2.xml')).expect(403);
     await request(app).post('/inbound/ketenzorg').send(fixture('ketenzorg', 'dm2.xml')).expect(401);
     await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).send({ message: 'x' }).expect(415);
+    // A real message labelled as JSON is refused for its label, and not quoted back as JSON that failed to parse.
+    const labelled = await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).set('Content-Type', 'application/json')
+      .send(fixture('ketenzorg', 'dm2.xml').toString('utf8')).expect(415);
+    expect(labelled.body.error).toMatch(/not as application\/json$/);
+    expect(labelled.text).not.toContain('MCCI');
     await deliver(app, his, 'ketenzorg', '').expect(400);
     const refusals = (await inboundAudit(t.store)).filter((r) => r.action === 'refused');
     expect(refusals.map((r) => [r.outcome, r.actor.connectionId, r.detail?.reason])).toEqual([
+      ['failure', his.connectionId, expect.stringMatching(/^415 send the message itself/)],
       ['failure', his.connectionId, expect.stringMatching(/^415 send the message itself/)],
       ['failure', his.connectionId, '400 the request body is empty: it must be the message'],
     ]);

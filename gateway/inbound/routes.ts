@@ -29,7 +29,7 @@ export function inboundSurface(): Surface {
 function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): RouteSpec[] {
   return [
     {
-      method: 'post', path: '/ketenzorg', access: { connections: ['his'] },
+      method: 'post', path: '/ketenzorg', access: { connections: ['his'] }, readsOwnBody: true,
       summary: 'A GP system delivers an HL7v3 Ketenzorg message (or an OZIS EDIFACT interchange); answered with an HL7v3 MCCI_IN000002 acknowledgement',
       async handler(req, res) {
         const outcome = await pipeline.receive(ketenzorgAdapter, await delivery(pipeline, 'ketenzorg', req, res));
@@ -38,7 +38,7 @@ function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): Rout
       },
     },
     {
-      method: 'post', path: '/lab', access: { connections: ['lab'] },
+      method: 'post', path: '/lab', access: { connections: ['lab'] }, readsOwnBody: true,
       summary: 'A lab (or ZorgMail forwarding) delivers a MEDLAB interchange; answered with a JSON acknowledgement naming every problem',
       async handler(req, res) {
         const outcome = await pipeline.receive(labAdapter, await delivery(pipeline, 'lab', req, res));
@@ -69,11 +69,16 @@ async function delivery(pipeline: InboundPipeline, channel: Channel, req: Reques
   }
 }
 
-/** The body as bytes: every byte matters (a Latin-1 name, a checksum), so nothing may decode it first. */
+/** Media types a message is never sent as: whatever such a body holds, it was wrapped on the way. */
+const NOT_A_MESSAGE = /^(application\/(json|[\w.+-]+\+json|x-www-form-urlencoded)|multipart\/)/i;
+
+/**
+ * The body as bytes: every byte matters (a Latin-1 name, a checksum), so nothing may decode it first (the routes
+ * read their own body: no JSON or form parser runs before, which would quote the message back in its complaint).
+ */
 async function body(req: Request, res: Response): Promise<Uint8Array> {
-  // The JSON and form parsers of every route have run: a body they read was not a message.
-  if (req.body !== undefined) {
-    throw new HttpError(415, 'send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as JSON or a form');
+  if (NOT_A_MESSAGE.test(req.get('content-type') ?? '')) {
+    throw new HttpError(415, `send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as ${req.get('content-type')!.split(';')[0]!.trim()}`);
   }
   await new Promise<void>((resolve, reject) => {
     express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES })(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve()));
