@@ -34,7 +34,7 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 
 const now = new Date();
 const envelope = signedEnvelope({ now });
-const policy: XuaPolicy = { trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, allowSha1: false };
+const policy: XuaPolicy = { trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, maxAssertionAgeSeconds: 3600, allowSha1: false };
 const bytes = Buffer.byteLength(envelope, 'utf8');
 
 function xmlCrypto(): boolean {

@@ -47,18 +47,19 @@ describe('configuration', () => {
 
   it('serves HTTPS only with both a certificate and a key, and reads the IHE settings', () => {
     expect(loadConfig({}, '/srv').tls).toBeUndefined();
-    expect(loadConfig({}, '/srv').ihe).toEqual({ clientCertificate: 'required', clockSkewSeconds: 60, sha1Communities: [], extraAudiences: [] });
+    expect(loadConfig({}, '/srv').ihe).toEqual({ clientCertificate: 'required', clockSkewSeconds: 60, maxAssertionMinutes: 60, sha1Communities: [], extraAudiences: [] });
     const c = loadConfig({
       CROSSGATE_TLS_CERT: 'tls/server.pem', CROSSGATE_TLS_KEY: 'tls/server.key', CROSSGATE_TRUST_BUNDLE: '/etc/cq/bundle.pem',
       CROSSGATE_IHE_CLIENT_CERT: 'optional', CROSSGATE_IHE_CLOCK_SKEW_SECONDS: '30', CROSSGATE_IHE_SHA1_COMMUNITIES: 'urn:oid:1.2.3, 1.2.4',
-      CROSSGATE_IHE_AUDIENCES: 'https://gw.example/ihe, urn:oid:1.2.9',
+      CROSSGATE_IHE_AUDIENCES: 'https://gw.example/ihe, urn:oid:1.2.9', CROSSGATE_IHE_MAX_ASSERTION_MINUTES: '480',
     }, '/srv');
     expect(c.tls).toEqual({ certFile: '/srv/tls/server.pem', keyFile: '/srv/tls/server.key' });
     expect(c.publicUrl).toBe('https://localhost:8080');
     expect(c.ihe).toEqual({
-      trustBundleFile: '/etc/cq/bundle.pem', clientCertificate: 'optional', clockSkewSeconds: 30, sha1Communities: ['1.2.3', '1.2.4'],
+      trustBundleFile: '/etc/cq/bundle.pem', clientCertificate: 'optional', clockSkewSeconds: 30, maxAssertionMinutes: 480, sha1Communities: ['1.2.3', '1.2.4'],
       extraAudiences: ['https://gw.example/ihe', 'urn:oid:1.2.9'],
     });
+    expect(() => loadConfig({ CROSSGATE_IHE_MAX_ASSERTION_MINUTES: '5' })).toThrow(/CROSSGATE_IHE_MAX_ASSERTION_MINUTES/);
     expect(() => loadConfig({ CROSSGATE_TLS_CERT: 'a.pem' })).toThrow(/CROSSGATE_TLS_KEY: must be set together with CROSSGATE_TLS_CERT/);
     expect(() => loadConfig({ CROSSGATE_IHE_SHA1_COMMUNITIES: 'kno2' })).toThrow(/CROSSGATE_IHE_SHA1_COMMUNITIES/);
     expect(() => loadConfig({ CROSSGATE_IHE_CLIENT_CERT: 'never' })).toThrow(/CROSSGATE_IHE_CLIENT_CERT: must be required or optional/);

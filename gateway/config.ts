@@ -66,6 +66,7 @@ const EnvSchema = z.object({
   CROSSGATE_TRUST_BUNDLE: z.string().min(1).optional(),
   CROSSGATE_IHE_CLIENT_CERT: z.enum(['required', 'optional'], { message: 'must be required or optional' }).default('required'),
   CROSSGATE_IHE_CLOCK_SKEW_SECONDS: int(0, 600).default(60),
+  CROSSGATE_IHE_MAX_ASSERTION_MINUTES: int(20, 1440).default(60),
   CROSSGATE_IHE_SHA1_COMMUNITIES: z
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean).map((s) => s.replace(/^urn:oid:/, '')))
@@ -113,6 +114,7 @@ export interface Config {
     /** `optional` only behind a TLS terminator or for local trials: without a client certificate the SAML assertion alone identifies the partner. */
     readonly clientCertificate: 'required' | 'optional';
     readonly clockSkewSeconds: number;
+    readonly maxAssertionMinutes: number;
     /** Home communities whose assertions may be signed with SHA-1 (some peers still do); everyone else needs SHA-256. */
     readonly sha1Communities: readonly string[];
     /** Audiences accepted besides our own endpoint URLs. */
@@ -173,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(e.CROSSGATE_TRUST_BUNDLE ? { trustBundleFile: path.resolve(cwd, e.CROSSGATE_TRUST_BUNDLE) } : {}),
       clientCertificate: e.CROSSGATE_IHE_CLIENT_CERT,
       clockSkewSeconds: e.CROSSGATE_IHE_CLOCK_SKEW_SECONDS,
+      maxAssertionMinutes: e.CROSSGATE_IHE_MAX_ASSERTION_MINUTES,
       sha1Communities: Object.freeze(e.CROSSGATE_IHE_SHA1_COMMUNITIES ?? []),
       extraAudiences: Object.freeze(e.CROSSGATE_IHE_AUDIENCES ?? []),
     }),

@@ -55,6 +55,7 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
     trustAnchors: ctx.trustAnchors,
     audiences: [ctx.endpoints.xcpd, ctx.endpoints.query, ctx.endpoints.retrieve, ctx.config.publicUrl, ...ctx.config.ihe.extraAudiences],
     clockSkewSeconds: ctx.config.ihe.clockSkewSeconds,
+    maxAssertionAgeSeconds: ctx.config.ihe.maxAssertionMinutes * 60,
     allowSha1: await sha1Allowed(),
   }, now);
   if (!verified.ok) {
@@ -83,7 +84,9 @@ export async function authenticatePartner(ctx: IheContext, req: Request, envelop
   }
   if (connection.status !== 'active') return refuse(`the Carequality connection is ${connection.status}`, SUBCODES.failedAuthentication, connection);
 
-  const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, Date.parse(assertion.notOnOrAfter) + ctx.config.ihe.clockSkewSeconds * 1000));
+  // Kept as long as the assertion could be taken: to its NotOnOrAfter, or its age limit if that comes first.
+  const usableUntil = Math.min(Date.parse(assertion.notOnOrAfter), Date.parse(assertion.issueInstant) + ctx.config.ihe.maxAssertionMinutes * 60_000);
+  const until = new Date(Math.max(now.getTime() + REPLAY_WINDOW_MS, usableUntil + ctx.config.ihe.clockSkewSeconds * 1000));
   if (!(await ctx.replays.use({ clientId: connection.id, jti: `wsa:${soap.addressing.messageId}`, expiresAt: until }))) {
     return refuse('this wsa:MessageID was used before: a replayed message is not answered', SUBCODES.invalidSecurity, connection);
   }

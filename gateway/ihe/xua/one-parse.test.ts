@@ -21,7 +21,7 @@ const cases = JSON.parse(readFileSync(new URL('../../../fixtures/ihe/xua/exc-c14
   { readonly name: string; readonly input: string; readonly apex?: string; readonly inclusivePrefixes: readonly string[]; readonly expected: string }[];
 
 const now = new Date();
-const policy = (): XuaPolicy => ({ trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, allowSha1: true });
+const policy = (): XuaPolicy => ({ trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, maxAssertionAgeSeconds: 3600, allowSha1: true });
 /** What the SOAP endpoint reads requests with. */
 const ENDPOINT_LIMITS = { maxBytes: 2 * 1024 * 1024, maxDepth: 48, maxElements: 20_000 };
 

@@ -7,6 +7,11 @@ export interface XuaPolicy {
   /** Our endpoint URLs; an AudienceRestriction must name one of them. */
   readonly audiences: readonly string[];
   readonly clockSkewSeconds: number;
+  /**
+   * How long after its IssueInstant an assertion is taken, whatever its NotOnOrAfter says: a captured assertion
+   * valid for years would otherwise be a bearer credential until then (ihe-xca-xcpd.md §5.1 item 5).
+   */
+  readonly maxAssertionAgeSeconds: number;
   /** rsa-sha1 and sha1 digests, for the partners that still sign so. */
   readonly allowSha1: boolean;
 }

@@ -15,7 +15,7 @@ import { verifyXua, type XuaFaultSubcode, type XuaPolicy, type XuaResult } from 
  */
 const now = new Date();
 const pki = samlPki();
-const policy: XuaPolicy = { trustAnchors: pki.trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, allowSha1: false };
+const policy: XuaPolicy = { trustAnchors: pki.trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, maxAssertionAgeSeconds: 3600, allowSha1: false };
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
 const years = (n: number) => new Date(now.getTime() + n * 365 * 86_400_000);
 
@@ -200,6 +200,14 @@ describe('faults', () => {
     expectFault(verify({ timestamp: { created: minutes(2), expires: minutes(7) } }), 'wsse:MessageExpired', 'Created is in the future');
     expectFault(verify({ notOnOrAfter: null }), 'wsse:InvalidSecurityToken', 'NotOnOrAfter is required');
     expectFault(check(withAssertion((x) => x.replace(/NotOnOrAfter="[^"]+"/, 'NotOnOrAfter="2030-01-01T00:00:00"'))), 'wsse:InvalidSecurityToken', 'xs:dateTime with a zone');
+  });
+
+  it('refuses an assertion issued longer ago than the policy takes, however far off its NotOnOrAfter', () => {
+    const issuedAgo = (m: number) => verifyXua(signedEnvelope({ now: minutes(-m), notOnOrAfter: minutes(10 * 365 * 24 * 60), timestamp: null }), policy, now);
+    expect(issuedAgo(30).ok).toBe(true);
+    expectFault(issuedAgo(62), 'wsse:MessageExpired', 'issued more than 60 minutes ago');
+    // Within the clock skew of the limit it is still taken.
+    expect(issuedAgo(60.5).ok).toBe(true);
   });
 
   it('refuses an assertion addressed elsewhere, or with a condition it does not understand', () => {

@@ -50,6 +50,10 @@ export function verifyXua(envelope: string | XmlDocument, policy: XuaPolicy, now
 
   const header = readHeader(assertion);
   if (!header.ok) return header;
+  const age = now.getTime() - Date.parse(header.header.issueInstant);
+  if (age > (policy.maxAssertionAgeSeconds + policy.clockSkewSeconds) * 1000) {
+    return fault('wsse:MessageExpired', `assertion: issued more than ${Math.round(policy.maxAssertionAgeSeconds / 60)} minutes ago (IssueInstant), whatever its NotOnOrAfter: issue a new one`);
+  }
   const attributes = readAttributes(assertion);
   if (!attributes.ok) return attributes;
 

@@ -13,7 +13,7 @@ import { verifyXua, type XuaFaultSubcode, type XuaPolicy, type XuaResult } from 
  * forgery claims another subject and purpose; each must fail with the fault named, and never yield the forged claims.
  */
 const now = new Date();
-const policy: XuaPolicy = { trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, allowSha1: false };
+const policy: XuaPolicy = { trustAnchors: samlPki().trustAnchors, audiences: [TEST_AUDIENCE], clockSkewSeconds: 60, maxAssertionAgeSeconds: 3600, allowSha1: false };
 const ORIGINAL_ID = '_original';
 const EVIL_ID = '_evil';
 
