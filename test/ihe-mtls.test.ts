@@ -64,7 +64,10 @@ function send(pathname: string, body: string, client: Issued | undefined, mtom =
   const endpoint = `${PUBLIC_URL}${pathname}`;
   const action = pathname === PATHS.xcpd ? ACTIONS.xcpd : pathname === PATHS.query ? ACTIONS.query : ACTIONS.retrieve;
   const envelope = signedEnvelope({ action, audience: endpoint, to: endpoint, body, ...assertion });
-  const payload = mtom ? mtomRequest(envelope) : { contentType: 'application/soap+xml; charset=UTF-8', body: Buffer.from(envelope) };
+  return sendBytes(pathname, mtom ? mtomRequest(envelope) : { contentType: 'application/soap+xml; charset=UTF-8', body: Buffer.from(envelope) }, client);
+}
+
+function sendBytes(pathname: string, payload: { contentType: string; body: Buffer }, client: Issued | undefined): Promise<SoapAnswer> {
   return new Promise((resolve, reject) => {
     const req = https.request(`${gateway.url}${pathname}`, {
       method: 'POST', ca: tlsCa.certPem, headers: { 'Content-Type': payload.contentType }, ...(client ? { cert: client.certPem, key: client.keyPem } : {}),
@@ -106,6 +109,20 @@ describe(`discover, query and retrieve over mutual TLS on ${engineUnderTest}`, (
       expect(a.body.name).toBe('Fault');
       expect(all(a.body, 'ExtrinsicObject')).toHaveLength(0);
     }
+  });
+
+  it("puts a request its certificate names that fails before the assertion (not XML, an entity) on that partner's record and count", async () => {
+    for (const body of ['not xml at all', '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>']) {
+      const countBefore = (await gateway.store.connections.get(partner.connectionId))!.failedAuthCount;
+      const a = await sendBytes(PATHS.query, { contentType: 'application/soap+xml; charset=UTF-8', body: Buffer.from(body) }, partnerCert);
+      expect(a.status).toBe(400);
+      expect(a.body.name).toBe('Fault');
+      expect((await gateway.store.connections.get(partner.connectionId))!.failedAuthCount).toBe(countBefore + 1);
+    }
+    const onRecord = await gateway.store.audit.search({ organizationId: partner.organizationId, transaction: 'security', limit: 20 });
+    const refusals = onRecord.map((r) => JSON.parse(r.body) as { actor: object; detail?: { reason?: string } }).filter((c) => /the envelope was refused/.test(c.detail?.reason ?? ''));
+    expect(refusals).toHaveLength(2);
+    for (const r of refusals) expect(r.actor).toMatchObject({ type: 'partner', ...partner });
   });
 
   it("refuses an assertion for another community over a partner's certificate, on that partner's record and count", async () => {

@@ -20,6 +20,15 @@ export interface RefusedConnection {
   readonly organizationId: string;
 }
 
+/**
+ * The connection a request's TLS client certificate names, for a refusal made before the partner was
+ * authenticated (a body, envelope or addressing fault): the request is that partner's all the same.
+ */
+export function connectionOfCertificate(req: Request): RefusedConnection | undefined {
+  const over = certificateConnection(req);
+  return over && over !== 'unregistered' ? { connectionId: over.id, organizationId: over.organizationId } : undefined;
+}
+
 /** How long a MessageID is remembered for replay detection, beyond the assertion's own end. */
 const REPLAY_WINDOW_MS = 10 * 60_000;
 

@@ -7,7 +7,7 @@ import type { AuditTransaction } from '../../canonical/index.js';
 import type { Exchange } from '../outbound/pipeline.js';
 import type { Requester } from '../outbound/requester.js';
 import type { IheContext } from './context.js';
-import { authenticatePartner, type RefusedConnection } from './partner.js';
+import { authenticatePartner, connectionOfCertificate, type RefusedConnection } from './partner.js';
 
 /** One SOAP transaction the responding gateway serves at its own endpoint. */
 export interface SoapTransaction {
@@ -143,7 +143,8 @@ function readBody(req: Request, limit: number): Promise<Buffer | undefined> {
 }
 
 /** A refusal before any transaction ran: a SOAP fault, and a security record on the trail. */
-async function refuse(ctx: IheContext, req: Request, res: Response, fault: SoapFault, status?: number, messageId?: string, from?: RefusedConnection): Promise<void> {
+async function refuse(ctx: IheContext, req: Request, res: Response, fault: SoapFault, status?: number, messageId?: string, known?: RefusedConnection): Promise<void> {
+  const from = known ?? connectionOfCertificate(req);
   if (from) await ctx.failedAuth.record(from.connectionId);
   await ctx.events.record({
     type: 'partner-auth-failed', outcome: 'failure',
