@@ -260,17 +260,26 @@ describe(`UDAP B2B token endpoint on ${engineUnderTest}`, () => {
     });
   });
 
-  it('records every refusal as a security event and counts it against the connection it names', async () => {
+  it('records every refusal as a security event: a verified client as its actor, a rejected credential counted against the connection it names', async () => {
     const target = await registerPartner(app, admin);
     const before = deps.securityEvents.length;
     expectOAuthError(await tokenRequest(app, await assertion(withB2b({ purpose_of_use: [TREAT, HPAYMT] }), target)), 'invalid_grant', /several purposes/);
+    const now = Math.floor(Date.now() / 1000);
+    expectOAuthError(await tokenRequest(app, await assertion((c) => ({ ...c, iat: now - 600, exp: now - 300 }), target)), 'invalid_client', /"exp"/);
     expectOAuthError(await tokenRequest(app, await assertion((c) => ({ ...c, iss: randomUUID() }), target)), 'invalid_client', /unknown client/);
     const events = deps.securityEvents.slice(before);
+    const verified = { connectionId: target.connectionId, credentialId: target.credentialId };
     expect(events).toEqual([
-      expect.objectContaining({ type: 'partner-auth-failed', outcome: 'failure', subject: { connectionId: target.connectionId, credentialId: target.credentialId }, detail: expect.objectContaining({ error: 'invalid_grant' }) }),
+      expect.objectContaining({
+        type: 'partner-auth-failed', outcome: 'failure', actor: { connectionId: target.connectionId, organizationId: target.organizationId }, subject: verified,
+        detail: expect.objectContaining({ error: 'invalid_grant' }),
+      }),
+      expect.objectContaining({ type: 'partner-auth-failed', outcome: 'failure', subject: expect.objectContaining({ connectionId: target.connectionId }), detail: expect.objectContaining({ error: 'invalid_client' }) }),
       expect.objectContaining({ type: 'partner-auth-failed', outcome: 'failure', detail: expect.objectContaining({ error: 'invalid_client', reason: 'unknown client' }) }),
     ]);
-    expect(events[1]!.subject).toBeUndefined();
+    expect(events[1]!.actor).toBeUndefined();
+    expect(events[2]!.subject).toBeUndefined();
+    // The grant was wrong, not the credential: only the expired assertion counts.
     expect((await t.store.connections.get(target.connectionId))!.failedAuthCount).toBe(1);
   });
 });

@@ -90,12 +90,18 @@ export function oauthRoutes(ctx: OAuthContext): RouteSpec[] {
   const tokens = accessTokens(ctx);
   const tokenEndpoint = `${ctx.config.publicUrl}/oauth/token`;
 
+  /**
+   * A refusal on the trail. Once the client assertion has verified, the request is that partner's: it is the actor
+   * (so the trail finds it under its organization), and what was wrong is its grant, not its credentials, so it is
+   * not counted as a rejected credential.
+   */
   async function refuse(req: Request, res: Response, error: OAuthError, client: AuthenticatedClient | undefined): Promise<void> {
     const connectionId = error.connectionId ?? client?.connection.id;
     const credentialId = error.credentialId ?? client?.key.credentialId;
-    if (connectionId) await store.connections.recordFailedAuth(connectionId);
+    if (connectionId && !client) await store.connections.recordFailedAuth(connectionId);
     await events.record({
       type: 'partner-auth-failed', outcome: 'failure',
+      ...(client ? { actor: { connectionId: client.connection.id, organizationId: client.connection.organizationId } } : {}),
       ...(connectionId ? { subject: { connectionId, ...(credentialId ? { credentialId } : {}) } } : {}),
       detail: { endpoint: 'oauth-token', error: error.code, reason: error.message },
       requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
