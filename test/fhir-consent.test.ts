@@ -74,7 +74,7 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
         actor: { type: 'partner', organizationId: partner.organizationId, connectionId: partner.connectionId, name: 'Dr. A. Jansen' },
         purpose: { asReceived: purposeString(purpose), matched: purpose },
         decision: { result: permitted ? 'permit' : 'deny', reason: expect.stringMatching(/^clinic-default: /), policyVersion: 'clinic:1' },
-        returned: permitted ? [`Patient/${p.id}`] : [],
+        returned: permitted ? [`Patient/${p.id}/_history/1`] : [],
       });
     }
     const held = await t.store.consent.listRequests({ patientId: p.id, status: 'pending' });
@@ -114,7 +114,7 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const requestId = res.headers['x-request-id'];
     const records = (await t.store.audit.search({ transaction: 'fhir-search', limit: 10 })).filter((r) => r.requestId === requestId);
     const byPatient = new Map(records.map((r) => [r.patientIds[0], JSON.parse(r.body) as { decision: { result: string; reason: string }; returned: string[] }]));
-    expect(byPatient.get(open.id)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${open.id}`] });
+    expect(byPatient.get(open.id)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${open.id}/_history/1`] });
     expect(byPatient.get(closed.id)).toMatchObject({ decision: { result: 'deny', reason: expect.stringMatching(/^patient-choice: /) }, returned: [] });
   });
 
@@ -128,7 +128,7 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     });
     expect(read.headers.etag).toMatch(/^W\/"\d+"$/);
     const [permitted] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
-    expect(JSON.parse(permitted!.body)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${duplicate.id}`] });
+    expect(JSON.parse(permitted!.body)).toMatchObject({ decision: { result: 'permit' }, returned: [expect.stringMatching(new RegExp(`^Patient/${duplicate.id}/_history/\\d+$`))] });
 
     await as(admin, request(app).put(`/admin/patients/${survivor.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
     await fhir('Treatment', `/Patient/${duplicate.id}`).expect(404);

@@ -355,7 +355,7 @@ describe(`_include on ${engineUnderTest}`, () => {
     expect(included(bundle).map((r) => `${r.resourceType}/${r.id}`)).toEqual([`Patient/${patient.id}`]);
     expect(bundle.link![0]!.url).toMatch(/_include=Observation%3Apatient/);
     const [record] = (await t.store.audit.search({ patientId: patient.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']);
-    expect(JSON.parse(record!.body).returned).toContain(`Patient/${patient.id}`);
+    expect(JSON.parse(record!.body).returned).toContain(`Patient/${patient.id}/_history/1`);
     const closedBundle = await valid(asPartner(`/Observation?patient=${closed.id}&_include=Observation:patient`).expect(200));
     expect(closedBundle.entry ?? []).toEqual([]);
   });
@@ -380,7 +380,7 @@ describe(`_include on ${engineUnderTest}`, () => {
     expect(inc).toEqual([...searched, `EpisodeOfCare/${enrolment.id}`]);
     expect(bundle.link![0]!.url).toMatch(/_revinclude=Condition%3Apatient&_revinclude=EpisodeOfCare%3Apatient/);
     const [record] = (await t.store.audit.search({ patientId: patient.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']);
-    expect(JSON.parse(record!.body).returned).toEqual(expect.arrayContaining([`Patient/${patient.id}`, ...inc]));
+    expect(JSON.parse(record!.body).returned).toEqual(expect.arrayContaining([`Patient/${patient.id}/_history/1`, ...inc]));
     expect((await t.store.audit.search({ patientId: closed.id!, transaction: 'fhir-search', limit: 5 })).filter((r) => r.requestId === res.headers['x-request-id']).map((r) => r.outcome))
       .toEqual(['denied']);
 

@@ -116,7 +116,7 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
     expect(() => reader.note(other, 'Consent/x')).toThrow(ConsentRefused);
     await reader.patient(permitted);
     await reader.observations(permitted);
-    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}`, `Observation/${ids.Observation}`]);
+    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}/_history/1`, `Observation/${ids.Observation}`]);
     expect(reader.returned.has(other)).toBe(false);
   });
 
@@ -133,7 +133,7 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
     await expect(reader.patient(other)).rejects.toBeInstanceOf(ConsentRefused);
     expect(await reader.patient(permitted)).toBe(mine!.record);
     expect(reads).toEqual([]);
-    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}`]);
+    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}/_history/1`]);
     expect(reader.returned.has(other)).toBe(false);
   });
 });

@@ -93,6 +93,12 @@ export interface ReaderLedger {
  * A reader for the `permitted` patients; `prefetched` holds patient records a lookup read before the decision,
  * handed out like those read now (only to a permitted patient, and noted).
  */
+/**
+ * A patient as noted on the trail: with the version that left, as patients change (clinical records are stored once
+ * and never changed, so their id says which version left).
+ */
+const versioned = (record: PatientRecord) => `Patient/${record.patient.id}/_history/${record.version}`;
+
 export interface ReaderOptions {
   /** Patients are handed out without their BSN (a Carequality partner's exchange, requester.ts). */
   readonly withholdBsn?: boolean;
@@ -141,14 +147,14 @@ export function consentedReader(
       allow(patientId);
       const record = prefetched(patientId) ?? await store.patients.get(patientId);
       if (!record) return undefined;
-      note(patientId, `Patient/${record.patient.id}`);
+      note(patientId, versioned(record));
       return disclosed(record);
     },
     async replacedPatient(id, survivorId) {
       allow(survivorId);
       const [record, resolved] = await Promise.all([store.patients.get(id), store.patients.resolveId(id)]);
       if (!record || record.patient.status !== 'merged' || resolved.value !== survivorId) return undefined;
-      note(survivorId, `Patient/${id}`);
+      note(survivorId, versioned(record));
       return disclosed(record);
     },
     observations: pages('Observation', store.observations.list),

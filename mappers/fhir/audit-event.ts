@@ -125,7 +125,7 @@ export function renderAuditEvents(record: AuditRecord, context: AuditEventContex
     ...c.returned.map((ref): AuditEventEntity => ({
       type: { system: ENTITY_TYPE, code: '2', display: 'System Object' },
       role: { system: OBJECT_ROLE, code: '4', display: 'Domain Resource' },
-      what: /^[A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64}$/.test(ref) ? { reference: ref } : { identifier: { value: ref } },
+      what: /^[A-Z][A-Za-z]+\/[A-Za-z0-9.-]{1,64}(\/_history\/[A-Za-z0-9.-]{1,64})?$/.test(ref) ? { reference: ref } : { identifier: { value: ref } },
     })),
     // A retrieve's documents as the partner knows them (DICOM: Report, by its XDS uniqueId); `returned` names our records.
     ...listed(c.detail?.retrieved).map((uniqueId): AuditEventEntity => ({
