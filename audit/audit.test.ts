@@ -135,6 +135,47 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
     }
   });
 
+  it('catches, with checkpoints kept outside the database, a rewrite re-signed with the key of the data directory, and a cut tail', async () => {
+    const fresh = await openTestStore();
+    try {
+      const a = createAuditAppender(fresh.store);
+      for (let i = 0; i < 6; i++) await a.append(event(i));
+      const key = loadSigningKey(newSigningKey());
+      const kept = { checkpoints: [(await signCheckpoint(fresh.store, key, new Date('2026-11-22T12:00:00Z')))!], publicKey: key.publicKey };
+      expect(await verifyChain(fresh.store, key.publicKey, { kept })).toMatchObject({ ok: true, checkpointsChecked: 1, keptChecked: 1 });
+
+      // Whoever holds the database and the signing key rewrites record 2, relinks the rest and signs the new head.
+      let prev = (await fresh.store.audit.get(1))!.hash;
+      const rows = await fresh.store.audit.range(1, 100);
+      await fresh.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        for (const row of rows) {
+          const body = row.seq === 2 ? row.body.replace('Dr. Example 1', 'Dr. Nobody') : row.body;
+          const rewritten = { ...row, body, actorName: JSON.parse(body).actor.name as string };
+          const hash = linkHash(prev, row.seq, row.recordedAt, entryDigest(rewritten));
+          await tx.query('UPDATE audit_records SET body = $2, prev_hash = $3, hash = $4, actor_name = $5 WHERE seq = $1', [row.seq, body, prev, hash, rewritten.actorName]);
+          prev = hash;
+        }
+        await tx.query('UPDATE audit_chain_head SET hash = $1', [prev]);
+        await tx.query('DELETE FROM audit_checkpoints');
+      });
+      await signCheckpoint(fresh.store, key, new Date('2026-11-22T13:00:00Z'));
+      expect(await verifyChain(fresh.store, key.publicKey)).toMatchObject({ ok: true, checkpointsChecked: 1 });
+      expect((await verifyChain(fresh.store, key.publicKey, { kept })).firstBroken).toEqual({ seq: 6, reason: expect.stringMatching(/^kept outside: checkpoint 6 signed hash [0-9a-f]{12}… but the chain has/) });
+
+      await fresh.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query('DELETE FROM audit_records WHERE seq > 4');
+        await tx.query('DELETE FROM audit_checkpoints');
+        await tx.query(`UPDATE audit_chain_head SET seq = 4, hash = (SELECT hash FROM audit_records WHERE seq = 4)`);
+      });
+      expect((await verifyChain(fresh.store, key.publicKey)).ok).toBe(true);
+      expect((await verifyChain(fresh.store, key.publicKey, { kept })).firstBroken).toEqual({ seq: 6, reason: 'kept outside: checkpoint 6 names a record the chain no longer has' });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('refuses a checkpoint signed by another key, and a chain cut short after its checkpoint', async () => {
     const fresh = await openTestStore();
     try {

@@ -9,6 +9,8 @@ export interface VerifyResult {
   readonly checked: number;
   readonly headSeq: number;
   readonly checkpointsChecked: number;
+  /** Checkpoints kept outside the database (`kept`), checked with the key kept with them. */
+  readonly keptChecked?: number;
   /** The first record (or checkpoint) that does not verify, and why. */
   readonly firstBroken?: { readonly seq: number; readonly reason: string };
 }
@@ -85,11 +87,21 @@ export function rowProblem(row: AuditRow, expectedSeq: number, prevHash: string)
  * with nothing but the stored values: it computes the digests itself, and also parses every body and checks the
  * search columns against it, at about a tenth of the speed.
  */
-export async function verifyChain(store: Store, publicKey?: KeyObject, options: { deep?: boolean } = {}): Promise<VerifyResult> {
+export interface VerifyOptions {
+  readonly deep?: boolean;
+  /**
+   * Checkpoints an officer kept outside the database, with the public key they kept beside them: someone who holds
+   * the data directory can rewrite the chain and re-sign the checkpoints stored with it, but cannot change these.
+   */
+  readonly kept?: { readonly checkpoints: readonly Checkpoint[]; readonly publicKey: KeyObject };
+}
+
+export async function verifyChain(store: Store, publicKey?: KeyObject, options: VerifyOptions = {}): Promise<VerifyResult> {
   const head = await store.audit.head();
   const checkpoints = await store.audit.checkpoints();
+  const kept = options.kept?.checkpoints ?? [];
   const hashAt = new Map<number, string>();
-  const wanted = new Set(checkpoints.map((c) => c.seq));
+  const wanted = new Set([...checkpoints, ...kept].map((c) => c.seq));
   let prevHash = GENESIS_HASH;
   let expected = 1;
   let checked = 0;
@@ -119,13 +131,20 @@ export async function verifyChain(store: Store, publicKey?: KeyObject, options: 
   if (checked !== head.seq || prevHash !== head.hash) {
     return { ok: false, checked, headSeq: head.seq, checkpointsChecked: 0, firstBroken: { seq: checked + 1, reason: `chain ends at ${checked} but the head says ${head.seq}` } };
   }
+  // Those kept outside first: when the database was rewritten, they are what it cannot have re-signed.
+  let keptChecked = 0;
+  for (const c of kept) {
+    const problem = checkpointProblem(c, hashAt.get(c.seq), options.kept!.publicKey);
+    if (problem) return { ok: false, checked, headSeq: head.seq, checkpointsChecked: 0, keptChecked, firstBroken: { seq: c.seq, reason: `kept outside: ${problem}` } };
+    keptChecked += 1;
+  }
   let checkpointsChecked = 0;
   for (const c of checkpoints) {
     const problem = checkpointProblem(c, hashAt.get(c.seq), publicKey);
-    if (problem) return { ok: false, checked, headSeq: head.seq, checkpointsChecked, firstBroken: { seq: c.seq, reason: problem } };
+    if (problem) return { ok: false, checked, headSeq: head.seq, checkpointsChecked, ...(options.kept ? { keptChecked } : {}), firstBroken: { seq: c.seq, reason: problem } };
     checkpointsChecked += 1;
   }
-  return { ok: true, checked, headSeq: head.seq, checkpointsChecked };
+  return { ok: true, checked, headSeq: head.seq, checkpointsChecked, ...(options.kept ? { keptChecked } : {}) };
 }
 
 export function checkpointProblem(c: Checkpoint, chainHash: string | undefined, publicKey?: KeyObject): string | undefined {

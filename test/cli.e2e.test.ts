@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -96,6 +96,15 @@ describe(`the crossgate command on ${engineUnderTest}`, () => {
     expect(signed.code).toBe(0);
     expect(JSON.parse(signed.stdout)).toMatchObject({ checkpoint: { seq: expect.any(Number) }, publicKey: expect.stringContaining('BEGIN PUBLIC KEY') });
     expect((await runCli(['audit', 'verify'], env, workDir)).stdout).toMatch(/and 1 signed checkpoints/);
+    // The checkpoint as an officer keeps it outside the database, with its public key.
+    const keptFile = path.join(workDir, 'kept-checkpoint.json');
+    writeFileSync(keptFile, signed.stdout);
+    const withKept = await runCli(['audit', 'verify', '--checkpoints', keptFile], env, workDir);
+    expect(withKept).toMatchObject({ code: 0, stdout: expect.stringMatching(/and 1 signed checkpoints, and 1 kept outside \(key [0-9a-f]{32}\) in/) });
+    writeFileSync(keptFile, JSON.stringify({ publicKey: 'not a key', checkpoints: [] }));
+    const badKept = await runCli(['audit', 'verify', '--checkpoints', keptFile], env, workDir);
+    expect(badKept.code).toBe(1);
+    expect(badKept.stderr).toMatch(/kept-checkpoint\.json: not checkpoints as GET \/audit\/checkpoints or crossgate audit checkpoint give them/);
 
     const tamper = await openDatabase(database.options.databaseUrl ? database.options : { dataDir: path.join(workDir, 'data') });
     try {

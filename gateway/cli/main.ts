@@ -12,6 +12,7 @@ import { createAdmin } from './users.js';
 import { inboundCommands } from './inbound.js';
 import { loadSigningKey, signCheckpoint, verifyChain } from '../../audit/index.js';
 import { auditSigningKeyPem } from '../keys.js';
+import { readKeptCheckpoints } from './kept-checkpoints.js';
 
 const positiveInt = (max: number) => (value: string) => {
   const n = Number(value);
@@ -140,15 +141,18 @@ audit
   .command('verify')
   .description('walk the whole chain, recompute every link and check the signed checkpoints; exit 1 naming the first record that does not verify')
   .option('--deep', 'also re-derive every search column from its record (slower)')
-  .action(async (options: { deep?: boolean }) => {
+  .option('--checkpoints <file>', 'also check checkpoints kept outside the database, with the public key kept beside them (as GET /audit/checkpoints or audit checkpoint gave them)')
+  .action(async (options: { deep?: boolean; checkpoints?: string }) => {
+    const kept = options.checkpoints ? readKeptCheckpoints(options.checkpoints) : undefined;
     await withStore(async (store, c) => {
       const key = loadSigningKey(auditSigningKeyPem(c).pem);
       const started = process.hrtime.bigint();
-      const result = await verifyChain(store, key.publicKey, { deep: options.deep ?? false });
+      const result = await verifyChain(store, key.publicKey, { deep: options.deep ?? false, ...(kept ? { kept } : {}) });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rate = Math.round(result.checked / Math.max(seconds, 1e-9));
       if (result.ok) {
-        process.stdout.write(`verified ${result.checked} records (head ${result.headSeq}) and ${result.checkpointsChecked} signed checkpoints in ${seconds.toFixed(2)} s (${rate} records/s)\n`);
+        const outside = kept ? `, and ${result.keptChecked} kept outside (key ${kept.keyId})` : '';
+        process.stdout.write(`verified ${result.checked} records (head ${result.headSeq}) and ${result.checkpointsChecked} signed checkpoints${outside} in ${seconds.toFixed(2)} s (${rate} records/s)\n`);
       } else {
         process.stdout.write(`NOT VERIFIED: record ${result.firstBroken!.seq}: ${result.firstBroken!.reason} (${result.checked} records before it verified)\n`);
         process.exitCode = 1;
