@@ -118,6 +118,19 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
+  it('enrols a patient in a programme with a care organization once, however many concerns name it', async () => {
+    const patient = (await patientByBsn('999900006'))!;
+    const enrolled = async () => (await fhirSearch<EpisodeOfCare>(app, provider, `EpisodeOfCare?patient=${patient.id}`)).filter((e) => e.status === 'active');
+    const before = await enrolled();
+    expect(before).toHaveLength(1);
+    const anotherConcern = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace(/DM2-/g, 'DM2B-');
+    const res = await deliver(app, his, 'ketenzorg', anotherConcern).expect(200);
+    const ack = hl7Ack(res.text);
+    expect(ack.code).toBe('AA');
+    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'I', text: expect.stringMatching(/^ALREADY_ENROLLED: the patient is already enrolled in DM2/) }));
+    expect((await enrolled()).map((e) => e.id)).toEqual(before.map((e) => e.id));
+  });
+
   it('files a batch of thirty messages about one patient as one part', async () => {
     const dm2 = fixture('ketenzorg', 'dm2.xml').toString('utf8');
     const start = dm2.indexOf('<REPC_IN990111NL');

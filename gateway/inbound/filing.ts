@@ -118,7 +118,7 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
   for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
-  const records = withoutRecords(await recordsOf(tx, run, placed), stored);
+  const records = await withoutEnrolled(tx, placed, withoutRecords(await recordsOf(tx, run, placed), stored));
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
   }
@@ -211,6 +211,40 @@ function withoutRecords(records: ClinicalRecords, stored: ReadonlyMap<string, st
   if (stored.size === 0) return records;
   const fresh = <T extends { readonly id: string }>(list: readonly T[]) => list.filter((r) => !stored.has(r.id));
   return { observations: fresh(records.observations), conditions: fresh(records.conditions), enrolments: fresh(records.enrolments), reports: fresh(records.reports) };
+}
+
+/**
+ * A patient is in a programme with a care organization once: an enrolment a message brings for a programme and
+ * organization the patient is already actively enrolled in (another concern id for the same programme, or a second
+ * concern in one message) is not filed again, and the sender is told. The earliest start stands.
+ */
+async function withoutEnrolled(tx: Store, placed: readonly Placed[], records: ClinicalRecords): Promise<ClinicalRecords> {
+  if (records.enrolments.length === 0) return records;
+  const key = (e: { patientId: string; program: string; organizationId?: string | undefined }) => `${e.patientId}|${e.program}|${e.organizationId ?? ''}`;
+  const enrolled = new Map<string, string>();
+  for (const patientId of new Set(records.enrolments.map((e) => e.patientId))) {
+    for (const e of (await tx.carePrograms.list(patientId, { limit: 100 })).items) {
+      if (e.status === 'active') enrolled.set(key(e), e.period.start ?? '');
+    }
+  }
+  const byStart = [...records.enrolments].sort((a, b) => (a.period.start ?? '').localeCompare(b.period.start ?? ''));
+  const kept = new Set<string>();
+  for (const e of byStart) {
+    const k = key(e);
+    if (e.status === 'active' && enrolled.has(k)) continue;
+    if (e.status === 'active') enrolled.set(k, e.period.start ?? '');
+    kept.add(e.id);
+  }
+  for (const p of placed) {
+    const dropped = records.enrolments.filter((e) => e.patientId === p.patientId && !kept.has(e.id) && p.part.records.enrolments.some((r) => r.id === e.id));
+    for (const e of dropped) {
+      p.issues.push({
+        severity: 'information', code: 'ALREADY_ENROLLED',
+        message: `the patient is already enrolled in ${e.program} with this care organization: the message's enrolment was not filed again`,
+      });
+    }
+  }
+  return { ...records, enrolments: records.enrolments.filter((e) => kept.has(e.id)) };
 }
 
 const PARTY_FIELDS = [
