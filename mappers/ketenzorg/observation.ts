@@ -75,7 +75,10 @@ export function readObservation(element: XmlElement, context: ObservationContext
   const effectiveElement = child(element, 'effectiveTime');
   const effectiveText = effectiveElement?.attributes.value ?? child(effectiveElement, 'low')?.attributes.value;
   const effective = hl7Time(effectiveText);
-  if (effectiveText !== undefined && effective === undefined) issues.push(issue('warning', 'TIME_INVALID', 'effectiveTime is not a valid HL7 time: left out', at(effectiveElement!)));
+  // A result without its time cannot be placed in a trend or against a target: refused, not kept undated.
+  if (effectiveText !== undefined && effective === undefined) {
+    return { issues: [...issues, issue('error', 'TIME_INVALID', `effectiveTime ${JSON.stringify(effectiveText)} is not a valid HL7 time: the observation was not filed`, at(effectiveElement!))] };
+  }
   const interpretation = readInterpretation(child(element, 'interpretationCode'), issues);
   const range = readRange(descend(element, 'referenceRange', 'observationRange', 'value'), bepaling, issues);
   const id = instanceId(child(element, 'id'));

@@ -135,6 +135,19 @@ describe('error paths', () => {
     expect(values.length).toBe(parseKetenzorg(fixture('dm2.xml')).items.flatMap((i) => i.observations).length - 1);
   });
 
+  it('an observation whose effectiveTime cannot be read is refused, naming it, not filed without a time', () => {
+    const text = fixture('dm2.xml').toString('utf8');
+    const times = [...text.matchAll(/<effectiveTime value="(\d{8,14})"\/>/g)];
+    expect(times.length).toBeGreaterThan(0);
+    const edited = text.replace(times[0]![0], '<effectiveTime value="20241345"/>');
+    const result = parseKetenzorg(Buffer.from(edited));
+    const refused = result.items.flatMap((i) => i.issues).filter((i) => i.code === 'TIME_INVALID');
+    expect(refused).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/"20241345" is not a valid HL7 time: the observation was not filed/) })]);
+    const count = (r: KetenzorgResult) => r.items.flatMap((i) => [...i.observations, ...i.conditions]).length;
+    expect(count(result)).toBe(count(parseKetenzorg(fixture('dm2.xml'))) - 1);
+    expect(result.items.flatMap((i) => i.observations).every((o) => o.effective !== undefined)).toBe(true);
+  });
+
   it('a practice-local code is kept with its value, unit and coding, flagged unmapped', () => {
     const result = parseKetenzorg(fixture('unmapped-local-code.xml'));
     expect(only(result).items).toEqual([[

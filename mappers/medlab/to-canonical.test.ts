@@ -155,6 +155,14 @@ describe('MEDLAB to canonical: error paths', () => {
     expect(bad.issues).toEqual([issue('warning', 'INVALID_DATE', 'PID', 4, 'PID.1')]);
   });
 
+  it('files no result of a specimen whose DET date cannot be read, and marks the report partial', () => {
+    const text = message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B', 'IDE:1+J+A2+bloed', 'BEP:1:1:2+0+LDL+2.1++mmol/l++++LDL B']).replace('DET:1+25:03:14+08:05', 'DET:1+25:02:30+08:05');
+    const m = only(parseText(text));
+    expect(m.issues).toEqual([issue('error', 'INVALID_DATE', 'DET', 5, 'DET.1')]);
+    expect(m.observations).toEqual([]);
+    expect(m.reports.map((r) => r.status)).toEqual(['partial', 'partial']);
+  });
+
   it('reads DET as local Dutch time with the offset of the season', () => {
     const winter = only(parseText(message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B'])));
     expect(winter.observations[0]!.effective).toBe('2025-03-14T08:05:00+01:00');

@@ -107,6 +107,8 @@ interface Group {
   det?: Segment;
   ide?: Segment;
   effective?: string;
+  /** The DET's date could not be read: its results are not filed (a result needs its date). */
+  undated?: true;
   report?: ReportDraft;
 }
 
@@ -198,6 +200,10 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
     }
     const g = currentGroup(segment);
     const report = reportOf(g);
+    if (g.undated) {
+      report.incomplete = true;
+      return 'not-filed';
+    }
     const id = recordId(scope, 'observation', index);
     const draft: Drafted = {
       segment,
@@ -232,7 +238,7 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
         lastResult = lastPending = undefined;
         break;
       case 'IDE':
-        if (!group || group.ide) group = { ...(group?.det ? { det: group.det, ...(group.effective ? { effective: group.effective } : {}) } : {}) };
+        if (!group || group.ide) group = { ...(group?.det ? { det: group.det, ...(group.effective ? { effective: group.effective } : {}), ...(group.undated ? { undated: true as const } : {}) } : {}) };
         group.ide = segment;
         if (valueOf(segment, 1).toUpperCase() === 'N') reportOf(group).incomplete = true;
         lastResult = lastPending = undefined;
@@ -347,14 +353,14 @@ function requesterOf(art: Segment, id: Id, sender: string): unknown {
 }
 
 /** DET: specimen date `YY:MM:DD` (two-digit year, §8.1) and time `HH:MM`, local Dutch time. */
-function specimenTime(det: Segment, ic: InterchangeContext, issues: Issue[]): { effective?: string } {
+function specimenTime(det: Segment, ic: InterchangeContext, issues: Issue[]): { effective?: string; undated?: true } {
   const [yy = '', mm = '', dd = ''] = (det.elements[0] ?? []).map((v) => v.trim());
   if (!yy && !mm && !dd) return {};
   const year = /^\d{2}$/.test(yy) ? yearFromTwoDigits(Number(yy), ic.pivot) : /^\d{4}$/.test(yy) ? Number(yy) : undefined;
   const date = year === undefined ? undefined : calendarDate(year, mm, dd);
   if (!date || date.month === 0 || date.day === 0) {
-    issues.push(issueAt('warning', 'INVALID_DATE', 'DET element 1 is not a valid date; the results have no time', det, 1));
-    return {};
+    issues.push(issueAt('error', 'INVALID_DATE', 'DET element 1 is not a valid date: the results of this specimen were not filed (a result needs its date)', det, 1));
+    return { undated: true };
   }
   if (ic.prepared && later(date, ic.prepared.date)) {
     issues.push(issueAt('warning', 'DATE_AFTER_INTERCHANGE', 'DET element 1 is later than the interchange date; check the two-digit year pivot', det, 1));
