@@ -55,14 +55,14 @@ function whereOf(filters: readonly ColumnFilter[], first: number): { sql: string
 }
 
 /**
- * Coded columns hold `system|code` tokens. The condition that a `system|code` value, or a code alone (no `|`: of any
- * system, as a FHIR token search without one), matches the single token in `column` or, with `array`, one of its
- * tokens; `values` is the placeholder of a text[] parameter.
+ * Coded columns hold `system|code` tokens. The condition that a `system|code` value, a code alone (no `|`: of any
+ * system, as a FHIR token search without one) or a system alone (`system|`: any of its codes) matches the single
+ * token in `column` or, with `array`, one of its tokens; `values` is the placeholder of a text[] parameter.
  */
 export function codesMatchSql(column: string, values: string, array: boolean): string {
   return array
-    ? `(${column} && ${values}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY(${values}::text[])))`
-    : `(${column} = ANY(${values}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY(${values}::text[]))`;
+    ? `(${column} && ${values}::text[] OR EXISTS (SELECT 1 FROM unnest(${column}) AS t WHERE substr(t, strpos(t, '|') + 1) = ANY(${values}::text[]) OR substr(t, 1, strpos(t, '|')) = ANY(${values}::text[])))`
+    : `(${column} = ANY(${values}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY(${values}::text[]) OR substr(${column}, 1, strpos(${column}, '|')) = ANY(${values}::text[]))`;
 }
 
 export interface Page<T> {

@@ -206,7 +206,21 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(await ids(`/Condition?patient=${patient.id}&code=R95`)).toEqual([conditions[1]!.id]);
     expect(await ids(`/DocumentReference?patient=${patient.id}&type=11502-2`)).toEqual([letter.doc.id, lab.doc.id].sort());
     expect(await ids(`/DocumentReference?patient=${patient.id}&security-label=R`)).toEqual([letter.doc.id]);
-    expect((await get(staff, `/Observation?patient=${patient.id}&code=${encodeURIComponent(`${LOINC}|`)}`).expect(400)).body.issue[0].expression).toEqual(['code']);
+    expect((await get(staff, `/Observation?patient=${patient.id}&code=${encodeURIComponent('|')}`).expect(400)).body.issue[0].expression).toEqual(['code']);
+  });
+
+  it('finds any code of a system written system| (as GP clients ask for all NHG results)', async () => {
+    const total = async (query: string) => (await valid(get(staff, `/Observation?patient=${patient.id}&_summary=count${query}`).expect(200))).total;
+    const all = matches(await valid(get(staff, `/Observation?patient=${patient.id}&_count=100`).expect(200))) as Observation[];
+    const systems = [...new Set(all.flatMap((o) => o.code.coding?.map((c) => c.system) ?? []))];
+    expect(systems).toContain(LOINC);
+    for (const system of systems) {
+      const found = matches(await valid(get(staff, `/Observation?patient=${patient.id}&_count=100&code=${encodeURIComponent(`${system}|`)}`).expect(200))) as Observation[];
+      expect(found.length).toBeGreaterThan(0);
+      expect(found.every((o) => o.code.coding?.some((c) => c.system === system))).toBe(true);
+    }
+    expect(await total(`&code=${encodeURIComponent(`${LOINC}|`)}`)).toBeLessThan((await total(''))!);
+    expect(await total(`&code=${encodeURIComponent('http://example.org/none|')}`)).toBe(0);
   });
 
   it('finds conditions by code and clinical status; one recorded in error has no clinical status', async () => {

@@ -38,8 +38,8 @@ export function nothingFor(request: SearchRequest): SearchResult {
 }
 
 /**
- * Codes as the store matches them: `system|code`; a code alone (`code`) is of any system; `|code` (explicitly no
- * system) is kept as written, which no stored coding (each has a system) matches.
+ * Codes as the store matches them: `system|code`; a code alone (`code`) is of any system; `system|` is any code of
+ * that system; `|code` (explicitly no system) is kept as written, which no stored coding (each has a system) matches.
  */
 export function codeTokens(params: SearchParams, name: string): string[] | undefined {
   const values = params.get(name);
@@ -47,7 +47,8 @@ export function codeTokens(params: SearchParams, name: string): string[] | undef
   if (values.length > 1) throw new FhirError(400, 'not-supported', `parameter ${name} may be given once (use commas for alternatives)`, name);
   return values.flatMap(alternatives).map((v) => {
     const t = parseToken(v, name);
-    if (!t.code) throw new FhirError(400, 'not-supported', `parameter ${name}: a code is needed (system|code or code); system| alone is not supported`, name);
+    if (!t.code && !t.system) throw new FhirError(400, 'invalid', `parameter ${name}: a code, a system (system|) or both are needed`, name);
+    if (!t.code) return `${t.system}|`;
     if (!t.system) return v.startsWith('|') ? v : t.code;
     return `${t.system}|${t.code}`;
   });
