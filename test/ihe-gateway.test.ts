@@ -259,7 +259,7 @@ describe(`ITI-39 retrieve on ${engineUnderTest}`, () => {
     expect(a.contentType).toMatch(/^multipart\/related/);
     expect(first(a.body, 'RegistryResponse')!.attributes.status).toBe('urn:ihe:iti:2007:ResponseStatusType:PartialSuccess');
     expect(all(a.body, 'RegistryError').map((e) => [e.attributes.errorCode, e.attributes.codeContext])).toEqual([
-      ['XDSUnknownCommunity', lab.doc.uniqueId], ['XDSUnknownRepositoryId', expect.any(String)],
+      ['XDSUnknownCommunity', `unknown home community 1.2.3.4.5 (document ${lab.doc.uniqueId})`], ['XDSUnknownRepositoryId', expect.any(String)],
       ['XDSDocumentUniqueIdError', '1.2.3.4.404'], ['XDSDocumentUniqueIdError', patients.privateDoc],
     ]);
     const responses = all(a.body, 'DocumentResponse');
@@ -273,7 +273,7 @@ describe(`ITI-39 retrieve on ${engineUnderTest}`, () => {
     const record = (await trail()).find((r) => r.content.transaction === 'ITI-39' && r.content.patientIds[0] === patients.jansen)!.content;
     expect(record.returned).toEqual(expect.arrayContaining([`Binary/${lab.doc.id}`]));
     expect(record.detail?.notReturned).toEqual([
-      `XDSUnknownCommunity: ${lab.doc.uniqueId}`, expect.stringMatching(/^XDSUnknownRepositoryId: /),
+      `XDSUnknownCommunity: unknown home community 1.2.3.4.5 (document ${lab.doc.uniqueId})`, expect.stringMatching(/^XDSUnknownRepositoryId: /),
       'XDSDocumentUniqueIdError: 1.2.3.4.404', `XDSDocumentUniqueIdError: ${patients.privateDoc}`,
     ]);
     expect(record.detail?.retrieved).toEqual([summaryId, lab.doc.uniqueId]);

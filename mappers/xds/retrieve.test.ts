@@ -75,9 +75,9 @@ describe('checkDocumentRequest', () => {
     expect(checkDocumentRequest({ homeCommunityId: 'urn:oid:2.999.1.1', repositoryUniqueId: '2.999.1.2', documentUniqueId: '2.999.1.4.1' }, ours)).toBeUndefined();
   });
 
-  it('names the document for another community, the repository for another repository', () => {
-    expect(checkDocumentRequest({ homeCommunityId: '2.999.3.1', repositoryUniqueId: '2.999.3.2', documentUniqueId: '2.999.3.4.77' }, ours)).toEqual(
-      registryError('XDSUnknownCommunity', '2.999.3.4.77'),
+  it('names the community and the document for another community, the repository for another repository', () => {
+    expect(checkDocumentRequest({ homeCommunityId: 'urn:oid:2.999.3.1', repositoryUniqueId: '2.999.3.2', documentUniqueId: '2.999.3.4.77' }, ours)).toEqual(
+      registryError('XDSUnknownCommunity', 'unknown home community 2.999.3.1 (document 2.999.3.4.77)'),
     );
     expect(checkDocumentRequest({ homeCommunityId: '2.999.1.1', repositoryUniqueId: '2.999.3.2', documentUniqueId: '2.999.1.4.1' }, ours)).toEqual(
       registryError('XDSUnknownRepositoryId', '2.999.3.2'),
@@ -101,7 +101,7 @@ const inline: RetrievedDocument = { ...stable, documentUniqueId: '2.999.1.4.1003
 const CASES: Record<string, RetrieveResponseInput> = {
   'retrieve-response-mtom.xml': { errors: [], documents: [stable, onDemand] },
   'retrieve-response-inline-partial.xml': {
-    errors: [registryError('XDSDocumentUniqueIdError', '2.999.1.4.9999'), registryError('XDSUnknownCommunity', '2.999.3.4.77')],
+    errors: [registryError('XDSDocumentUniqueIdError', '2.999.1.4.9999'), registryError('XDSUnknownCommunity', 'unknown home community 2.999.3.1 (document 2.999.3.4.77)')],
     documents: [inline],
   },
   'retrieve-response-failure.xml': { errors: [registryError('XDSMissingHomeCommunityId', 'DocumentRequest 2 has no HomeCommunityId')], documents: [] },

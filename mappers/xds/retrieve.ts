@@ -56,14 +56,16 @@ export function parseRetrieveDocumentSetRequest(el: XmlElement, options: Retriev
 }
 
 /**
- * Whether one request is for us: another community → XDSUnknownCommunity with the document's uniqueId, another
- * repository → XDSUnknownRepositoryId with the repository id. Whether we hold the document is the gateway's
+ * Whether one request is for us: another community → XDSUnknownCommunity naming that community and the document
+ * (so a retrieve of several says which request), another repository → XDSUnknownRepositoryId with the repository id. Whether we hold the document is the gateway's
  * question (XDSDocumentUniqueIdError).
  */
 export function checkDocumentRequest(
   request: DocumentRequest, ours: { readonly homeCommunityId: string; readonly repositoryUniqueId: string },
 ): RegistryError | undefined {
-  if (bareOid(request.homeCommunityId) !== bareOid(ours.homeCommunityId)) return registryError('XDSUnknownCommunity', request.documentUniqueId);
+  if (bareOid(request.homeCommunityId) !== bareOid(ours.homeCommunityId)) {
+    return registryError('XDSUnknownCommunity', `unknown home community ${bareOid(request.homeCommunityId)} (document ${request.documentUniqueId})`);
+  }
   if (bareOid(request.repositoryUniqueId) !== bareOid(ours.repositoryUniqueId)) return registryError('XDSUnknownRepositoryId', request.repositoryUniqueId);
   return undefined;
 }
