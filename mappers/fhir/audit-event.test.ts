@@ -42,7 +42,11 @@ describe('audit records as FHIR AuditEvents (BALP)', () => {
       resourceType: 'AuditEvent', action: 'E', outcome: '0', recorded: '2026-11-22T10:00:00.000Z',
       type: { code: 'rest' }, subtype: [{ code: 'search-type' }],
     });
-    expect(first!.agent[0]).toMatchObject({ requestor: true, who: { display: 'Dr. A. Example' }, purposeOfUse: [{ text: 'Treatment' }], network: { address: '198.51.100.7' } });
+    expect(first!.agent[0]).toMatchObject({ requestor: true, who: { display: 'Dr. A. Example' }, purposeOfUse: [{
+        text: 'Treatment',
+        // As received, and as we code the purpose it matched.
+        coding: [{ system: 'urn:oid:2.16.840.1.113883.5.8', code: 'TREAT' }, { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'TREAT', display: expect.any(String) }],
+      }], network: { address: '198.51.100.7' } });
     expect(first!.agent[1]).toMatchObject({ requestor: false, type: { coding: [{ code: 'PROV' }] }, who: { reference: `Organization/${search.content.actor.organizationId}` } });
     expect(first!.agent[2]).toMatchObject({ requestor: false, who: { identifier: { value: 'urn:oid:2.16.840.1.113883.3.9999.1' } } });
     const roles = first!.entity!.map((e) => e.role?.code ?? e.type?.code);

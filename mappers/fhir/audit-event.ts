@@ -1,5 +1,6 @@
-import type { AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, Coding } from 'fhir/r4.js';
-import type { AuditRecord, AuditTransaction } from '../../canonical/index.js';
+import type { AuditEvent, AuditEventAgent, AuditEventEntity, Bundle, CodeableConcept, Coding } from 'fhir/r4.js';
+import { PURPOSES, type AuditRecord, type AuditTransaction, type Purpose } from '../../canonical/index.js';
+import { parsePurposeString, purposeCoding } from '../../profiles/purposes.js';
 
 /**
  * Audit records as FHIR R4 AuditEvents shaped after IHE Basic Audit Log Patterns (consent-and-audit.md §5.1):
@@ -79,9 +80,22 @@ function requestor(record: AuditRecord): AuditEventAgent {
     ...(identifier || a.name ? { who: { ...(identifier ? { identifier } : {}), ...(a.name ? { display: a.name } : {}) } } : {}),
     ...(a.role ? { role: [{ text: a.role }] } : {}),
     requestor: true,
-    ...(purpose?.matched || purpose?.asReceived ? { purposeOfUse: [{ text: purpose.matched ?? purpose.asReceived! }] } : {}),
+    ...(purpose?.matched || purpose?.asReceived ? { purposeOfUse: [purposeOfUse(purpose)] } : {}),
     ...(record.content.sourceAddress ? { network: { address: record.content.sourceAddress, type: '2' as const } } : {}),
   };
+}
+
+/**
+ * The purpose as the partner sent it (each code with its system, as BALP records what was received) and, when it
+ * matched one of the seven, as we code that one; the text names the purpose consent decided on.
+ */
+function purposeOfUse(purpose: { readonly asReceived?: string; readonly matched?: string }): CodeableConcept {
+  const received: Coding[] = (purpose.asReceived ?? '').split(/\s+/).filter(Boolean).map(parsePurposeString).map((r) => ({
+    ...(r.system ? { system: /^[0-2](\.\d+)+$/.test(r.system) ? `urn:oid:${r.system}` : r.system } : {}), code: r.code,
+  }));
+  const matched = (PURPOSES as readonly string[]).includes(purpose.matched ?? '') ? purposeCoding(purpose.matched as Purpose) : undefined;
+  const codings = [...received, ...(matched && !received.some((c) => c.system === matched.system && c.code === matched.code) ? [matched] : [])];
+  return { ...(codings.length > 0 ? { coding: codings } : {}), text: purpose.matched ?? purpose.asReceived! };
 }
 
 function gateway(context: AuditEventContext, shape: Shape): AuditEventAgent {
