@@ -51,6 +51,10 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     expect(person.body.records.map((r: { content: { requestId: string } }) => r.content.requestId)).toEqual(['r-7']);
     const bad = await get('/audit/records?patient=nobody&decision=maybe').expect(400);
     expect(bad.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['decision', 'patient']);
+    // A purpose is one of the seven by name: a code as a partner sends it would silently find nothing.
+    const code = await get('/audit/records?purpose=PAYMENT').expect(400);
+    expect(code.body.issues).toEqual([{ path: 'purpose', message: expect.stringMatching(/^must be one of Treatment, /) }]);
+    await get(`/audit/records?purpose=${encodeURIComponent('Treatment')}`).expect(200);
   });
 
   it('shows one record with its chain proof', async () => {

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { AuditOutcome, AuditTransaction } from '../../canonical/index.js';
+import { AuditOutcome, AuditTransaction, PURPOSES } from '../../canonical/index.js';
 import { columnsOf, entryDigest, GENESIS_HASH, linkHash, recordOf, rowProblem, signCheckpoint, verifyChain, type AuditAppender } from '../../audit/index.js';
 import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
@@ -32,7 +32,8 @@ const Search = z.object({
   organization: z.uuid().optional(),
   user: z.uuid().optional(),
   person: z.string().min(1).max(300).optional(),
-  purpose: z.string().max(100).optional(),
+  // The purpose consent decided on, by its name: a code as a partner sent it is in the record, not searched.
+  purpose: z.enum(PURPOSES, { message: `must be one of ${PURPOSES.join(', ')}` }).optional(),
   decision: z.enum(['permit', 'deny', 'filtered', 'not-applicable']).optional(),
   transaction: AuditTransaction.optional(),
   outcome: AuditOutcome.optional(),
