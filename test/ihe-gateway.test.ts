@@ -359,6 +359,11 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
     // The answered query's records carry the partner's MessageID too.
     const answered = (await trail()).find((r) => r.content.transaction === 'ITI-38' && r.content.detail?.messageId !== undefined);
     expect(answered).toBeDefined();
+    // And who the assertion says asked, for whom: a network's one connection serves many member organizations.
+    expect(answered!.content.detail).toMatchObject({
+      assertionId: expect.stringMatching(/^_/), assertionIssuer: DEFAULTS.issuer, subjectNameId: DEFAULTS.nameId,
+      onBehalfOf: DEFAULTS.organization, onBehalfOfId: DEFAULTS.organizationId, homeCommunityId: DEFAULTS.homeCommunityId, npi: DEFAULTS.npi,
+    });
   });
 
   it('answers exactly one of several copies of a message sent at once (their MessageIDs are checked in one batch)', async () => {

@@ -8,6 +8,7 @@ import type { Exchange } from '../outbound/pipeline.js';
 import type { Requester } from '../outbound/requester.js';
 import type { IheContext } from './context.js';
 import { authenticatePartner, connectionOfCertificate, type RefusedConnection } from './partner.js';
+import type { VerifiedAssertion } from './xua/index.js';
 
 /** One SOAP transaction the responding gateway serves at its own endpoint. */
 export interface SoapTransaction {
@@ -74,7 +75,7 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
       query: serializeElement(soap.request.body),
       requestId: req.requestId,
       ...(req.ip ? { sourceAddress: req.ip } : {}),
-      detail: { messageId: addressing.messageId.slice(0, 200) },
+      detail: { messageId: addressing.messageId.slice(0, 200), ...onWhoseBehalf(partner.assertion) },
     };
     exchanges.set(req, exchange);
     const answer = await tx.answer({ request: soap.request, requester: partner.requester, exchange, mtom: body.mtom, now });
@@ -86,6 +87,19 @@ export function soapEndpoint(ctx: IheContext, tx: SoapTransaction) {
       return;
     }
     res.status(200).type(`application/soap+xml; charset=UTF-8; action="${tx.responseAction}"`).send(envelope);
+  };
+}
+
+/**
+ * Who the assertion says asked and for whom (consent-and-audit.md §5.1, NEN 7513 "on whose behalf"): a connection of
+ * a network serves many member organizations, which only the assertion names. As the partner asserted them.
+ */
+function onWhoseBehalf(a: VerifiedAssertion): Record<string, string> {
+  const text = (v: string) => v.slice(0, 300);
+  return {
+    assertionId: text(a.id), assertionIssuer: text(a.issuer), subjectNameId: text(a.nameId),
+    onBehalfOf: text(a.organization), onBehalfOfId: text(a.organizationId), homeCommunityId: text(a.homeCommunityId),
+    ...(a.npi ? { npi: text(a.npi) } : {}),
   };
 }
 
