@@ -1,4 +1,4 @@
-import type { RootStore } from '../store/index.js';
+import type { RequestContext, RootStore } from '../store/index.js';
 import { coalesce, createChangeFeed, type ChangeFeed } from '../store/index.js';
 import { decide, type ConsentDecision, type ConsentFacts, type ConsentRequest, type PolicyVersion } from './decide.js';
 
@@ -16,6 +16,8 @@ export interface SurfaceRequest extends ClockedRequest {
   readonly surface: string;
   readonly connectionId?: string;
   readonly requesterPerson?: string;
+  /** What was asked, for a request held for review: the action, how many patients it concerned, its request id. */
+  readonly asked?: RequestContext;
 }
 
 /**
@@ -113,6 +115,7 @@ export function createConsentService(store: RootStore): ConsentService {
       const held = await store.consent.holdRequest({
         patientId: request.patientId, organizationId: request.organizationId, purpose: decision.purpose, surface: request.surface,
         ...(request.connectionId ? { connectionId: request.connectionId } : {}), ...(request.requesterPerson ? { requesterPerson: request.requesterPerson } : {}),
+        ...(request.asked ? { asked: request.asked } : {}),
       });
       return { ...decision, heldRequestId: held.id };
     },

@@ -15,6 +15,16 @@ export interface PolicyRecord {
   readonly sourceAddress?: string;
 }
 
+/** What the partner asked when a request was held (its latest asking). */
+export interface RequestContext {
+  /** The action, e.g. `Patient?family` or `ITI-55`. */
+  readonly action: string;
+  /** How many patients that one request concerned: many means a search that swept this patient up. */
+  readonly patientsInRequest: number;
+  /** Finds the exchange on the audit trail (its query there). */
+  readonly requestId: string;
+}
+
 export interface AccessRequest {
   readonly id: string;
   readonly patientId: string;
@@ -30,6 +40,7 @@ export interface AccessRequest {
   readonly decidedBy?: string;
   readonly decidedAt?: string;
   readonly approvalExpiresAt?: string;
+  readonly lastAsked?: RequestContext;
 }
 
 /** What a decision about one patient and one organization needs, read in one round trip. */
@@ -80,15 +91,17 @@ const policy = (r: PolicyRow): PolicyRecord => ({
 type RequestRow = {
   id: string; patient_id: string; organization_id: string; connection_id: string | null; requester_person: string | null; purpose: Purpose;
   surface: string; received_at: string; times_asked: number; last_asked_at: string; status: AccessRequest['status']; decided_by: string | null;
-  decided_at: string | null; approval_expires_at: string | null;
+  decided_at: string | null; approval_expires_at: string | null; last_action: string | null; last_patients_in_request: number | null; last_request_id: string | null;
 };
 const REQUEST_COLUMNS = `id, patient_id, organization_id, connection_id, requester_person, purpose, surface, received_at, times_asked, last_asked_at,
-  status, decided_by, decided_at, approval_expires_at`;
+  status, decided_by, decided_at, approval_expires_at, last_action, last_patients_in_request, last_request_id`;
 const request = (r: RequestRow): AccessRequest => ({
   id: r.id, patientId: r.patient_id, organizationId: r.organization_id, ...(r.connection_id ? { connectionId: r.connection_id } : {}),
   ...(r.requester_person ? { requesterPerson: r.requester_person } : {}), purpose: r.purpose, surface: r.surface, receivedAt: r.received_at,
   timesAsked: r.times_asked, lastAskedAt: r.last_asked_at, status: r.status, ...(r.decided_by ? { decidedBy: r.decided_by } : {}),
   ...(r.decided_at ? { decidedAt: r.decided_at } : {}), ...(r.approval_expires_at ? { approvalExpiresAt: r.approval_expires_at } : {}),
+  ...(r.last_action !== null && r.last_patients_in_request !== null && r.last_request_id !== null
+    ? { lastAsked: { action: r.last_action, patientsInRequest: r.last_patients_in_request, requestId: r.last_request_id } } : {}),
 });
 
 /**
@@ -267,15 +280,19 @@ export function consentRepository(scope: Scope) {
       return (await this.patientFactsMany([patientId]))[0]!;
     },
     /** Holds a declined request for review; asking again while it is pending counts instead of adding one. */
-    async holdRequest(r: { patientId: string; organizationId: string; connectionId?: string; requesterPerson?: string; purpose: Purpose; surface: string }): Promise<AccessRequest> {
+    async holdRequest(r: { patientId: string; organizationId: string; connectionId?: string; requesterPerson?: string; purpose: Purpose; surface: string; asked?: RequestContext }): Promise<AccessRequest> {
       const rows = await q.query<RequestRow>(
-        `INSERT INTO access_requests (id, patient_id, organization_id, connection_id, requester_person, purpose, surface, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
+        `INSERT INTO access_requests (id, patient_id, organization_id, connection_id, requester_person, purpose, surface, status, last_action, last_patients_in_request, last_request_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $10)
          ON CONFLICT (patient_id, organization_id, purpose) WHERE status = 'pending'
          DO UPDATE SET times_asked = access_requests.times_asked + 1, last_asked_at = now(),
-           requester_person = COALESCE(EXCLUDED.requester_person, access_requests.requester_person)
+           requester_person = COALESCE(EXCLUDED.requester_person, access_requests.requester_person),
+           last_action = COALESCE(EXCLUDED.last_action, access_requests.last_action),
+           last_patients_in_request = COALESCE(EXCLUDED.last_patients_in_request, access_requests.last_patients_in_request),
+           last_request_id = COALESCE(EXCLUDED.last_request_id, access_requests.last_request_id)
          RETURNING ${REQUEST_COLUMNS}`,
-        [randomUUID(), r.patientId, r.organizationId, r.connectionId ?? null, r.requesterPerson ?? null, r.purpose, r.surface],
+        [randomUUID(), r.patientId, r.organizationId, r.connectionId ?? null, r.requesterPerson ?? null, r.purpose, r.surface,
+          r.asked?.action ?? null, r.asked?.patientsInRequest ?? null, r.asked?.requestId ?? null],
       );
       return request(rows[0]!);
     },

@@ -15,7 +15,7 @@ export type { SessionView } from './sessions.js';
 export type { CredentialMatch } from './connections.js';
 export type { AssertionUse, ClientKey } from './oauth.js';
 export type { AuditRow, AuditColumns, AuditFilter, AuditLink, Checkpoint, PendingAudit } from './audit.js';
-export type { PolicyRecord, AccessRequest, ConsentFactsRow, PatientConsentFacts } from './consent.js';
+export type { PolicyRecord, AccessRequest, RequestContext, ConsentFactsRow, PatientConsentFacts } from './consent.js';
 export { coalesce } from './coalesce.js';
 export { coalescedReads } from './coalesced-reads.js';
 export { CHANGES_CHANNEL, createChangeFeed, type AtClock, type ChangeFeed } from './change-feed.js';

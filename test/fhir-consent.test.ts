@@ -104,6 +104,19 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     expect((await as(admin, request(app).get(`/admin/patients/${p.id}/consent`)).expect(200)).body.approvals).toEqual([]);
   });
 
+  it('holds the requests of a search with what was asked, so an admin tells a sweep from a request about one patient', async () => {
+    const birthDate = '1932-08-0' + String(1 + Math.floor(Math.random() * 9));
+    const swept = [await t.store.patients.insert(aPatient({ birthDate })), await t.store.patients.insert(aPatient({ birthDate }))];
+    for (const p of swept) await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
+    const res = await fhir('Treatment', `/Patient?birthdate=${birthDate}`).expect(200);
+    const listed = await as(admin, request(app).get('/admin/access-requests')).expect(200);
+    const held = (listed.body.requests ?? listed.body).filter((r: { patientId: string }) => swept.some((p) => p.id === r.patientId));
+    expect(held).toHaveLength(2);
+    for (const r of held) {
+      expect(r.lastAsked).toEqual({ action: expect.stringMatching(/^Patient\?/), patientsInRequest: 2, requestId: res.headers['x-request-id'] });
+    }
+  });
+
   it('leaves denied patients out of a search and audits each patient with its own decision', async () => {
     const birthDate = '1931-07-0' + String(1 + Math.floor(Math.random() * 9));
     const open = await t.store.patients.insert(aPatient({ birthDate }));

@@ -76,7 +76,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
   const now = deps.now ?? (() => new Date());
   const store = coalescedReads(deps.store);
 
-  async function decideFor(exchange: Exchange, patientId: string, finder: SubjectFinder): Promise<Decision> {
+  async function decideFor(exchange: Exchange, patientId: string, finder: SubjectFinder, patientsInRequest: number): Promise<Decision> {
     const r = exchange.requester;
     if (r.kind === 'staff') return STAFF_DECISION;
     const changeClock = finder.changeClock;
@@ -85,6 +85,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
       patientId, organizationId: r.organizationId, purpose: r.purpose, now: now(), connectionActive: r.connectionActive,
       ...(changeClock !== undefined ? { changeClock } : {}), ...(patientFacts ? { patientFacts } : {}),
       surface: exchange.surface, connectionId: r.connectionId, ...(r.person?.name ? { requesterPerson: r.person.name } : {}),
+      asked: { action: exchange.action.slice(0, 100), patientsInRequest, requestId: exchange.requestId },
     });
     return { result: d.result, rule: d.rule, reason: d.heldRequestId ? `${d.reason}; held for review as request ${d.heldRequestId}` : d.reason, ...(d.policyVersion ? { policyVersion: d.policyVersion } : {}) };
   }
@@ -107,7 +108,7 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
         const subjects = [...new Set(await disclosure.subjects(finder))];
         // A partner credential taken from the cache unconfirmed is confirmed with the clock the lookups just read.
         if (exchange.requester.kind === 'partner') await exchange.requester.confirm?.(finder.changeClock);
-        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder))));
+        await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder, subjects.length))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
         reader = consentedReader(store, new Set(permitted), finder.prefetched, { withholdBsn });
