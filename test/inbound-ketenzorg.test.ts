@@ -118,6 +118,17 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
+  it('tells the sender, with AE, that a record sent again with another value was not applied', async () => {
+    const before = await t.store.counts();
+    const corrected = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0004')
+      .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', '<value xsi:type="PQ" value="62" unit="mmol/mol"/>');
+    const res = await deliver(app, his, 'ketenzorg', corrected).expect(200);
+    const ack = hl7Ack(res.text);
+    expect(ack.code).toBe('AE');
+    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records were filed before with other content/) }));
+    expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
+  });
+
   it('enrols a patient in a programme with a care organization once, however many concerns name it', async () => {
     const patient = (await patientByBsn('999900006'))!;
     const enrolled = async () => (await fhirSearch<EpisodeOfCare>(app, provider, `EpisodeOfCare?patient=${patient.id}`)).filter((e) => e.status === 'active');

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type {
   Identifier, InboundMessage, InboundPart, InboundPartInput, InboundStatus, Issue, Organization, PatientInput, Practitioner,
 } from '../../canonical/index.js';
-import { InboundPart as InboundPartSchema, withIds, type AssignedIds } from '../../canonical/index.js';
+import { CareProgramEnrolment, Condition, DiagnosticReport, InboundPart as InboundPartSchema, Observation, withIds, type AssignedIds } from '../../canonical/index.js';
+import { canonicalJson } from '../../audit/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
 import { StoreError, type ClinicalRecords, type Store } from '../../store/index.js';
 import { countRecords, type ParsedMessage, type ParsedPart, type PartRecords } from './parsed.js';
@@ -118,7 +119,9 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
   for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
-  const records = await withoutEnrolled(tx, placed, withoutRecords(await recordsOf(tx, run, placed), stored));
+  const all = await recordsOf(tx, run, placed);
+  await reportChanged(tx, placed, all, stored);
+  const records = await withoutEnrolled(tx, placed, withoutRecords(all, stored));
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
   }
@@ -205,6 +208,43 @@ function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>)
     ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): kept as first filed` }] : []),
     ...(elsewhere > 0 ? [{ severity: 'error' as const, code: 'RECORD_ID_OF_OTHER_PATIENT', message: `${elsewhere} of the records carry ids already filed for another patient: they were not filed` }] : []),
   ];
+}
+
+/**
+ * A record sent again with other content than it was filed with (a corrected value, another status) is not
+ * applied: records are filed once and never changed (store/record-table.ts). So that no correction is lost
+ * unnoticed, the sender is told with an error (the acknowledgement is AE) naming how many, and the clinic sees it
+ * in the message's issues.
+ */
+async function reportChanged(tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>): Promise<void> {
+  if (stored.size === 0) return;
+  const again = <T extends { readonly id: string; readonly patientId?: string }>(list: readonly T[]) => list.filter((r) => stored.get(r.id) === r.patientId);
+  // What the record says, without where it came from or the ids its parties were stored under (a party found
+  // again by another route may have been stored twice): a correction changes what it says.
+  const content = (schema: { parse(v: unknown): object }, record: unknown) => {
+    const said: Record<string, unknown> = { ...schema.parse(record), provenance: undefined };
+    for (const field of PARTY_FIELDS) said[field] = undefined;
+    return canonicalJson(said);
+  };
+  const changed = new Set<string>();
+  const compare = async <T extends { readonly id: string; readonly patientId?: string }>(list: readonly T[], schema: { parse(v: unknown): object }, get: (id: string) => Promise<unknown>) => {
+    for (const r of again(list)) {
+      const first = await get(r.id);
+      if (first && content(schema, first) !== content(schema, r)) changed.add(r.id);
+    }
+  };
+  await compare(records.observations, Observation, (id) => tx.observations.get(id));
+  await compare(records.conditions, Condition, (id) => tx.conditions.get(id));
+  await compare(records.enrolments, CareProgramEnrolment, (id) => tx.carePrograms.get(id));
+  await compare(records.reports, DiagnosticReport, (id) => tx.reports.get(id));
+  for (const p of placed) {
+    const n = recordIds(p.part.records).filter((id) => changed.has(id)).length;
+    if (n === 0) continue;
+    p.issues.push({
+      severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
+      message: `${n} of the records were filed before with other content (a correction?): corrections are not applied, the first filing stands; ask the clinic to correct it`,
+    });
+  }
 }
 
 function withoutRecords(records: ClinicalRecords, stored: ReadonlyMap<string, string>): ClinicalRecords {
