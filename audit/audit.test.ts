@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openTestStore, engineUnderTest, type TestStore } from '../test/support/database.js';
-import { canonicalJson, createAuditAppender, entryDigest, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
+import { AuditChainBroken, canonicalJson, checkTail, createAuditAppender, entryDigest, linkHash, loadSigningKey, newSigningKey, signCheckpoint, verifyChain, type AuditAppender } from './index.js';
 
 let t: TestStore;
 let appender: AuditAppender;
@@ -171,6 +171,27 @@ describe(`the audit trail on ${engineUnderTest}`, () => {
       });
       expect((await verifyChain(fresh.store, key.publicKey)).ok).toBe(true);
       expect((await verifyChain(fresh.store, key.publicKey, { kept })).firstBroken).toEqual({ seq: 6, reason: 'kept outside: checkpoint 6 names a record the chain no longer has' });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('signs no checkpoint over a record changed since the latest one', async () => {
+    const fresh = await openTestStore();
+    try {
+      const a = createAuditAppender(fresh.store);
+      for (let i = 0; i < 4; i++) await a.append(event(i));
+      const key = loadSigningKey(newSigningKey());
+      await signCheckpoint(fresh.store, key, new Date('2026-11-22T12:00:00Z'));
+      for (let i = 4; i < 8; i++) await a.append(event(i));
+      expect(await checkTail(fresh.store)).toEqual({ head: { seq: 8, hash: expect.any(String) } });
+      await fresh.db.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query(`UPDATE audit_records SET hash = repeat('0', 64) WHERE seq = 6`);
+      });
+      expect((await checkTail(fresh.store)).broken).toEqual({ seq: 6, reason: 'hash does not match the record content' });
+      await expect(signCheckpoint(fresh.store, key, new Date('2026-11-22T13:00:00Z'))).rejects.toThrow(AuditChainBroken);
+      expect((await fresh.store.audit.checkpoints()).map((c) => c.seq)).toEqual([4]);
     } finally {
       await fresh.close();
     }

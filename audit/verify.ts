@@ -147,6 +147,34 @@ export async function verifyChain(store: Store, publicKey?: KeyObject, options: 
   return { ok: true, checked, headSeq: head.seq, checkpointsChecked, ...(options.kept ? { keptChecked } : {}) };
 }
 
+/**
+ * Whether the records after the latest checkpoint (all of them, with none) link on from it to the head it read:
+ * what a new checkpoint at that head would vouch for. `broken` names the first that does not, and why.
+ */
+export async function checkTail(store: Store): Promise<{ readonly head: { readonly seq: number; readonly hash: string }; readonly broken?: { readonly seq: number; readonly reason: string } }> {
+  const head = await store.audit.head();
+  const broken = await tailProblem(store, head);
+  return { head, ...(broken ? { broken } : {}) };
+}
+
+async function tailProblem(store: Store, head: { readonly seq: number; readonly hash: string }): Promise<{ readonly seq: number; readonly reason: string } | undefined> {
+  const checkpoints = await store.audit.checkpoints();
+  const last = checkpoints.reduce<Checkpoint | undefined>((a, c) => (!a || c.seq > a.seq ? c : a), undefined);
+  if (last && last.seq > head.seq) return { seq: last.seq, reason: `checkpoint ${last.seq} names a record the chain no longer has` };
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  let expected = (last?.seq ?? 0) + 1;
+  for (let after = expected - 1; after < head.seq; after += PAGE) {
+    for (const link of await store.audit.links(after, PAGE, head.seq)) {
+      const problem = linkProblem(link, expected, prevHash);
+      if (problem) return { seq: link.seq, reason: problem };
+      prevHash = link.hash;
+      expected += 1;
+    }
+  }
+  if (expected - 1 !== head.seq || prevHash !== head.hash) return { seq: expected, reason: `chain ends at ${expected - 1} but the head says ${head.seq}` };
+  return undefined;
+}
+
 export function checkpointProblem(c: Checkpoint, chainHash: string | undefined, publicKey?: KeyObject): string | undefined {
   if (chainHash === undefined) return `checkpoint ${c.seq} names a record the chain no longer has`;
   if (chainHash !== c.hash) return `checkpoint ${c.seq} signed hash ${c.hash.slice(0, 12)}… but the chain has ${chainHash.slice(0, 12)}…`;

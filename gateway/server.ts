@@ -9,7 +9,7 @@ import { createMetrics } from './metrics.js';
 import { createApp, type AppState, type Surface } from './http/app.js';
 import { DEMO_DEFAULT_PURPOSES, seedSynthetic } from './demo-data.js';
 import { auditSigningKeyPem, cookieKey } from './keys.js';
-import { createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
+import { checkTail, createAuditAppender, loadSigningKey, signCheckpoint } from '../audit/index.js';
 import { auditSecurityEvents } from './auth/security-events.js';
 import { createConsentService } from '../consent/service.js';
 import { partnerDirectory } from './auth/partner-directory.js';
@@ -78,6 +78,10 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
     surfaces, state,
   );
   const resumer = resumeStalledInbound(store, createInboundPipeline({ store, audit, logger, parser: inboundParser }), logger);
+  // A chain changed since the latest checkpoint is said at once, not when someone next asks; no checkpoint is signed over it.
+  checkTail(store).then(({ broken }) => {
+    if (broken) logger.error({ seq: broken.seq, reason: broken.reason }, 'the audit chain does not verify since its latest checkpoint: run crossgate audit verify');
+  }, (error: unknown) => logger.error({ err: error }, 'audit chain check failed'));
   const checkpoints = setInterval(() => {
     signCheckpoint(store, auditKey, new Date()).catch((error: unknown) => logger.error({ err: error }, 'audit checkpoint failed'));
   }, config.audit.checkpointMinutes * 60_000);

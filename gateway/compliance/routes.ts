@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { AuditOutcome, AuditTransaction, PURPOSES } from '../../canonical/index.js';
-import { columnsOf, entryDigest, GENESIS_HASH, linkHash, recordOf, rowProblem, signCheckpoint, verifyChain, type AuditAppender } from '../../audit/index.js';
+import { AuditChainBroken, columnsOf, entryDigest, GENESIS_HASH, linkHash, recordOf, rowProblem, signCheckpoint, verifyChain, type AuditAppender } from '../../audit/index.js';
 import type { AuditFilter, AuditRow, RootStore } from '../../store/index.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
 import type { KeyObject } from 'node:crypto';
@@ -185,8 +185,12 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
       method: 'post', path: '/checkpoints', access: READERS, summary: 'Sign the chain head now',
       async handler(req, res) {
         await noteAccess(req, 'checkpoint', {});
-        const checkpoint = await signCheckpoint(store, ctx.auditKey, new Date());
-        res.status(201).json(checkpoint ?? null);
+        try {
+          res.status(201).json((await signCheckpoint(store, ctx.auditKey, new Date())) ?? null);
+        } catch (error) {
+          if (error instanceof AuditChainBroken) throw new HttpError(409, error.message, [{ path: `records/${error.seq}`, message: error.reason }]);
+          throw error;
+        }
       },
     },
     {
