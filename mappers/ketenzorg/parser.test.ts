@@ -185,6 +185,20 @@ describe('error paths', () => {
     expect(result.issues.map((i) => [i.severity, i.code])).toEqual([['fatal', code]]);
   });
 
+  it('names where a message stops being the UTF-8 it declares, and a declared encoding it does not read', () => {
+    const xml = fixture('dm2.xml').toString('utf8').replace('encoding="UTF-8"', 'encoding="utf-8"');
+    const line = xml.split('\n').findIndex((l) => l.includes('<family')) + 1;
+    const broken = Buffer.from(xml.replace(/(<family[^>]*>)([^<]*)/, '$1Ren\u00e9e'), 'latin1');
+    const at = broken.indexOf(0xe9);
+    const issues = parseKetenzorg(broken).issues;
+    expect(issues).toEqual([{
+      severity: 'fatal', code: 'ENCODING_INVALID', where: { line, column: expect.any(Number) },
+      message: `byte 0xE9 (byte ${at + 1}) is not valid UTF-8, which the message declares; one written in ISO-8859-1 must say encoding="ISO-8859-1"`,
+    }]);
+    expect(issues[0]!.where!.column).toBe(at - broken.subarray(0, at).lastIndexOf(0x0a));
+    expect(parseKetenzorg(Buffer.from(xml.replace('encoding="utf-8"', 'encoding="UTF-16"'))).issues[0]!.message).toMatch(/declared encoding utf-16 is not read here/);
+  });
+
   it('refuses a payload over the size limit before reading it', () => {
     const result = parseKetenzorg(fixture('dm2.xml'), { maxBytes: 1000 });
     expect(result.issues).toEqual([{ severity: 'fatal', code: 'PAYLOAD_TOO_LARGE', message: 'the message is larger than the limit of 1000 bytes' }]);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { issuesFromZod } from '../../canonical/index.js';
+import { issuesFromZod, type Issue } from '../../canonical/index.js';
 import { DEFAULT_PROGRAMME_RULES, ProgrammeRule } from '../../profiles/icpc-programmes.js';
 import { parseHl7v3, type Hl7v3Options } from './hl7v3.js';
 import { issue } from './issues.js';
@@ -43,7 +43,7 @@ export function parseKetenzorg(payload: Uint8Array | string, options: KetenzorgO
   const format = sniff(payload);
   if (!format) return refused([issue('fatal', 'FORMAT_UNKNOWN', 'the message is neither HL7v3 XML nor EDIFACT')]);
   const text = decode(payload, format);
-  if (text === undefined) return refused([issue('fatal', 'ENCODING_INVALID', 'the message bytes are not valid in its declared character encoding')], format);
+  if (typeof text !== 'string') return refused([text], format);
   return ADAPTERS[format](text, parsed.data);
 }
 
@@ -66,16 +66,45 @@ const SINGLE_BYTE = new Set(['iso-8859-1', 'iso-8859-15', 'latin1', 'windows-125
  * rather than patched with replacement characters, which would alter names and values. EDIFACT is read byte for
  * byte (its character set is the adapter's business).
  */
-function decode(payload: Uint8Array | string, format: KetenzorgFormat): string | undefined {
+/** The message as text, or why its bytes cannot be read as the encoding it declares (UTF-8 when it declares none). */
+function decode(payload: Uint8Array | string, format: KetenzorgFormat): string | Issue {
   if (typeof payload === 'string') return payload.replace(/^\uFEFF/, '');
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (format === 'ozis-edifact') return bytes.toString('latin1');
   const declared = DECLARED_ENCODING.exec(bytes.subarray(0, 200).toString('latin1').replace(/^\u00EF\u00BB\u00BF/, ''))?.[1]?.toLowerCase();
   if (declared && SINGLE_BYTE.has(declared)) return WESTERN.decode(bytes);
-  if (declared && declared !== 'utf-8' && declared !== 'utf8') return undefined;
+  if (declared && declared !== 'utf-8' && declared !== 'utf8') {
+    return issue('fatal', 'ENCODING_INVALID', `the declared encoding ${declared} is not read here: send UTF-8 or ISO-8859-1`, { line: 1 });
+  }
   try {
     return UTF8.decode(bytes);
   } catch {
-    return undefined;
+    const at = firstInvalidUtf8(bytes);
+    const before = bytes.subarray(0, at);
+    const line = before.reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+    const column = at - before.lastIndexOf(0x0a);
+    return issue(
+      'fatal', 'ENCODING_INVALID',
+      `byte 0x${bytes[at]!.toString(16).toUpperCase().padStart(2, '0')} (byte ${at + 1}) is not valid UTF-8, which the message ${declared ? 'declares' : 'is read as when it declares no encoding'}; one written in ISO-8859-1 must say encoding="ISO-8859-1"`,
+      { line, column },
+    );
   }
+}
+
+/** Where the first ill-formed UTF-8 sequence begins (RFC 3629 §4): a byte that begins none, or one not continued as it must be. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) {
+      const c = bytes[i + k];
+      const low = k === 1 && b === 0xe0 ? 0xa0 : k === 1 && b === 0xf0 ? 0x90 : 0x80;
+      const high = k === 1 && b === 0xed ? 0x9f : k === 1 && b === 0xf4 ? 0x8f : 0xbf;
+      if (c === undefined || c < low || c > high) return i;
+    }
+    i += length;
+  }
+  return Math.max(0, bytes.length - 1);
 }
