@@ -61,7 +61,11 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     const history = await as(member, request(app).get(`/admin/patients/${p.id}/consent/history`)).expect(200);
     expect(history.body.versions.map((v: { setByKind: string }) => v.setByKind)).toEqual(['staff', 'staff']);
     const trail = await t.store.audit.search({ patientId: p.id, transaction: 'admin-change' });
-    expect(trail.map((r) => r.action)).toEqual(['consent-choice-set', 'consent-choice-set']);
+    // Newest first: every change, and every look a staff member took at this patient's consent.
+    expect(trail.map((r) => r.action)).toEqual([
+      'patient-consent-history-read', 'patient-consent-read', 'consent-choice-set', 'patient-consent-read', 'consent-choice-set',
+    ]);
+    expect(trail.filter((r) => r.action.endsWith('-read')).every((r) => r.userId === member.userId)).toBe(true);
   });
 
   it('lists held requests for staff, and an approval lets the organization in for its period', async () => {

@@ -93,13 +93,19 @@ export function consentRoutes(ctx: ConsentContext): RouteSpec[] {
       async handler(req, res) {
         const patientId = uuidParam(req);
         if (!(await store.patients.get(patientId))) throw new HttpError(404, 'patient not found');
-        res.json(await effectivePolicy(store, patientId));
+        const policy = await effectivePolicy(store, patientId);
+        // A patient's consent is about them: a staff member's look at it is on the trail, as reads of the queue are.
+        await record(req, 'patient-consent-read', [patientId], {});
+        res.json(policy);
       },
     },
     {
       method: 'get', path: '/patients/:id/consent/history', access: STAFF_READ, summary: "Every version of a patient's choice: who set it, when, from where",
       async handler(req, res) {
-        res.json({ versions: await store.consent.choiceHistory(uuidParam(req)) });
+        const patientId = uuidParam(req);
+        const versions = await store.consent.choiceHistory(patientId);
+        await record(req, 'patient-consent-history-read', [patientId], { versions: versions.length });
+        res.json({ versions });
       },
     },
     {
@@ -121,7 +127,9 @@ export function consentRoutes(ctx: ConsentContext): RouteSpec[] {
       async handler(req, res) {
         const status = z.enum(['pending', 'approved', 'denied']).default('pending').safeParse(req.query.status);
         if (!status.success) throw new HttpError(400, 'status must be pending, approved or denied');
-        res.json({ requests: await store.consent.listRequests({ status: status.data }) });
+        const requests = await store.consent.listRequests({ status: status.data });
+        await record(req, 'access-requests-read', [...new Set(requests.map((r) => r.patientId))], { status: status.data, requests: requests.length });
+        res.json({ requests });
       },
     },
     {
