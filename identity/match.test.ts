@@ -66,6 +66,18 @@ describe('demographic matching', () => {
     expect(decideMatch([])).toEqual({ outcome: 'none' });
   });
 
+  it('settles two look-alikes by the postal code asked for, only when every other one lives elsewhere', () => {
+    const twin = (postalCode: string) => Patient.parse({ ...stored, id: randomUUID(), identifiers: [], addresses: [{ postalCode, lines: [] }] });
+    const [here, elsewhere, unknown] = [twin('3511 AA'), twin('1011 AB'), Patient.parse({ ...stored, id: randomUUID(), identifiers: [], addresses: [] })];
+    const query = { names: [{ family: 'van den Berg', given: ['Johanna'], initials: 'J.M.' }], birthDate: '1956-03-14', gender: 'female' as const };
+    const scored = (q: typeof query & { postalCode?: string }, ...ps: Patient[]) => decideMatch(ps.map((p) => scoreCandidate(q, p)));
+    expect(scored(query, here!, elsewhere!)).toMatchObject({ outcome: 'ambiguous' });
+    expect(scored({ ...query, postalCode: '3511aa' }, here!, elsewhere!)).toMatchObject({ outcome: 'match', patientId: here!.id });
+    // One whose address is not known might live there too: still not a guess.
+    expect(scored({ ...query, postalCode: '3511aa' }, here!, unknown!)).toMatchObject({ outcome: 'ambiguous' });
+    expect(scored({ ...query, postalCode: '9999ZZ' }, here!, elsewhere!)).toMatchObject({ outcome: 'ambiguous' });
+  });
+
   it('measures one edit', () => {
     expect(withinOneEdit('berg', 'bergh')).toBe(true);
     expect(withinOneEdit('jansen', 'janssen')).toBe(true);

@@ -122,9 +122,12 @@ export function scoreCandidate(query: Demographics, candidate: Patient): MatchRe
   }
 
   const postal = normalPostal(query.postalCode);
-  if (postal && candidate.addresses.some((a) => normalPostal(a.postalCode) === postal)) {
+  const theirs = candidate.addresses.map((a) => normalPostal(a.postalCode)).filter(Boolean);
+  if (postal && theirs.includes(postal)) {
     score += 5;
     reasons.push('postal code equal');
+  } else if (postal && theirs.length > 0) {
+    reasons.push(POSTAL_DIFFERS);
   }
   return result(score);
 }
@@ -143,14 +146,22 @@ export function contradictions(query: Pick<Demographics, 'birthDate' | 'gender'>
   ];
 }
 
+const POSTAL_DIFFERS = 'postal code differs';
+
 /**
  * The one patient a query identifies, or none: exactly one candidate must reach the match grade and no other
- * may be even a possible match. Several plausible candidates mean "ask for more", never a guess.
+ * may be even a possible match. Several plausible candidates mean "ask for more", never a guess; what the asker
+ * then sends settles it only when it tells them apart: one match at the query's postal code, every other
+ * plausible candidate living at another one.
  */
 export function decideMatch(results: readonly MatchResult[]): { outcome: 'match'; patientId: string; score: number } | { outcome: 'none' } | { outcome: 'ambiguous'; patientIds: string[] } {
   const plausible = results.filter((r) => r.grade !== 'none');
   const matches = plausible.filter((r) => r.grade === 'match');
   if (matches.length === 1 && plausible.length === 1) return { outcome: 'match', patientId: matches[0]!.patientId, score: matches[0]!.score };
+  const here = matches.filter((r) => r.reasons.includes('postal code equal'));
+  if (here.length === 1 && plausible.every((r) => r === here[0] || r.reasons.includes(POSTAL_DIFFERS))) {
+    return { outcome: 'match', patientId: here[0]!.patientId, score: here[0]!.score };
+  }
   if (plausible.length === 0) return { outcome: 'none' };
   return { outcome: 'ambiguous', patientIds: plausible.map((r) => r.patientId) };
 }

@@ -58,8 +58,8 @@ beforeAll(async () => {
   lab.doc.sourcePatientId = `${jansen.identifiers[0]!.value}^^^&${IdentifierSystems.bsn.oid}&ISO`;
   await t.store.documents.insert(lab.doc, lab.content);
   // Two who look alike: discovery by name and birth date cannot tell them apart.
-  const twinA = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Smit', given: ['Anna'], initials: 'A.' }], birthDate: '1970-01-01', gender: 'female' }));
-  const twinB = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Smit', given: ['Anne'], initials: 'A.' }], birthDate: '1970-01-01', gender: 'female' }));
+  const twinA = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Smit', given: ['Anna'], initials: 'A.' }], birthDate: '1970-01-01', gender: 'female', addresses: [{ lines: [], postalCode: '3511 AA' }] }));
+  const twinB = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Smit', given: ['Anne'], initials: 'A.' }], birthDate: '1970-01-01', gender: 'female', addresses: [{ lines: [], postalCode: '1011 AB' }] }));
   // Opted out: Patient Request only.
   const private_ = await t.store.patients.insert(aPatient({ names: [{ use: 'official', family: 'Visser', given: ['Els'], initials: 'E.' }], birthDate: '1980-05-05', gender: 'female' }));
   await t.store.consent.setChoice(private_.id, 0, ['Patient Request'], { setBy: 'portal', kind: 'patient' });
@@ -106,6 +106,11 @@ describe(`ITI-55 patient discovery on ${engineUnderTest}`, () => {
     expect(all(twins.body, 'subject1')).toHaveLength(0);
     const requested = all(twins.body, 'detectedIssueEvent').flatMap((d) => all(d, 'code').map((c) => c.attributes.code));
     expect(requested).toEqual(expect.arrayContaining(['LivingSubjectAdministrativeGenderRequested', 'PatientAddressRequested']));
+    // Sent again with the address asked for, it is settled: one of them lives there, the other elsewhere.
+    const settled = await call(PATHS.xcpd, xcpdBody({ family: 'Smit', gender: 'F', birthTime: '19700101', postalCode: '3511AA' }));
+    expect(first(settled.body, 'queryResponseCode')!.attributes.code).toBe('OK');
+    expect(all(settled.body, 'subject1')).toHaveLength(1);
+    expect(settled.envelope).toContain(patients.twinA!);
   });
 
   it("answers NF to a query whose identifier names a patient of another birth date and sex, disclosing nothing of them", async () => {
