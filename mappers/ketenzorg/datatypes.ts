@@ -87,6 +87,15 @@ export function hl7Time(value: string | undefined): string | undefined {
   return `${date}T${time}${formatOffset(offset)}`;
 }
 
+/**
+ * Whether FHIR date or dateTime `a` (from hl7Time, any precision) lies more than a day after `b`: the earliest
+ * instant `a` can mean against `b`, with a day for zones and dates without a time.
+ */
+export function laterThan(a: string, b: string): boolean {
+  const [at, bt] = [Date.parse(a), Date.parse(b)];
+  return Number.isFinite(at) && Number.isFinite(bt) && at > bt + DAY_MS;
+}
+
 function daysIn(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

@@ -148,7 +148,9 @@ function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<str
     organizations: identifiersOf(childrenNamed(child(device, 'Organization'), 'id')),
     practitioners: [],
   };
-  return organizers(message).map((organizer, index) => readOrganizer(message.name, organizer, [key, index], author, concerns, rules));
+  // Nothing the message reports can have happened after it was made: its creationTime bounds every date in it.
+  const made = hl7Time(child(message, 'creationTime')?.attributes.value);
+  return organizers(message).map((organizer, index) => readOrganizer(message.name, organizer, [key, index], author, concerns, rules, made));
 }
 
 function readOrganizer(
@@ -158,11 +160,12 @@ function readOrganizer(
   messageAuthor: Party,
   concerns: ReadonlyMap<string, CareProgramCode>,
   rules: readonly ProgrammeRule[],
+  made: string | undefined,
 ): KetenzorgItem {
   const gp = childrenNamed(organizer, 'participant').find((p) => p.attributes.typeCode === 'CST');
   const author: Party = { ...messageAuthor, practitioners: identifiersOf(childrenNamed(child(gp, 'participantRole'), 'id')) };
   const base = { messageId: String(idParts[0]), interaction, author };
-  const { patient, issues } = readPatient(organizer);
+  const { patient, issues } = readPatient(organizer, made);
   if (!patient || issues.some(isFatal)) return { ...base, conditions: [], enrolments: [], observations: [], issues, rejected: true };
 
   const conditions: ConditionRecord[] = [];
@@ -181,6 +184,7 @@ function readOrganizer(
       const read = readObservation(observation, {
         idParts: [...idParts, position],
         ...(labStudies ? { defaultCategory: 'laboratory' as const } : {}),
+        ...(made ? { made } : {}),
         programmeOfConcern: (k) => concerns.get(k),
         programmeOfAct: (a) => concernProgramme(a, rules),
       });

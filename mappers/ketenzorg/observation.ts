@@ -12,7 +12,7 @@ import {
 } from '../../canonical/index.js';
 import { confirmedLoinc, expectedUnit, nhgBepaling, type NhgBepaling } from '../../profiles/nhg-ketenzorg.js';
 import { SOURCE } from './concern.js';
-import { child, childrenNamed, codingOf, descend, hl7Time, idKey, instanceId } from './datatypes.js';
+import { child, childrenNamed, codingOf, descend, hl7Time, idKey, instanceId, laterThan } from './datatypes.js';
 import { stableId } from './ids.js';
 import { at, issue } from './issues.js';
 import type { ObservationRecord } from './result.js';
@@ -27,6 +27,8 @@ import type { XmlElement } from './xml.js';
 export interface ObservationContext {
   readonly idParts: readonly (string | number)[];
   readonly defaultCategory?: ObservationRecord['category'];
+  /** When the message was made (its creationTime): no result in it can be of later. */
+  readonly made?: string;
   /** Programmes of concerns the observation may refer to by id (from REPC messages in the same batch). */
   readonly programmeOfConcern: (key: string) => CareProgramCode | undefined;
   /** Programme of a referenced concern that carries its own ICPC diagnosis. */
@@ -78,6 +80,9 @@ export function readObservation(element: XmlElement, context: ObservationContext
   // A result without its time cannot be placed in a trend or against a target: refused, not kept undated.
   if (effectiveText !== undefined && effective === undefined) {
     return { issues: [...issues, issue('error', 'TIME_INVALID', `effectiveTime ${JSON.stringify(effectiveText)} is not a valid HL7 time: the observation was not filed`, at(effectiveElement!))] };
+  }
+  if (effective && context.made && laterThan(effective, context.made)) {
+    return { issues: [...issues, issue('error', 'TIME_AFTER_MESSAGE', `effectiveTime ${effective} is later than the message was made (${context.made}): the observation was not filed`, at(effectiveElement!))] };
   }
   const interpretation = readInterpretation(child(element, 'interpretationCode'), issues);
   const range = readRange(descend(element, 'referenceRange', 'observationRange', 'value'), bepaling, issues);

@@ -148,6 +148,19 @@ describe('error paths', () => {
     expect(result.items.flatMap((i) => i.observations).every((o) => o.effective !== undefined)).toBe(true);
   });
 
+  it('refuses a result dated after its message was made, and leaves out a birth date after it', () => {
+    const text = fixture('dm2.xml').toString('utf8');
+    const times = [...text.matchAll(/<effectiveTime value="(\d{8,14})"\/>/g)];
+    const edited = text.replace(times[0]![0], '<effectiveTime value="20990108"/>').replaceAll('<birthTime value="19580314"/>', '<birthTime value="20300314"/>');
+    const result = parseKetenzorg(Buffer.from(edited));
+    const issues = result.items.flatMap((i) => i.issues);
+    expect(issues.filter((i) => i.code === 'TIME_AFTER_MESSAGE')).toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/^effectiveTime 2099-01-08 is later than the message was made/) })]);
+    expect(issues.filter((i) => i.code === 'BIRTHDATE_AFTER_MESSAGE').length).toBeGreaterThan(0);
+    expect(result.items.every((i) => i.patient?.birthDate === undefined)).toBe(true);
+    const count = (r: KetenzorgResult) => r.items.flatMap((i) => i.observations).length;
+    expect(count(result)).toBe(count(parseKetenzorg(fixture('dm2.xml'))) - 1);
+  });
+
   it('a practice-local code is kept with its value, unit and coding, flagged unmapped', () => {
     const result = parseKetenzorg(fixture('unmapped-local-code.xml'));
     expect(only(result).items).toEqual([[

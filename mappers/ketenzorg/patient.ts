@@ -1,5 +1,5 @@
 import { checkBsn, describeBsnProblem, IdentifierSystems, splitDutchPrefix, type Gender, type Issue } from '../../canonical/index.js';
-import { child, childrenNamed, descend, hl7Time, identifiersOf, instanceId } from './datatypes.js';
+import { child, childrenNamed, descend, hl7Time, identifiersOf, instanceId, laterThan } from './datatypes.js';
 import { at, issue } from './issues.js';
 import type { NameParts, PatientDescription } from './result.js';
 import type { XmlElement } from './xml.js';
@@ -16,7 +16,7 @@ export interface PatientRead {
 
 const GENDERS: Readonly<Record<string, Gender>> = { M: 'male', F: 'female', UN: 'other', UNK: 'unknown' };
 
-export function readPatient(organizer: XmlElement): PatientRead {
+export function readPatient(organizer: XmlElement, made?: string): PatientRead {
   const role = descend(organizer, 'recordTarget', 'patientRole');
   if (!role) return { issues: [issue('fatal', 'PATIENT_MISSING', 'the organizer has no recordTarget/patientRole', at(organizer))] };
   const issues: Issue[] = [];
@@ -38,10 +38,13 @@ export function readPatient(organizer: XmlElement): PatientRead {
   if (names.length === 0) issues.push(issue('warning', 'NAME_MISSING', 'the patient has no usable name', at(person ?? role)));
   const genderCode = child(person, 'administrativeGenderCode')?.attributes.code;
   const birthElement = child(person, 'birthTime');
-  const birthDate = birthElement ? hl7Time(birthElement.attributes.value)?.slice(0, 10) : undefined;
-  if (birthElement && !birthElement.attributes.nullFlavor && birthDate === undefined) {
+  const read = birthElement ? hl7Time(birthElement.attributes.value)?.slice(0, 10) : undefined;
+  if (birthElement && !birthElement.attributes.nullFlavor && read === undefined) {
     issues.push(issue('warning', 'BIRTHDATE_INVALID', 'birthTime is not a valid HL7 date', at(birthElement)));
   }
+  const unborn = read !== undefined && made !== undefined && laterThan(read, made);
+  if (unborn) issues.push(issue('warning', 'BIRTHDATE_AFTER_MESSAGE', `birthTime ${read} is later than the message was made: the birth date was left out`, at(birthElement!)));
+  const birthDate = unborn ? undefined : read;
   return {
     patient: {
       ...(bsn ? { bsn } : {}),
