@@ -90,6 +90,17 @@ describe(`compliance officers' view of the trail on ${engineUnderTest}`, () => {
     expect(fhirProblems(res.body)).toEqual([]);
   });
 
+  it('exports only what the search filters select, in both forms', async () => {
+    const csv = (await get(`/audit/export.csv?patient=${patientB}&decision=deny`).expect(200)).text.trimEnd().split('\r\n').slice(1);
+    // Of the 25 records, those about patient B (odd i) that were denied (i % 5 === 0): i = 5, 15.
+    expect(csv.map((l) => l.split(',')[19])).toEqual(['r-5', 'r-15']);
+    const fhir = (await get(`/audit/export.fhir?patient=${patientB}&transaction=ITI-38`).expect(200)).body;
+    const ids = new Set(fhir.entry.map((e: { resource: { entity?: { what?: { identifier?: { value?: string } } }[] } }) => e.resource.entity?.find((x) => x.what?.identifier?.value?.startsWith('r-'))?.what?.identifier?.value));
+    // Each exchange's own event names its request; its consent decision's event does not.
+    expect(new Set([...ids].filter(Boolean))).toEqual(new Set(['r-5', 'r-15']));
+    await get('/audit/export.csv?limit=3').expect(400);
+  });
+
   it('signs checkpoints that verify offline with the published key, and verifies the chain', async () => {
     const signed = await request(app).post('/audit/checkpoints').set('Cookie', officer.cookie).set('X-CSRF-Token', officer.csrf).expect(201);
     const listed = await get('/audit/checkpoints').expect(200);

@@ -43,6 +43,20 @@ const Search = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 }).strict();
 
+/** The exports select as the search does, without its paging. */
+const ExportFilter = Search.omit({ before: true, limit: true });
+
+/** Whether a row is one the filter selects, as store/audit.ts search selects them. */
+function selects(f: AuditFilter): (row: AuditRow) => boolean {
+  const from = f.from ? new Date(f.from).toISOString() : undefined;
+  const to = f.to ? new Date(f.to).toISOString() : undefined;
+  return (row) => (!f.patientId || row.patientIds.includes(f.patientId)) && (!f.organizationId || row.organizationId === f.organizationId)
+    && (!f.userId || row.userId === f.userId) && (!f.purpose || row.purpose === f.purpose) && (!f.decision || row.decision === f.decision)
+    && (!f.transaction || row.transaction === f.transaction) && (!f.outcome || row.outcome === f.outcome)
+    && (!f.actorName || row.actorName?.toLowerCase() === f.actorName.toLowerCase())
+    && (!from || row.recordedAt >= from) && (!to || row.recordedAt < to);
+}
+
 function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.query);
   if (!parsed.success) throw new HttpError(400, 'invalid query', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
@@ -89,7 +103,8 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
       detail, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
     });
 
-  const filterOf = (q: z.infer<typeof Search>): AuditFilter => ({
+  const queryDetail = (req: Request) => Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)]));
+  const filterOf = (q: z.infer<typeof ExportFilter>): AuditFilter => ({
     ...(q.patient ? { patientId: q.patient } : {}), ...(q.organization ? { organizationId: q.organization } : {}),
     ...(q.user ? { userId: q.user } : {}), ...(q.person ? { actorName: q.person } : {}), ...(q.purpose ? { purpose: q.purpose } : {}), ...(q.decision ? { decision: q.decision } : {}),
     ...(q.transaction ? { transaction: q.transaction } : {}), ...(q.outcome ? { outcome: q.outcome } : {}),
@@ -105,7 +120,7 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
         const rows = await store.audit.search({ ...filterOf(q), ...(q.before ? { beforeSeq: q.before } : {}), limit: q.limit + 1 });
         const page = rows.slice(0, q.limit);
         const next = rows.length > q.limit ? page[page.length - 1]!.seq : undefined;
-        await noteAccess(req, 'search', Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, String(v)])));
+        await noteAccess(req, 'search', queryDetail(req));
         res.json({ records: page.map(view), ...(next ? { next: `${req.baseUrl}/records?${new URLSearchParams({ ...(req.query as Record<string, string>), before: String(next) }).toString()}` } : {}) });
       },
     },
@@ -138,10 +153,11 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
       },
     },
     {
-      method: 'get', path: '/export.csv', access: READERS, summary: 'Export records of a time range (or all) as CSV, in chain order',
+      method: 'get', path: '/export.csv', access: READERS, summary: 'Export records as CSV, in chain order: all, or those the search filters (time range, patient, organization, …) select',
       async handler(req: Request, res: Response) {
-        const q = parseQuery(Search.pick({ from: true, to: true }), req);
-        await noteAccess(req, 'export-csv', { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
+        const q = parseQuery(ExportFilter, req);
+        await noteAccess(req, 'export-csv', queryDetail(req));
+        const selected = selects(filterOf(q));
         res.type('text/csv; charset=utf-8').attachment('crossgate-audit.csv');
         res.write(`${CSV_COLUMNS.join(',')}\r\n`);
         let after = 0;
@@ -149,7 +165,7 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
           const rows = await store.audit.range(after, EXPORT_PAGE);
           if (rows.length === 0) break;
           for (const row of rows) {
-            if ((q.from && row.recordedAt < new Date(q.from).toISOString()) || (q.to && row.recordedAt >= new Date(q.to).toISOString())) continue;
+            if (!selected(row)) continue;
             res.write(csvLine(row));
             written += 1;
           }
@@ -160,11 +176,11 @@ export function complianceRoutes(ctx: ComplianceContext): RouteSpec[] {
     },
     {
       method: 'get', path: '/export.fhir', access: READERS,
-      summary: 'Export records of a time range as a FHIR R4 Bundle of AuditEvents (IHE BALP shapes, one per patient)',
+      summary: 'Export records as a FHIR R4 Bundle of AuditEvents (IHE BALP shapes, one per patient): those the search filters select',
       async handler(req, res) {
-        const q = parseQuery(Search.pick({ from: true, to: true }), req);
-        await noteAccess(req, 'export-fhir', { ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}) });
-        const rows = await store.audit.search({ ...(q.from ? { from: q.from } : {}), ...(q.to ? { to: q.to } : {}), limit: FHIR_EXPORT_MAX + 1 });
+        const q = parseQuery(ExportFilter, req);
+        await noteAccess(req, 'export-fhir', queryDetail(req));
+        const rows = await store.audit.search({ ...filterOf(q), limit: FHIR_EXPORT_MAX + 1 });
         if (rows.length > FHIR_EXPORT_MAX) throw new HttpError(413, `more than ${FHIR_EXPORT_MAX} records in this range: export a shorter one, or use export.csv`);
         const records = rows.reverse().map(recordOf);
         res.type('application/fhir+json').json(renderAuditBundle(records, { homeCommunityId: ctx.homeCommunityId, gatewayName: 'Crossgate' }, new Date().toISOString()));
