@@ -116,6 +116,8 @@ describe(`signing in on ${engineUnderTest}`, () => {
     const invitation = await agent.post(`/admin/patients/${patient.id}/account`).set('X-CSRF-Token', v.body.csrfToken)
       .send({ email: 'patient@home.example', displayName: 'Johanna' }).expect(201);
     expect(invitation.body.account).toMatchObject({ kind: 'patient', patientId: patient.id, roles: [], status: 'invited' });
+    // The invitation concerns the patient: a search of the trail by patient finds it.
+    expect((await t.store.audit.search({ patientId: patient.id, transaction: 'admin-change' })).map((r) => r.action)).toEqual(['invitation-created']);
     await request(app).post('/auth/invitations/accept').send({ token: invitation.body.invitationToken, password: 'mijn eigen geheime zin' }).expect(200);
     const p = request.agent(app);
     await p.post('/auth/login').send({ email: 'patient@home.example', password: 'mijn eigen geheime zin' }).expect(200);

@@ -51,7 +51,10 @@ export function peopleRoutes(ctx: AdminContext): RouteSpec[] {
   async function invite(req: Request, account: Account): Promise<{ account: Account; invitationToken: string; expiresAt: string }> {
     const token = randomToken();
     const expiresAt = await store.sessions.createInvitation(sha256(token), account.id, actorId(req), INVITATION_SECONDS);
-    await record(req, { type: 'invitation-created', outcome: 'success', subject: { userId: account.id }, detail: { kind: account.kind, roles: [...account.roles] } });
+    await record(req, {
+      type: 'invitation-created', outcome: 'success', subject: { userId: account.id }, detail: { kind: account.kind, roles: [...account.roles] },
+      ...(account.patientId ? { patientIds: [account.patientId] } : {}),
+    });
     return { account, invitationToken: token, expiresAt };
   }
 

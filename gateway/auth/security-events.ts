@@ -22,6 +22,8 @@ export interface SecurityEvent {
   /** What the event is about (an account, a connection, a credential). */
   readonly subject?: { readonly userId?: string; readonly connectionId?: string; readonly credentialId?: string; readonly organizationId?: string };
   readonly detail?: Readonly<Record<string, string | number | boolean | readonly string[]>>;
+  /** The patients it concerns (a patient's account), so a search of the trail by patient finds it. */
+  readonly patientIds?: readonly string[];
   readonly requestId?: string;
   readonly sourceAddress?: string;
 }
@@ -54,6 +56,7 @@ export function auditRecordOf(event: SecurityEvent): AuditRecordInput {
         ? { type: 'partner', connectionId: actorConnection, ...(event.actor?.organizationId ? { organizationId: event.actor.organizationId } : {}) }
         : { type: 'anonymous' },
     ...(Object.keys(subject).length > 0 ? { subject } : {}),
+    ...(event.patientIds?.length ? { patientIds: [...event.patientIds] } : {}),
     ...(detail ? { detail: detail as NonNullable<AuditRecordInput['detail']> } : {}),
     ...(event.requestId ? { requestId: event.requestId } : {}),
     ...(event.sourceAddress ? { sourceAddress: event.sourceAddress } : {}),
