@@ -109,7 +109,7 @@ process.stdout.write(`${jsonLines('ketenzorg', figures, { messages: MESSAGES, ob
 
 /** Fixture i mod 4 with ids of its own and the BSNs of patient `patient` (two BSNs: the two-patient batch has two). */
 function variant(run: string, i: number, patient: number): Uint8Array {
-  const text = texts[i % texts.length]!.replace(/extension="(DM2|COPD|CVRM|TWO)-/g, `extension="${run}${i}-$1-`);
+  const text = texts[i % texts.length]!.replace(/extension="(DM2|COPD|CVRM|TWO|L|D|EP)-/g, `extension="${run}${i}-$1-`);
   const bsns = [...new Set(text.match(/99990000\d|9999000[1-9]\d/g) ?? [])];
   return Buffer.from(bsns.reduce((t, bsn, k) => t.replaceAll(bsn, benchBsn(patient * 2 + k)), text), 'utf8');
 }
@@ -132,7 +132,7 @@ const bodyStart = dm2.indexOf('<REPC_IN990111NL');
 const bodyEnd = dm2.lastIndexOf('</POOB_IN990003NL>') + '</POOB_IN990003NL>'.length;
 function batch(run: string, k: number, firstPatient: number): Uint8Array {
   const bodies = Array.from({ length: PER_BATCH }, (_, j) =>
-    dm2.slice(bodyStart, bodyEnd).replace(/DM2-/g, `${run}${k}-${j}-DM2-`).replaceAll('999900006', benchBsn(firstPatient + j)));
+    dm2.slice(bodyStart, bodyEnd).replace(/DM2-/g, `${run}${k}-${j}-DM2-`).replace(/extension="(L|D)-/g, `extension="${run}${k}-${j}-$1-`).replaceAll('999900006', benchBsn(firstPatient + j)));
   const head = dm2.slice(0, bodyStart).replace('DM2-BATCH-0001', `${run}${k}-BATCH`).replace('<transmissionQuantity value="3"/>', `<transmissionQuantity value="${3 * PER_BATCH}"/>`);
   return Buffer.from(`${head}${bodies.join('\n  ')}${dm2.slice(bodyEnd)}`, 'utf8');
 }

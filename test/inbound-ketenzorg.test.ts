@@ -104,7 +104,8 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
 
   it('files records sent again in a new message or by another practice connection once, and says they were filed before', async () => {
     const before = await t.store.counts();
-    const resent = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0002');
+    // New transmission and message ids: the findings keep their own ids, which name the records.
+    const resent = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0002').replace(/DM2-(REPC|POLB|POOB)-0001/g, 'DM2-$1-0002');
     const other = await aSender(app, admin, 'his', 'Huisartsenpost Voorbeeld');
     for (const [sender, body] of [[his, resent], [other, fixture('ketenzorg', 'dm2.xml')]] as const) {
       const res = await deliver(app, sender, 'ketenzorg', body).expect(200);
@@ -120,12 +121,12 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
 
   it('tells the sender, with AE, that a record sent again with another value was not applied', async () => {
     const before = await t.store.counts();
-    const corrected = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0004')
+    const corrected = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0004').replace(/DM2-(REPC|POLB|POOB)-0001/g, 'DM2-$1-0004')
       .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', '<value xsi:type="PQ" value="62" unit="mmol/mol"/>');
     const res = await deliver(app, his, 'ketenzorg', corrected).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AE');
-    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records were filed before with other content/) }));
+    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records were filed before with other content \(a correction\?\): 2\.16\.840\.1\.113883\.2\.4\.6\.6\.90000777\.4\.7\^L-1001;/) }));
     expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
   });
 
@@ -146,7 +147,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     const dm2 = fixture('ketenzorg', 'dm2.xml').toString('utf8');
     const start = dm2.indexOf('<REPC_IN990111NL');
     const end = dm2.lastIndexOf('</POOB_IN990003NL>') + '</POOB_IN990003NL>'.length;
-    const bodies = Array.from({ length: 30 }, (_, j) => dm2.slice(start, end).replace(/DM2-/g, `LONG${j}-`));
+    const bodies = Array.from({ length: 30 }, (_, j) => dm2.slice(start, end).replace(/DM2-/g, `LONG${j}-`).replace(/extension="(L|D)-/g, `extension="$1${j}-`));
     const head = dm2.slice(0, start).replace('DM2-BATCH-0001', 'LONG-BATCH').replace('<transmissionQuantity value="3"/>', '<transmissionQuantity value="90"/>');
     const before = await t.store.counts();
     const res = await deliver(app, his, 'ketenzorg', `${head}${bodies.join('\n')}${dm2.slice(end)}`).expect(200);
@@ -158,7 +159,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
 
   it('files no record whose id was filed for another patient, and answers AE naming it', async () => {
     const before = await t.store.counts();
-    const elsewhere = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0003')
+    const elsewhere = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0003').replace(/DM2-(REPC|POLB|POOB)-0001/g, 'DM2-$1-0003')
       .replaceAll('999900006', '999900067').replaceAll('<birthTime value="19580314"/>', '<birthTime value="19600101"/>');
     const res = await deliver(app, his, 'ketenzorg', elsewhere).expect(200);
     const ack = hl7Ack(res.text);
@@ -183,7 +184,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect(detail!.type).toBe('E');
     expect(detail!.text).toMatch(message);
     if (code !== 'XML_MALFORMED') expect(detail!.location).toMatch(/^\//);
-    else expect(detail!.text).toMatch(/\(line \d+\)/);
+    else expect(detail!.text).toMatch(/\(line \d+, column \d+\)$/);
     const after = await t.store.counts();
     expect({ ...after, inboundMessages: before.inboundMessages }).toEqual(before);
     expect(after.inboundMessages).toBe(before.inboundMessages + 1);
@@ -241,7 +242,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
       END $$;
       CREATE TRIGGER inbound_test_fail BEFORE INSERT ON observations FOR EACH ROW EXECUTE FUNCTION inbound_test_fail();`);
     const before = await t.store.counts();
-    const message = fixture('ketenzorg', 'cvrm.xml').toString('utf8').replace(/CVRM-/g, 'FAIL-').replace(/999900031/g, '999900109');
+    const message = fixture('ketenzorg', 'cvrm.xml').toString('utf8').replace(/CVRM-/g, 'FAIL-').replace(/extension="(L|D)-/g, 'extension="$1FAIL-').replace(/999900031/g, '999900109');
     const res = await deliver(app, his, 'ketenzorg', message).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AE');
@@ -266,7 +267,8 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
 
   /** dm2.xml without its BSN, under other message ids; optionally another birth date. */
   const withoutBsn = (prefix: string, birth?: string) => {
-    const text = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace(/DM2-/g, `${prefix}-`).replace(/\s*<id root="2\.16\.840\.1\.113883\.2\.4\.6\.3" extension="999900006"\/>/g, '');
+    // Other findings too: records are named by the sender's own ids (extension L-…, D-…).
+    const text = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace(/DM2-/g, `${prefix}-`).replace(/extension="(L|D)-/g, `extension="$1${prefix}-`).replace(/\s*<id root="2\.16\.840\.1\.113883\.2\.4\.6\.3" extension="999900006"\/>/g, '');
     return birth ? text.replace(/<birthTime value="19580314"\/>/g, `<birthTime value="${birth}"/>`) : text;
   };
 

@@ -38,7 +38,7 @@ function batch(): Buffer {
   const dm2 = fixture('ketenzorg', 'dm2.xml').toString('utf8');
   const start = dm2.indexOf('<REPC_IN990111NL');
   const end = dm2.lastIndexOf('</POOB_IN990003NL>') + '</POOB_IN990003NL>'.length;
-  const bodies = Array.from({ length: 20 }, (_, j) => dm2.slice(start, end).replace(/DM2-/g, `B${j}-DM2-`));
+  const bodies = Array.from({ length: 20 }, (_, j) => dm2.slice(start, end).replace(/DM2-/g, `B${j}-DM2-`).replace(/extension="(L|D)-/g, `extension="$1B${j}-`));
   return Buffer.from(`${dm2.slice(0, start)}${bodies.join('\n')}${dm2.slice(end)}`, 'utf8');
 }
 

@@ -226,11 +226,14 @@ async function reportChanged(tx: Store, placed: readonly Placed[], records: Clin
     for (const field of PARTY_FIELDS) said[field] = undefined;
     return canonicalJson(said);
   };
-  const changed = new Set<string>();
-  const compare = async <T extends { readonly id: string; readonly patientId?: string }>(list: readonly T[], schema: { parse(v: unknown): object }, get: (id: string) => Promise<unknown>) => {
+  /** Changed record id → the sender's own id for it, so the sender is told which. */
+  const changed = new Map<string, string>();
+  const compare = async <T extends { readonly id: string; readonly patientId?: string; readonly provenance: { readonly sourceRecordId?: string } }>(
+    list: readonly T[], schema: { parse(v: unknown): object }, get: (id: string) => Promise<unknown>,
+  ) => {
     for (const r of again(list)) {
       const first = await get(r.id);
-      if (first && content(schema, first) !== content(schema, r)) changed.add(r.id);
+      if (first && content(schema, first) !== content(schema, r)) changed.set(r.id, r.provenance.sourceRecordId ?? r.id);
     }
   };
   await compare(records.observations, Observation, (id) => tx.observations.get(id));
@@ -238,11 +241,12 @@ async function reportChanged(tx: Store, placed: readonly Placed[], records: Clin
   await compare(records.enrolments, CareProgramEnrolment, (id) => tx.carePrograms.get(id));
   await compare(records.reports, DiagnosticReport, (id) => tx.reports.get(id));
   for (const p of placed) {
-    const n = recordIds(p.part.records).filter((id) => changed.has(id)).length;
-    if (n === 0) continue;
+    const ids = recordIds(p.part.records).flatMap((id) => changed.get(id) ?? []);
+    if (ids.length === 0) continue;
+    const named = `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
     p.issues.push({
       severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
-      message: `${n} of the records were filed before with other content (a correction?): corrections are not applied, the first filing stands; ask the clinic to correct it`,
+      message: `${ids.length} of the records were filed before with other content (a correction?): ${named}; corrections are not applied, the first filing stands: ask the clinic to correct it`,
     });
   }
 }

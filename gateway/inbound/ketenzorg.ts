@@ -140,7 +140,7 @@ export function renderKetenzorgAck(input: KetenzorgAckInput): { code: AckCode; x
   ];
   for (const { issue, refs } of details) {
     const detail = acknowledgement.ele(HL7, 'acknowledgementDetail').att('typeCode', DETAIL_TYPE[issue.severity]);
-    const line = issue.where?.line ? ` (line ${issue.where.line})` : '';
+    const line = issue.where?.line ? ` (line ${issue.where.line}${issue.where.column ? `, column ${issue.where.column}` : ''})` : '';
     const about = refs && refs.length > 0 ? ` [${refs.join(', ')}]` : '';
     detail.ele(HL7, 'text').txt(`${issue.code}: ${issue.message}${line}${about}`);
     if (issue.where?.path) detail.ele(HL7, 'location').txt(issue.where.path);

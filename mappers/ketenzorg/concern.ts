@@ -44,7 +44,8 @@ export function readConcern(act: XmlElement, idParts: readonly (string | number)
   const text = child(act, 'text')?.text;
   const id = instanceId(child(act, 'id'));
   const condition: ConditionRecord = {
-    id: stableId(...idParts, 'condition'),
+    // As observations: the concern's own id names it in every message that brings it.
+    id: id ? stableId('condition', idKey(id)) : stableId(...idParts, 'condition'),
     codings: [coding],
     ...(text ? { text: text.slice(0, 300) } : {}),
     clinicalStatus: status === 'completed' ? 'resolved' : status === 'suspended' ? 'inactive' : 'active',
@@ -76,7 +77,7 @@ export function enrolmentsOf(concerns: readonly { condition: ConditionRecord; pr
     const active = concerns.some((c) => c.program === program && c.condition.clinicalStatus === 'active');
     const end = active ? undefined : earliest.condition.abatement;
     enrolments.push({
-      id: stableId(...idParts, 'enrolment', program),
+      id: stableId(earliest.condition.id, 'enrolment', program),
       program,
       status: active ? 'active' : 'ended',
       period: { start: earliest.condition.onset!, ...(end ? { end } : {}) },

@@ -48,6 +48,7 @@ export function parseHl7v3(text: string, options: Hl7v3Options): KetenzorgResult
   const concerns = concernIndex(messages, options.programmeRules);
   const items: KetenzorgItem[] = [];
   const messageIds: string[] = [];
+  const seen = new Set<string>();
   for (const message of messages) {
     if (!INTERACTIONS.has(message.name)) {
       issues.push(issue('fatal', 'INTERACTION_UNSUPPORTED', `interaction ${message.name} is not one we accept`, at(message)));
@@ -58,7 +59,7 @@ export function parseHl7v3(text: string, options: Hl7v3Options): KetenzorgResult
     if (!inner.id) continue;
     const key = idKey(inner.id);
     messageIds.push(key);
-    items.push(...readMessage(message, key, concerns, options.programmeRules));
+    items.push(...readMessage(message, key, concerns, options.programmeRules, seen));
   }
   const sender = mergeParties([{ ...noParty(), devices: wrapper.senderDevices }, ...items.map((i) => i.author)]);
   return {
@@ -138,7 +139,7 @@ function componentsOf(organizer: XmlElement, name: string): XmlElement[] {
   return childrenNamed(organizer, 'component').flatMap((c) => childrenNamed(c, name));
 }
 
-function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<string, CareProgramCode>, rules: readonly ProgrammeRule[]): KetenzorgItem[] {
+function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<string, CareProgramCode>, rules: readonly ProgrammeRule[], seen: Set<string>): KetenzorgItem[] {
   const controlAct = child(message, 'ControlActProcess');
   const device = descend(controlAct, 'authorOrPerformer', 'participant', 'AssignedDevice');
   const deviceIds = identifiersOf(childrenNamed(device, 'id'));
@@ -150,7 +151,7 @@ function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<str
   };
   // Nothing the message reports can have happened after it was made: its creationTime bounds every date in it.
   const made = hl7Time(child(message, 'creationTime')?.attributes.value);
-  return organizers(message).map((organizer, index) => readOrganizer(message.name, organizer, [key, index], author, concerns, rules, made));
+  return organizers(message).map((organizer, index) => readOrganizer(message.name, organizer, [key, index], author, concerns, rules, made, seen));
 }
 
 function readOrganizer(
@@ -161,7 +162,10 @@ function readOrganizer(
   concerns: ReadonlyMap<string, CareProgramCode>,
   rules: readonly ProgrammeRule[],
   made: string | undefined,
+  seen: Set<string>,
 ): KetenzorgItem {
+  // A record id twice in one transmission (the sender's own id repeated) would be two records with one id.
+  const repeated = (id: string) => seen.has(id) || (seen.add(id), false);
   const gp = childrenNamed(organizer, 'participant').find((p) => p.attributes.typeCode === 'CST');
   const author: Party = { ...messageAuthor, practitioners: identifiersOf(childrenNamed(child(gp, 'participantRole'), 'id')) };
   const base = { messageId: String(idParts[0]), interaction, author };
@@ -178,7 +182,8 @@ function readOrganizer(
     if (interaction === CONCERNS && act) {
       const read = readConcern(act, [...idParts, position], rules);
       issues.push(...read.issues);
-      if (read.condition) conditions.push(read.condition);
+      if (read.condition && repeated(read.condition.id)) issues.push(repeatedIssue(act));
+      else if (read.condition) conditions.push(read.condition);
       if (read.condition && read.program) enrolling.push({ condition: read.condition, program: read.program, act });
     } else if (interaction !== CONCERNS && observation) {
       const read = readObservation(observation, {
@@ -189,7 +194,8 @@ function readOrganizer(
         programmeOfAct: (a) => concernProgramme(a, rules),
       });
       issues.push(...read.issues);
-      if (read.observation) observations.push(read.observation);
+      if (read.observation && repeated(read.observation.id)) issues.push(repeatedIssue(observation));
+      else if (read.observation) observations.push(read.observation);
     } else {
       issues.push(issue('warning', 'COMPONENT_UNSUPPORTED', `a component without a${interaction === CONCERNS ? 'n act' : 'n observation'} is skipped`, at(component)));
     }
@@ -197,6 +203,10 @@ function readOrganizer(
   const enrolled = enrolmentsOf(enrolling, idParts);
   issues.push(...enrolled.issues);
   return { ...base, patient, conditions, enrolments: enrolled.enrolments, observations, issues, rejected: false };
+}
+
+function repeatedIssue(element: XmlElement): Issue {
+  return issue('error', 'RECORD_ID_REPEATED', 'a record with the same id came earlier in this transmission: only the first is filed', at(element));
 }
 
 function mergeParties(parties: readonly Party[]): Party {

@@ -90,7 +90,9 @@ export function readObservation(element: XmlElement, context: ObservationContext
   const category = bepaling?.category ?? context.defaultCategory;
   return {
     observation: {
-      id: stableId(...context.idParts, 'observation'),
+      // The sender's own id (globally unique) names the finding, so it is the same record whichever message brings
+      // it again; only one without an id is named by where it sits.
+      id: id ? stableId('observation', idKey(id)) : stableId(...context.idParts, 'observation'),
       status: STATUS[child(element, 'statusCode')?.attributes.code ?? 'completed'] ?? 'unknown',
       ...(category ? { category } : {}),
       codings,
