@@ -157,17 +157,23 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect((await t.store.counts()).observations).toBe(before.observations + 30 * 13);
   });
 
-  it('files no record whose id was filed for another patient, and answers AE naming it', async () => {
+  it('files no record whose id was filed for another patient, makes no patient for a message of only such records, and answers AR naming it', async () => {
     const before = await t.store.counts();
     const elsewhere = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0003').replace(/DM2-(REPC|POLB|POOB)-0001/g, 'DM2-$1-0003')
       .replaceAll('999900006', '999900067').replaceAll('<birthTime value="19580314"/>', '<birthTime value="19600101"/>');
     const res = await deliver(app, his, 'ketenzorg', elsewhere).expect(200);
     const ack = hl7Ack(res.text);
-    expect(ack.code).toBe('AE');
+    // Nothing of it could be filed: the sender must correct it (the BSN, most likely) and send it again.
+    expect(ack.code).toBe('AR');
     expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_ID_OF_OTHER_PATIENT: 15 of the records carry ids already filed for another patient/) }));
     const after = await t.store.counts();
     expect({ observations: after.observations, conditions: after.conditions }).toEqual({ observations: before.observations, conditions: before.conditions });
-    expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${(await patientByBsn('999900067'))!.id}`)).toEqual([]);
+    // Every record is another patient's: the message names the wrong person, so no patient is made for it, and
+    // its part is quarantined, not shown as filed.
+    expect(after.patients).toBe(before.patients);
+    expect(await patientByBsn('999900067')).toBeUndefined();
+    const stored = await inboundDetail(res.headers['x-inbound-message-id'] as string);
+    expect(stored.parts).toEqual([expect.objectContaining({ status: 'quarantined' })]);
   });
 
   it.each([

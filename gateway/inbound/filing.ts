@@ -102,6 +102,13 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
     let patientId: string;
     if (known) patientId = known;
     else {
+      // Every record of it filed already for other patients: the message names the wrong person (a mistyped BSN), and
+      // a patient made for it would hold nothing but that mistake.
+      const ids = recordIds(part.records);
+      if (ids.length > 0 && ids.every((id) => stored.has(id))) {
+        rows.push(row(part, { status: 'quarantined', issues: [...issues, otherPatientsIssue(ids.length)] }));
+        continue;
+      }
       // Parts about the same BSN in one message become one new patient.
       const bsn = bsnOfSubject(part.subject!);
       const input = (bsn && created.get(bsn)) || newPatient(part, held, issues);
@@ -206,7 +213,7 @@ function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>)
   const same = ids.length - elsewhere;
   return [
     ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): kept as first filed` }] : []),
-    ...(elsewhere > 0 ? [{ severity: 'error' as const, code: 'RECORD_ID_OF_OTHER_PATIENT', message: `${elsewhere} of the records carry ids already filed for another patient: they were not filed` }] : []),
+    ...(elsewhere > 0 ? [otherPatientsIssue(elsewhere)] : []),
   ];
 }
 
@@ -334,6 +341,10 @@ async function fileParties(tx: Store, organizations: readonly Organization[], pr
   await place(organizations, (i) => tx.organizations.findByIdentifier(i.system, i.value), (o) => tx.organizations.save(o));
   await place(practitioners, (i) => tx.practitioners.findByIdentifier(i.system, i.value), (p) => tx.practitioners.save(p));
   return ids;
+}
+
+function otherPatientsIssue(n: number): Issue {
+  return { severity: 'error', code: 'RECORD_ID_OF_OTHER_PATIENT', message: `${n} of the records carry ids already filed for another patient: they were not filed` };
 }
 
 function waitingIssue(reason: string): Issue {
