@@ -126,7 +126,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     const res = await deliver(app, his, 'ketenzorg', corrected).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AE');
-    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records were filed before with other content \(a correction\?\): 2\.16\.840\.1\.113883\.2\.4\.6\.6\.90000777\.4\.7\^L-1001;/) }));
+    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records filed before came again with other content \(a correction\?\): 2\.16\.840\.1\.113883\.2\.4\.6\.6\.90000777\.4\.7\^L-1001;/) }));
     expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
   });
 

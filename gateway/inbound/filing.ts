@@ -253,7 +253,7 @@ async function reportChanged(tx: Store, placed: readonly Placed[], records: Clin
     const named = `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
     p.issues.push({
       severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
-      message: `${ids.length} of the records were filed before with other content (a correction?): ${named}; corrections are not applied, the first filing stands: ask the clinic to correct it`,
+      message: `${ids.length} of the records filed before came again with other content (a correction?): ${named}; corrections are not applied, the first filing stands: ask the clinic to correct it`,
     });
   }
 }
