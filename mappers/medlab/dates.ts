@@ -78,3 +78,8 @@ function lastSunday(year: number, month: number): number {
   const last = new Date(Date.UTC(year, month + 1, 0));
   return last.getUTCDate() - last.getUTCDay();
 }
+
+/** Whether `a` is a later day than `b` (an unknown month or day, 0, counts as the earliest). */
+export function later(a: CalendarDate, b: CalendarDate): boolean {
+  return a.year !== b.year ? a.year > b.year : a.month !== b.month ? a.month > b.month : a.day > b.day;
+}

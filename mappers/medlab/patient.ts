@@ -1,7 +1,7 @@
 import {
   checkBsn, describeBsnProblem, IdentifierSystems, issuesFromZod, Patient, type Gender, type HumanName, type Id, type Identifier, type Issue,
 } from '../../canonical/index.js';
-import { calendarDate, partialDate, yearNotAfter } from './dates.js';
+import { calendarDate, later, partialDate, yearNotAfter, type CalendarDate } from './dates.js';
 import { issueAt, valueOf } from './issues.js';
 import { addressOf, familyWithPrefix, identifier, phoneOf, senderScoped } from './parties.js';
 import type { Segment } from './syntax.js';
@@ -18,7 +18,8 @@ export interface PatientContext {
   readonly sender: string;
   readonly recipient: string | undefined;
   /** The year the interchange was prepared: a two-digit birth year is placed on or before it. */
-  readonly referenceYear: number | undefined;
+  /** The day the interchange was prepared (UNB), when it says: no birth date can be after it. */
+  readonly prepared?: CalendarDate;
 }
 
 export interface PatientReading {
@@ -54,7 +55,7 @@ export function describePatient(pid: Segment, pad: Segment | undefined, context:
   const sexWritten = valueOf(pid, 2).toUpperCase();
   const gender = SEX[sexWritten] ?? 'unknown';
   if (sexWritten && !(sexWritten in SEX)) issues.push(issueAt('warning', 'INVALID_SEX', 'PID element 2 is not M, V or U', pid, 2));
-  const birthDate = readBirthDate(pid, context.referenceYear, issues);
+  const birthDate = readBirthDate(pid, context.prepared, issues);
 
   const parsed = Patient.safeParse({
     id: context.subjectId,
@@ -106,7 +107,8 @@ function patientName(pid: Segment, issues: Issue[]): HumanName[] {
   return [];
 }
 
-function readBirthDate(pid: Segment, referenceYear: number | undefined, issues: Issue[]): string | undefined {
+function readBirthDate(pid: Segment, prepared: CalendarDate | undefined, issues: Issue[]): string | undefined {
+  const referenceYear = prepared?.year;
   const written = pid.elements[0] ?? [];
   const parts = written.length === 1 && /^\d{8}$/.test(written[0]!.trim())
     ? [written[0]!.slice(0, 4), written[0]!.slice(4, 6), written[0]!.slice(6, 8)]
@@ -126,6 +128,10 @@ function readBirthDate(pid: Segment, referenceYear: number | undefined, issues: 
   const date = year === undefined ? undefined : calendarDate(year, month || '00', day || '00');
   if (!date) {
     issues.push(issueAt('warning', 'INVALID_DATE', 'PID element 1 is not a valid date; the birth date was left out', pid, 1));
+    return undefined;
+  }
+  if (prepared && later(date, prepared)) {
+    issues.push(issueAt('warning', 'BIRTHDATE_AFTER_INTERCHANGE', 'PID element 1 is later than the interchange was prepared; the birth date was left out', pid, 1));
     return undefined;
   }
   return partialDate(date);

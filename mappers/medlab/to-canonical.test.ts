@@ -153,6 +153,10 @@ describe('MEDLAB to canonical: error paths', () => {
     expect(m.patient).toMatchObject({ birthDate: '1950-02-28', gender: 'unknown' });
     const bad = only(parseText(message([], 'PID+1950:02:30+M+::Smit::Jan:J.+L1')));
     expect(bad.issues).toEqual([issue('warning', 'INVALID_DATE', 'PID', 4, 'PID.1')]);
+    // The interchange was prepared on 2025-03-14: nobody in it can be born later.
+    const unborn = only(parseText(message([], 'PID+2030:03:14+M+::Smit::Jan:J.+L1')));
+    expect(unborn.issues).toEqual([issue('warning', 'BIRTHDATE_AFTER_INTERCHANGE', 'PID', 4, 'PID.1')]);
+    expect(unborn.patient!.birthDate).toBeUndefined();
   });
 
   it('files no result of a specimen whose DET date cannot be read, and marks the report partial', () => {

@@ -3,7 +3,7 @@ import {
   CodeSystems, DiagnosticReport, hasErrors, issuesFromZod, Observation, Organization, Practitioner, safeParseRecord, type DiagnosticReportInput, type Id,
   type Issue, type ObservationInput,
 } from '../../canonical/index.js';
-import { amsterdamDateTime, calendarDate, partialDate, timeOfDay, yearFromTwoDigits, type CalendarDate } from './dates.js';
+import { amsterdamDateTime, calendarDate, later, partialDate, timeOfDay, yearFromTwoDigits, type CalendarDate } from './dates.js';
 import type { TextEncoding } from './decode.js';
 import { readEnvelope, type Envelope, type MessageView } from './envelope.js';
 import { recordId, type MessageScope } from './ids.js';
@@ -265,7 +265,7 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
   let quarantine = false;
   let patient: PatientDescription | undefined;
   if (pid) {
-    const reading = describePatient(pid, pad, { subjectId, sender: ic.sender, recipient: ic.recipient, referenceYear: ic.prepared?.date.year });
+    const reading = describePatient(pid, pad, { subjectId, sender: ic.sender, recipient: ic.recipient, ...(ic.prepared ? { prepared: ic.prepared.date } : {}) });
     issues.push(...reading.issues);
     quarantine = reading.quarantine;
     patient = reading.patient;
@@ -368,10 +368,6 @@ function specimenTime(det: Segment, ic: InterchangeContext, issues: Issue[]): { 
   const clock = timeOfDay(valueOf(det, 2, 1), valueOf(det, 2, 2));
   if (!clock && (valueOf(det, 2, 1) || valueOf(det, 2, 2))) issues.push(issueAt('warning', 'INVALID_TIME', 'DET element 2 is not a valid time; only the date was kept', det, 2));
   return { effective: (clock && amsterdamDateTime(date, clock)) ?? partialDate(date) };
-}
-
-function later(a: CalendarDate, b: CalendarDate): boolean {
-  return a.year !== b.year ? a.year > b.year : a.month !== b.month ? a.month > b.month : a.day > b.day;
 }
 
 /** Issues in the order of the segments they point at (the patient's are found last but belong to PID). */
