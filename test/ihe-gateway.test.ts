@@ -383,7 +383,12 @@ describe(`security on the IHE endpoints on ${engineUnderTest}`, () => {
   it('refuses a wrong Action, SOAP 1.1, malformed XML and a DTD before anything else', async () => {
     expect(fault(await call(PATHS.query, find(), { action: 'urn:ihe:iti:2007:CrossGatewayRetrieve' }))).toMatchObject({ subcode: 'wsa:ActionNotSupported' });
     const soap11 = signedEnvelope({ body: find() }).replace('http://www.w3.org/2003/05/soap-envelope', 'http://schemas.xmlsoap.org/soap/envelope/');
-    expect(fault(await call(PATHS.query, '', { envelope: soap11 }))).toMatchObject({ code: 'env:VersionMismatch' });
+    // Answered as SOAP 1.1 understands it, with the Upgrade header naming the envelope taken (SOAP 1.2 Part 1 §5.4.7).
+    const mismatch = await call(PATHS.query, '', { envelope: soap11 });
+    expect(mismatch).toMatchObject({ status: 500, contentType: expect.stringMatching(/^text\/xml/) });
+    expect(first(mismatch.body, 'faultcode')!.text).toBe('env:VersionMismatch');
+    expect(mismatch.envelope).toContain('<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">');
+    expect(mismatch.envelope).toMatch(/<upg:Upgrade xmlns:upg="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"><upg:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="http:\/\/www\.w3\.org\/2003\/05\/soap-envelope"\/><\/upg:Upgrade>/);
     const cut = fault(await call(PATHS.query, '', { envelope: '<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope">\n<soap:Body>' }));
     expect(cut).toMatchObject({ status: 400, code: 'env:Sender' });
     expect(cut.reason).toBe('the envelope was refused: the message is not well-formed XML: it ends at line 2, column 11 with <soap:Body>, <soap:Envelope> not closed; was it cut off?');

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { buildMtom, faultStatus, readSoapEnvelope, readSoapHttpBody, renderFault, renderSoapResponse, SUBCODES, type MtomPart, type SoapFault, type SoapRequest } from '../../mappers/soap/index.js';
+import { buildMtom, faultMediaType, faultStatus, readSoapEnvelope, readSoapHttpBody, renderFault, renderSoapResponse, SUBCODES, type MtomPart, type SoapFault, type SoapRequest } from '../../mappers/soap/index.js';
 import { readXml, type XmlLimits } from '../../mappers/xml/index.js';
 import { serializeElement } from '../../mappers/xml/serialize.js';
 import type { AuditTransaction } from '../../canonical/index.js';
@@ -175,5 +175,5 @@ async function refuse(ctx: IheContext, req: Request, res: Response, fault: SoapF
 
 export function sendFault(res: Response, fault: SoapFault, status?: number, relatesTo?: string): void {
   const envelope = renderFault(fault, { messageId: `urn:uuid:${randomUUID()}`, ...(relatesTo ? { relatesTo } : {}) });
-  res.status(status ?? faultStatus(fault)).set('Cache-Control', 'no-store').type('application/soap+xml; charset=UTF-8').send(envelope);
+  res.status(status ?? faultStatus(fault)).set('Cache-Control', 'no-store').type(faultMediaType(fault)).send(envelope);
 }

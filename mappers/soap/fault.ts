@@ -35,8 +35,24 @@ export function faultStatus(fault: SoapFault): 400 | 500 {
   return fault.code === 'Sender' ? 400 : 500;
 }
 
-/** The fault as a whole envelope, related to the request's MessageID when one could be read. */
+/** SOAP 1.2's media type, or SOAP 1.1's for the VersionMismatch written in its form. */
+export function faultMediaType(fault: SoapFault): string {
+  return fault.code === 'VersionMismatch' ? 'text/xml; charset=UTF-8' : 'application/soap+xml; charset=UTF-8';
+}
+
+/**
+ * The fault as a whole envelope, related to the request's MessageID when one could be read. A VersionMismatch
+ * answers a SOAP 1.1 request, so it is written as SOAP 1.1 understands it, with the Upgrade header naming the
+ * envelope we take (SOAP 1.2 Part 1 §5.4.7 and Appendix A); send it as `faultMediaType` says.
+ */
 export function renderFault(fault: SoapFault, addressing: { readonly messageId: string; readonly relatesTo?: string }): string {
+  if (fault.code === 'VersionMismatch') {
+    return `<?xml version="1.0" encoding="UTF-8"?>`
+      + `<env:Envelope xmlns:env="${NS.soap11}">`
+      + `<env:Header><upg:Upgrade xmlns:upg="${NS.soap12}"><upg:SupportedEnvelope qname="ns1:Envelope" xmlns:ns1="${NS.soap12}"/></upg:Upgrade></env:Header>`
+      + `<env:Body><env:Fault><faultcode>env:VersionMismatch</faultcode><faultstring xml:lang="en">${escapeText(fault.reason)}</faultstring></env:Fault></env:Body>`
+      + '</env:Envelope>';
+  }
   const subcode = fault.subcode
     ? `<env:Subcode><env:Value xmlns:${fault.subcode.prefix}="${fault.subcode.ns}">${fault.subcode.prefix}:${fault.subcode.name}</env:Value></env:Subcode>`
     : '';
