@@ -90,10 +90,6 @@ export interface ReaderLedger {
 }
 
 /**
- * A reader for the `permitted` patients; `prefetched` holds patient records a lookup read before the decision,
- * handed out like those read now (only to a permitted patient, and noted).
- */
-/**
  * A patient as noted on the trail: with the version that left, as patients change (clinical records are stored once
  * and never changed, so their id says which version left).
  */
@@ -104,6 +100,10 @@ export interface ReaderOptions {
   readonly withholdBsn?: boolean;
 }
 
+/**
+ * A reader for the `permitted` patients; `prefetched` holds patient records a lookup read before the decision,
+ * handed out like those read now (only to a permitted patient, and noted).
+ */
 export function consentedReader(
   store: Store, permitted: ReadonlySet<string>, prefetched: (patientId: string) => PatientRecord | undefined = () => undefined, options: ReaderOptions = {},
 ): ConsentedReader & ReaderLedger {
