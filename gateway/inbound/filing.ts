@@ -272,10 +272,10 @@ function withoutRecords(records: ClinicalRecords, stored: ReadonlyMap<string, st
 async function withoutEnrolled(tx: Store, placed: readonly Placed[], records: ClinicalRecords): Promise<ClinicalRecords> {
   if (records.enrolments.length === 0) return records;
   const key = (e: { patientId: string; program: string; organizationId?: string | undefined }) => `${e.patientId}|${e.program}|${e.organizationId ?? ''}`;
-  const enrolled = new Map<string, string>();
+  const enrolled = new Set<string>();
   for (const patientId of new Set(records.enrolments.map((e) => e.patientId))) {
     for (const e of (await tx.carePrograms.list(patientId, { limit: 100 })).items) {
-      if (e.status === 'active') enrolled.set(key(e), e.period.start ?? '');
+      if (e.status === 'active') enrolled.add(key(e));
     }
   }
   const byStart = [...records.enrolments].sort((a, b) => (a.period.start ?? '').localeCompare(b.period.start ?? ''));
@@ -283,7 +283,7 @@ async function withoutEnrolled(tx: Store, placed: readonly Placed[], records: Cl
   for (const e of byStart) {
     const k = key(e);
     if (e.status === 'active' && enrolled.has(k)) continue;
-    if (e.status === 'active') enrolled.set(k, e.period.start ?? '');
+    if (e.status === 'active') enrolled.add(k);
     kept.add(e.id);
   }
   for (const p of placed) {
