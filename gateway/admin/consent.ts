@@ -33,22 +33,20 @@ const actor = (req: Request) => (req.principal.type === 'user' ? { type: 'user' 
 
 /**
  * The purposes a patient's records are shared for now, which policy says so, and the approvals that let single
- * organizations in beyond it: those in force, as decisions take them (store/consent.ts: unexpired, and given after
- * the patient's choice was last set, so setting it again ends them).
+ * organizations in beyond it: those in force, read as decisions read them (store/consent.ts: unexpired, and given
+ * after the patient's choice was last set, so setting it again ends them).
  */
 export async function effectivePolicy(store: RootStore, patientId: string) {
-  const [defaults, choice, approved] = await Promise.all([
-    store.consent.currentDefaults(), store.consent.currentChoice(patientId), store.consent.listRequests({ status: 'approved', patientId }),
+  const [defaults, choice, facts] = await Promise.all([
+    store.consent.currentDefaults(), store.consent.currentChoice(patientId), store.consent.patientFacts(patientId),
   ]);
   const own = choice && choice.purposes !== null ? choice : undefined;
-  const now = Date.now();
-  const inForce = approved.filter((r) => Date.parse(r.approvalExpiresAt ?? '') > now && (!choice || Date.parse(r.decidedAt ?? '') > Date.parse(choice.setAt)));
-  const organizations = await Promise.all(inForce.map((r) => store.organizations.get(r.organizationId)));
+  const organizations = await Promise.all(facts.approvals.map((a) => store.organizations.get(a.organizationId)));
   return {
     defaults: defaults ?? null,
     choice: choice ?? null,
-    approvals: inForce.map((r, i) => ({
-      requestId: r.id, organization: { id: r.organizationId, name: organizations[i]?.name ?? null }, purpose: r.purpose, approvedAt: r.decidedAt!, until: r.approvalExpiresAt!,
+    approvals: facts.approvals.map((a, i) => ({
+      requestId: a.id, organization: { id: a.organizationId, name: organizations[i]?.name ?? null }, purpose: a.purpose, until: a.expiresAt,
     })),
     effective: own
       ? { source: 'patient-choice' as const, purposes: own.purposes!, version: own.version }
