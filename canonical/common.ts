@@ -78,6 +78,8 @@ export const Provenance = z
     messageId: Id.optional(),
     source: z.string().min(1).max(200),
     sourceRecordId: z.string().max(200).optional(),
+    /** When the sender made the message that brought this version, by its own clock: what orders a correction after what it corrects. */
+    sentAt: DateTime.optional(),
   })
   .strict();
 export type Provenance = z.infer<typeof Provenance>;

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Id } from './common.js';
+import { DateTime, Id } from './common.js';
 
 declare const parsedBrand: unique symbol;
 
@@ -52,12 +52,13 @@ export type AssignedIds = { readonly patientId: string } & Partial<
 /**
  * A copy of a clinical record (Observation, DiagnosticReport, Condition, CareProgramEnrolment) under the ids filing
  * assigns: its patient, the stored ids of the parties it names (a field is replaced only where the record has it)
- * and the stored message in its provenance. When the record was parsed and every new id is an Id, the copy is
- * what parsing it would give, and is remembered so; otherwise it is a plain copy, which the store parses.
+ * and the stored message in its provenance, with when its sender made it (`sentAt`, when known). When the record was
+ * parsed and every new id is an Id (and `sentAt` a DateTime), the copy is what parsing it would give, and is
+ * remembered so; otherwise it is a plain copy, which the store parses.
  */
-export function withIds<T extends { readonly provenance: object }>(record: T, ids: AssignedIds, messageId: string): T & { readonly patientId: string } {
-  const copy: Record<string, unknown> = { ...record, provenance: { ...record.provenance, messageId } };
-  let valid = Id.safeParse(messageId).success;
+export function withIds<T extends { readonly provenance: object }>(record: T, ids: AssignedIds, messageId: string, sentAt?: string): T & { readonly patientId: string } {
+  const copy: Record<string, unknown> = { ...record, provenance: { ...record.provenance, messageId, ...(sentAt !== undefined ? { sentAt } : {}) } };
+  let valid = Id.safeParse(messageId).success && (sentAt === undefined || DateTime.safeParse(sentAt).success);
   for (const [field, id] of Object.entries(ids)) {
     if (id === undefined || (field !== 'patientId' && typeof copy[field] !== 'string')) continue;
     copy[field] = id;

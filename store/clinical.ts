@@ -11,7 +11,7 @@ import {
   type DiagnosticReportInput,
   type ObservationInput,
 } from '../canonical/index.js';
-import { codesMatchSql, RecordTable, type ColumnFilter, type ListOptions, type Page, type PageAsk, type RowsInsert, type StoredWindow } from './record-table.js';
+import { codesMatchSql, RecordTable, type ColumnFilter, type Replacement, type ListOptions, type Page, type PageAsk, type RowsInsert, type StoredWindow } from './record-table.js';
 import type { Scope } from './scope.js';
 
 const at = (value: string | undefined) => (value ? startInstant(value) : null);
@@ -130,7 +130,11 @@ export function observationRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => observations.get(scope, id),
-    storedAt: (ids: readonly string[]) => observations.storedAt(scope, ids),
+    stamps: (ids: readonly string[]) => observations.stamps(scope, ids),
+    /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
+    replace: (replacements: readonly Replacement<ObservationInput | Parsed<Observation>>[]) => observations.replace(scope, replacements),
+    /** Every version of one record, oldest first. */
+    history: (id: string) => observations.history(scope, id),
     getMany: (ids: readonly string[]) => observations.getMany(scope, ids),
     /** A patient's observations, newest first, matching every filter given. */
     list: (patientId: string, query: ObservationQuery = {}): Promise<Page<Observation>> =>
@@ -158,7 +162,11 @@ export function conditionRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => conditions.get(scope, id),
-    storedAt: (ids: readonly string[]) => conditions.storedAt(scope, ids),
+    stamps: (ids: readonly string[]) => conditions.stamps(scope, ids),
+    /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
+    replace: (replacements: readonly Replacement<ConditionInput | Parsed<Condition>>[]) => conditions.replace(scope, replacements),
+    /** Every version of one record, oldest first. */
+    history: (id: string) => conditions.history(scope, id),
     list: (patientId: string, query: ConditionQuery = {}) => conditions.listByPatient(scope, patientId, query, conditionFilters(query)),
     listMany: (asks: readonly PageAsk[], query: ConditionQuery = {}) => conditions.listByPatients(scope, asks, query, conditionFilters(query)),
     count: (patientId: string, query: ConditionQuery = {}) => conditions.countByPatient(scope, patientId, query, conditionFilters(query)),
@@ -173,7 +181,11 @@ export function careProgramRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => enrolments.get(scope, id),
-    storedAt: (ids: readonly string[]) => enrolments.storedAt(scope, ids),
+    stamps: (ids: readonly string[]) => enrolments.stamps(scope, ids),
+    /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
+    replace: (replacements: readonly Replacement<CareProgramEnrolmentInput | Parsed<CareProgramEnrolment>>[]) => enrolments.replace(scope, replacements),
+    /** Every version of one record, oldest first. */
+    history: (id: string) => enrolments.history(scope, id),
     list: (patientId: string, options?: ListOptions) => enrolments.listByPatient(scope, patientId, options),
     listMany: (asks: readonly PageAsk[], options?: ListOptions) => enrolments.listByPatients(scope, asks, options),
     count: (patientId: string, window: StoredWindow = {}) => enrolments.countByPatient(scope, patientId, window),
@@ -196,7 +208,11 @@ export function reportRepository(scope: Scope) {
       return parsed;
     },
     get: (id: string) => reports.get(scope, id),
-    storedAt: (ids: readonly string[]) => reports.storedAt(scope, ids),
+    stamps: (ids: readonly string[]) => reports.stamps(scope, ids),
+    /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
+    replace: (replacements: readonly Replacement<DiagnosticReportInput | Parsed<DiagnosticReport>>[]) => reports.replace(scope, replacements),
+    /** Every version of one record, oldest first. */
+    history: (id: string) => reports.history(scope, id),
     list: (patientId: string, query: ReportQuery = {}) => reports.listByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),
     listMany: (asks: readonly PageAsk[], query: ReportQuery = {}) => reports.listByPatients(scope, asks, query, timeFilters('effective_at', query.from, query.to)),
     count: (patientId: string, query: ReportQuery = {}) => reports.countByPatient(scope, patientId, query, timeFilters('effective_at', query.from, query.to)),

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { parsedBy, type Parsed } from '../canonical/index.js';
+import { StoreError } from './errors.js';
 import { batches, type Scope } from './scope.js';
 import { isUuid } from './uuid.js';
 
@@ -14,7 +15,10 @@ export interface ColumnSpec<T> {
   readonly value: (record: T) => unknown;
 }
 
-/** When records were stored (a clinical record is never changed, so this is its last update): [from, to). */
+/**
+ * When records last changed: were stored, or replaced by a version their sender corrected: [from, to). A record's
+ * last change is `updated_at` once it has been replaced, else when it was stored.
+ */
 export interface StoredWindow {
   readonly storedFrom?: string;
   readonly storedTo?: string;
@@ -41,11 +45,13 @@ export interface ColumnFilter {
   readonly value: unknown;
 }
 
-/** Filters on the stored time, as ListOptions and StoredWindow give it. */
+const CHANGED_AT = 'coalesce(updated_at, created_at)';
+
+/** Filters on the last change, as ListOptions and StoredWindow give it. */
 function storedFilters(window: StoredWindow): ColumnFilter[] {
   return [
-    ...(window.storedFrom ? [{ sql: (p: string) => `created_at >= ${p}::timestamptz`, value: window.storedFrom }] : []),
-    ...(window.storedTo ? [{ sql: (p: string) => `created_at < ${p}::timestamptz`, value: window.storedTo }] : []),
+    ...(window.storedFrom ? [{ sql: (p: string) => `${CHANGED_AT} >= ${p}::timestamptz`, value: window.storedFrom }] : []),
+    ...(window.storedTo ? [{ sql: (p: string) => `${CHANGED_AT} < ${p}::timestamptz`, value: window.storedTo }] : []),
   ];
 }
 
@@ -65,11 +71,23 @@ export function codesMatchSql(column: string, values: string, array: boolean): s
     : `(${column} = ANY(${values}::text[]) OR substr(${column}, strpos(${column}, '|') + 1) = ANY(${values}::text[]) OR substr(${column}, 1, strpos(${column}, '|')) = ANY(${values}::text[]))`;
 }
 
+/** A stored record's version (1 until its sender corrects it) and when that version was stored. */
+export interface VersionStamp {
+  readonly version: number;
+  readonly updatedAt: string;
+}
+
+/** A corrected record and the version of it that it replaces. */
+export interface Replacement<T> {
+  readonly record: T;
+  readonly replaces: number;
+}
+
 export interface Page<T> {
   readonly items: T[];
   readonly next?: { at: string | null; id: string };
-  /** When each item was stored (storedAt), read with the page. */
-  readonly storedAt?: ReadonlyMap<string, string>;
+  /** Each item's version stamp, read with the page. */
+  readonly stamps?: ReadonlyMap<string, VersionStamp>;
 }
 
 export const MAX_PAGE = 1000;
@@ -93,6 +111,7 @@ export interface RowsInsert {
 
 export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>> {
   private readonly insertSql: (placeholder: string) => string;
+  private readonly replaceSql: string;
 
   constructor(
     readonly table: string,
@@ -113,6 +132,18 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
       .map((c) => (c.type === 'text[]' ? `ARRAY(SELECT jsonb_array_elements_text(x.${c.name}))` : `x.${c.name}`))
       .join(', ');
     this.insertSql = (p) => `INSERT INTO ${table} (${names}) SELECT ${select} FROM jsonb_to_recordset(${p}::jsonb) AS x(${defs})`;
+    // The version replaced is kept first; a row whose version is no longer the one the filing compared with (another
+    // filing replaced it meanwhile) is neither kept nor updated, and the caller sees it missing from what returns.
+    const set = all.filter((c) => c.name !== 'id' && c.name !== 'patient_id')
+      .map((c) => `${c.name} = ${c.type === 'text[]' ? `ARRAY(SELECT jsonb_array_elements_text(x.${c.name}))` : `x.${c.name}`}`).join(', ');
+    this.replaceSql = `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${defs}, replaces integer)),
+      kept AS (
+        INSERT INTO clinical_record_versions (record_table, id, version, message_id, resource, stored_at)
+        SELECT '${table}', t.id, t.version, t.message_id, t.resource, coalesce(t.updated_at, t.created_at)
+        FROM ${table} t JOIN x ON t.id = x.id AND t.patient_id = x.patient_id AND t.version = x.replaces)
+      UPDATE ${table} t SET ${set}, version = t.version + 1, updated_at = now()
+      FROM x WHERE t.id = x.id AND t.patient_id = x.patient_id AND t.version = x.replaces
+      RETURNING t.id`;
   }
 
   /**
@@ -126,12 +157,33 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
 
   /** The INSERTs that write parsed records, a batch of rows each; none for none. */
   inserts(records: readonly z.infer<S>[]): RowsInsert[] {
-    const rows = records.map((r) => {
+    return [...batches(this.rows(records), BATCH)].map((batch) => ({ sql: this.insertSql, rows: JSON.stringify(batch) }));
+  }
+
+  /** The rows of parsed records as the INSERT and UPDATE statements unpack them. */
+  private rows(records: readonly z.infer<S>[]): Record<string, unknown>[] {
+    return records.map((r) => {
       const row: Record<string, unknown> = { id: r.id, patient_id: r.patientId, resource: r };
       for (const c of this.columns) row[c.name] = c.value(r) ?? null;
       return row;
     });
-    return [...batches(rows, BATCH)].map((batch) => ({ sql: this.insertSql, rows: JSON.stringify(batch) }));
+  }
+
+  /**
+   * Replaces stored records with corrected versions of them, keeping each replaced version. Each must still be at
+   * the version it says it replaces, under the same patient: if another filing replaced one meanwhile, nothing is
+   * written and a version-conflict is thrown (the caller's transaction then leaves it all undone, to be tried again).
+   */
+  async replace(scope: Scope, replacements: readonly Replacement<z.input<S> | Parsed<z.infer<S>>>[]): Promise<void> {
+    const records = this.parseAll(replacements.map((r) => r.record));
+    const rows = this.rows(records).map((row, i): Record<string, unknown> => ({ ...row, replaces: replacements[i]!.replaces }));
+    for (const batch of batches(rows, BATCH)) {
+      const done = await scope.q.query<{ id: string }>(this.replaceSql, [JSON.stringify(batch)]);
+      if (done.length !== batch.length) {
+        const replaced = new Set(done.map((d) => d.id));
+        throw new StoreError('version-conflict', `a ${this.table} record changed while its correction was filed`, { ids: batch.filter((b) => !replaced.has(b.id as string)).map((b) => b.id) });
+      }
+    }
   }
 
   async insertMany(scope: Scope, records: readonly z.infer<S>[]): Promise<void> {
@@ -156,9 +208,24 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     return rows.map((r) => this.schema.parse(r.resource));
   }
 
-  /** When each record was stored: clinical records are never changed, so this is their one version's time. */
-  async storedAt(scope: Scope, ids: readonly string[]): Promise<Map<string, string>> {
-    return storedAt(scope, this.table, ids);
+  /** Each record's version and when it was stored. */
+  async stamps(scope: Scope, ids: readonly string[]): Promise<Map<string, VersionStamp>> {
+    if (ids.length === 0) return new Map();
+    const rows = await scope.q.query<{ id: string; version: number; changed_at: string }>(
+      `SELECT id, version, ${CHANGED_AT} AS changed_at FROM ${this.table} WHERE id = ANY($1::uuid[])`, [ids],
+    );
+    return new Map(rows.map((r) => [r.id, { version: r.version, updatedAt: r.changed_at }]));
+  }
+
+  /** Every version of a record, the current one last, each with when it was stored (none for an unknown id). */
+  async history(scope: Scope, id: string): Promise<{ record: z.infer<S>; stamp: VersionStamp }[]> {
+    if (!isUuid(id)) return [];
+    const rows = await scope.q.query<{ version: number; changed_at: string; resource: unknown }>(
+      `SELECT version, stored_at AS changed_at, resource FROM clinical_record_versions WHERE record_table = '${this.table}' AND id = $1
+       UNION ALL SELECT version, ${CHANGED_AT}, resource FROM ${this.table} WHERE id = $1
+       ORDER BY version`, [id],
+    );
+    return rows.map((r) => ({ record: this.schema.parse(r.resource), stamp: { version: r.version, updatedAt: r.changed_at } }));
   }
 
   /** One patient's records, newest first (records without a time last), in pages, matching every filter. */
@@ -175,7 +242,7 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
   async listByPatients(scope: Scope, asks: readonly PageAsk[], options: ListOptions = {}, filters: readonly ColumnFilter[] = []): Promise<Page<z.infer<S>>[]> {
     const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
     const col = this.orderColumn;
-    const pages: Page<z.infer<S>>[] = asks.map(() => ({ items: [], storedAt: new Map() }));
+    const pages: Page<z.infer<S>>[] = asks.map(() => ({ items: [], stamps: new Map() }));
     const valid = asks.flatMap((ask, i) => (isUuid(ask.patientId) && (!ask.after || isUuid(ask.after.id)) ? [{ ask, i }] : []));
     const where = whereOf([...filters, ...storedFilters(options)], 5);
     for (const group of [valid.filter((v) => !v.ask.after), valid.filter((v) => v.ask.after)]) {
@@ -184,11 +251,11 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
         ? `AND (CASE WHEN k.after_at IS NULL THEN ${col} IS NULL AND id < k.after_id
                 ELSE ${col} < k.after_at OR (${col} = k.after_at AND id < k.after_id) OR ${col} IS NULL END)`
         : '';
-      const rows = await scope.q.query<{ n: number; id: string; at: string | null; created_at: string; resource: unknown }>(
-        `SELECT k.n::int AS n, r.id, r.at, r.created_at, r.resource
+      const rows = await scope.q.query<{ n: number; id: string; at: string | null; version: number; changed_at: string; resource: unknown }>(
+        `SELECT k.n::int AS n, r.id, r.at, r.version, r.changed_at, r.resource
          FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[]) WITH ORDINALITY AS k (patient_id, after_at, after_id, n)
          CROSS JOIN LATERAL (
-           SELECT id, ${col} AS at, created_at, resource FROM ${this.table}
+           SELECT id, ${col} AS at, version, ${CHANGED_AT} AS changed_at, resource FROM ${this.table}
            WHERE patient_id = k.patient_id ${cursor} ${where.sql}
            ORDER BY ${col} DESC NULLS LAST, id DESC LIMIT $4) r
          ORDER BY k.n, r.at DESC NULLS LAST, r.id DESC`,
@@ -204,8 +271,8 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
         const page = found.slice(0, limit);
         const last = found.length > limit ? found[limit - 1] : undefined;
         const items = page.map((r) => this.schema.parse(r.resource));
-        const storedAt = new Map(page.map((r) => [r.id, r.created_at]));
-        pages[group[n - 1]!.i] = last ? { items, next: { at: last.at, id: last.id }, storedAt } : { items, storedAt };
+        const stamps = new Map(page.map((r) => [r.id, { version: r.version, updatedAt: r.changed_at }]));
+        pages[group[n - 1]!.i] = last ? { items, next: { at: last.at, id: last.id }, stamps } : { items, stamps };
       }
     }
     return pages;

@@ -109,13 +109,17 @@ describe(`store contract on ${engineUnderTest}`, () => {
       const first = await stamp();
       expect(first.stamp).toEqual(expect.any(String));
       expect(await stamp()).toEqual(first);
-      await store.observations.insertMany([anObservation(p.id)]);
+      const [observation] = await store.observations.insertMany([anObservation(p.id)]);
       const second = await stamp();
       expect(second.stamp).not.toBe(first.stamp);
       expect(Date.parse(second.changedAt)).toBeGreaterThanOrEqual(Date.parse(first.changedAt));
       await store.patients.linkIdentifier(p.id, { system: 'urn:oid:2.16.840.1.113883.3.9999.77', value: 'X1' }, 'test');
+      const linked = await stamp();
+      expect(linked.stamp).not.toBe(second.stamp);
+      // A corrected version of a record changes neither the counts nor the ids, only its time.
+      await store.observations.replace([{ record: { ...observation!, status: 'corrected' }, replaces: 1 }]);
       const third = await stamp();
-      expect(third.stamp).not.toBe(second.stamp);
+      expect(third.stamp).not.toBe(linked.stamp);
       const other = await store.patients.insert(aPatient());
       await store.observations.insertMany([anObservation(other.id)]);
       expect(await stamp()).toEqual(third);
@@ -331,7 +335,7 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(pages).toHaveLength(asks.length);
       for (const [i, ask] of asks.entries()) {
         const malformed = ask.patientId === 'not-a-uuid' || ask.after?.id === 'not-a-uuid';
-        expect(pages[i]).toEqual(malformed ? { items: [], storedAt: new Map() } : await store.observations.list(ask.patientId, { limit: 2, ...(ask.after ? { after: ask.after } : {}) }));
+        expect(pages[i]).toEqual(malformed ? { items: [], stamps: new Map() } : await store.observations.list(ask.patientId, { limit: 2, ...(ask.after ? { after: ask.after } : {}) }));
       }
       // Every one of p's records once over its three pages, the last without a next cursor.
       expect([pages[4]!, pages[5]!, pages[1]!].flatMap((page) => page.items.map((o) => o.id)).sort()).toEqual((await store.observations.list(p.id)).items.map((o) => o.id).sort());
@@ -381,6 +385,36 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect((await store.observations.listByReport(reportId)).map((o) => o.id)).toEqual([o1!.id, o2!.id]);
     });
   });
+
+    it('replaces a record with a corrected version, keeps the one replaced, and refuses a replacement of a version no longer current', async () => {
+      const p = await store.patients.insert(aPatient());
+      const other = await store.patients.insert(aPatient());
+      const [first] = await store.observations.insertMany([anObservation(p.id, { codings: [{ system: CodeSystems.nhgTabel45.uri, code: '2816', role: 'original' }] })]);
+      const [stamp1] = [...(await store.observations.stamps([first!.id])).values()];
+      expect(stamp1!.version).toBe(1);
+      const corrected = { ...first!, value: { kind: 'quantity' as const, quantity: { value: '62', unit: 'mmol/mol' } }, codings: [{ system: CodeSystems.nhgTabel45.uri, code: '1744', role: 'original' as const }] };
+      await store.observations.replace([{ record: corrected, replaces: 1 }]);
+
+      const now = await store.observations.get(first!.id);
+      expect(now).toEqual(Observation.parse(corrected));
+      const [stamp2] = [...(await store.observations.stamps([first!.id])).values()];
+      expect(stamp2!.version).toBe(2);
+      expect(Date.parse(stamp2!.updatedAt)).toBeGreaterThanOrEqual(Date.parse(stamp1!.updatedAt));
+      // The columns searches use follow the corrected version: found by its new code, no longer by the old one.
+      expect((await store.observations.list(p.id, { codes: [`${CodeSystems.nhgTabel45.uri}|1744`] })).items.map((o) => o.id)).toEqual([first!.id]);
+      expect((await store.observations.list(p.id, { codes: [`${CodeSystems.nhgTabel45.uri}|2816`] })).items).toEqual([]);
+      expect((await store.observations.list(p.id)).stamps?.get(first!.id)).toEqual(stamp2);
+      expect((await store.observations.list(p.id, { storedFrom: stamp2!.updatedAt })).items.map((o) => o.id)).toEqual([first!.id]);
+      const history = await store.observations.history(first!.id);
+      expect(history.map((h) => [h.stamp, h.record])).toEqual([[stamp1, first], [stamp2, now]]);
+
+      // Replacing version 1 again, or under another patient: another filing got there first, or an id names someone else.
+      for (const attempt of [{ record: { ...corrected, status: 'amended' as const }, replaces: 1 }, { record: { ...corrected, patientId: other.id }, replaces: 2 }]) {
+        await expect(t.store.transaction((tx) => tx.observations.replace([attempt]))).rejects.toEqual(storeError('version-conflict'));
+      }
+      expect(await store.observations.get(first!.id)).toEqual(now);
+      expect(await store.observations.history(first!.id)).toHaveLength(2);
+    });
 
   describe('documents', () => {
     it('stores metadata and content, finds by uniqueId and entryUUID, and returns the exact bytes', async () => {

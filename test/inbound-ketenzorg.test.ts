@@ -119,15 +119,60 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
-  it('tells the sender, with AE, that a record sent again with another value was not applied', async () => {
+  /** dm2.xml sent again as transmission `n`, made at `made` (HL7 TS), with HbA1c L-1001 (58 when first filed) at `value`. */
+  const hba1cAgain = (n: string, made: string, value: string) => fixture('ketenzorg', 'dm2.xml').toString('utf8')
+    .replace('DM2-BATCH-0001', `DM2-BATCH-${n}`).replace(/DM2-(REPC|POLB|POOB)-0001/g, `DM2-$1-${n}`)
+    .replace('<creationTime value="20240115093001"/>', `<creationTime value="${made}"/>`)
+    .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', `<value xsi:type="PQ" value="${value}" unit="mmol/mol"/>`);
+  const hba1c = async () => {
+    const patient = (await patientByBsn('999900006'))!;
+    const found = await fhirSearch<Observation>(app, provider, `Observation?patient=${patient.id}&code=2816&_count=100`);
+    return found.filter((o) => o.effectiveDateTime === '2024-01-08');
+  };
+  const L1001 = '2\\.16\\.840\\.1\\.113883\\.2\\.4\\.6\\.6\\.90000777\\.4\\.7\\^L-1001';
+
+  it('tells the sender, with AE, that a record sent again with another value in a message of the same time was not applied', async () => {
     const before = await t.store.counts();
-    const corrected = fixture('ketenzorg', 'dm2.xml').toString('utf8').replace('DM2-BATCH-0001', 'DM2-BATCH-0004').replace(/DM2-(REPC|POLB|POOB)-0001/g, 'DM2-$1-0004')
-      .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', '<value xsi:type="PQ" value="62" unit="mmol/mol"/>');
-    const res = await deliver(app, his, 'ketenzorg', corrected).expect(200);
+    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0004', '20240115093001', '62')).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AE');
-    expect(ack.details).toContainEqual(expect.objectContaining({ type: 'E', text: expect.stringMatching(/^RECORD_CHANGED_NOT_APPLIED: 1 of the records filed before came again with other content \(a correction\?\): 2\.16\.840\.1\.113883\.2\.4\.6\.6\.90000777\.4\.7\^L-1001;/) }));
+    expect(ack.details).toContainEqual(expect.objectContaining({
+      type: 'E', text: expect.stringMatching(new RegExp(`^RECORD_CHANGED_NOT_APPLIED: 1 of the records filed before came again with other content \\(a correction\\?\\), and the message times do not say which version is newer: ${L1001};`)),
+    }));
     expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
+    expect((await hba1c()).map((o) => [o.valueQuantity?.value, o.meta?.versionId])).toEqual([[58, '1']]);
+  });
+
+  it('replaces a record with the corrected version a later message brings, keeping the version it replaced', async () => {
+    const before = await t.store.counts();
+    const [first] = await hba1c();
+    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0005', '20240116100000', '62')).expect(200);
+    const ack = hl7Ack(res.text);
+    expect(ack.code).toBe('AA');
+    expect(ack.details).toContainEqual(expect.objectContaining({
+      type: 'I', text: expect.stringMatching(new RegExp(`^RECORD_CORRECTED: 1 of the records filed before came again with other content in a later message: the corrected versions replace them \\(the earlier versions are kept\\): ${L1001} `)),
+    }));
+    // No second observation: the same one, in its second version.
+    expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
+    const [now] = await hba1c();
+    expect(now!.id).toBe(first!.id);
+    expect([now!.valueQuantity?.value, now!.meta?.versionId]).toEqual([62, '2']);
+    expect(Date.parse(now!.meta!.lastUpdated!)).toBeGreaterThan(Date.parse(first!.meta!.lastUpdated!));
+    const history = await t.store.observations.history(now!.id!);
+    expect(history.map((h) => [h.stamp.version, h.record.value?.kind === 'quantity' ? h.record.value.quantity.value : undefined, h.record.provenance.sentAt])).toEqual([
+      [1, '58', '2024-01-15T09:30:01+01:00'], [2, '62', '2024-01-16T10:00:00+01:00'],
+    ]);
+    expect(history[0]!.stamp.updatedAt).toBe(first!.meta!.lastUpdated);
+  });
+
+  it('keeps the newer version when an older message with other content arrives late, and warns the sender', async () => {
+    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0006', '20240115120000', '60')).expect(200);
+    const ack = hl7Ack(res.text);
+    expect(ack.code).toBe('AA');
+    expect(ack.details).toContainEqual(expect.objectContaining({
+      type: 'W', text: expect.stringMatching(new RegExp(`^RECORD_OLDER_NOT_APPLIED: 1 of the records came with other content than filed, in a message made before the one the filed version came in: the newer version stands: ${L1001} `)),
+    }));
+    expect((await hba1c()).map((o) => [o.valueQuantity?.value, o.meta?.versionId])).toEqual([[62, '2']]);
   });
 
   it('enrols a patient in a programme with a care organization once, however many concerns name it', async () => {

@@ -5,7 +5,7 @@ import type {
 import { CareProgramEnrolment, Condition, DiagnosticReport, InboundPart as InboundPartSchema, Observation, withIds, type AssignedIds } from '../../canonical/index.js';
 import { canonicalJson } from '../../audit/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
-import { StoreError, type ClinicalRecords, type Store } from '../../store/index.js';
+import { StoreError, type ClinicalRecords, type Replacement, type Store } from '../../store/index.js';
 import { countRecords, type ParsedMessage, type ParsedPart, type PartRecords } from './parsed.js';
 
 /**
@@ -127,7 +127,7 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
   for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
   const all = await recordsOf(tx, run, placed);
-  await reportChanged(tx, placed, all, stored);
+  await applyCorrections(tx, await sortCorrections(tx, placed, all, stored));
   const records = await withoutEnrolled(tx, placed, withoutRecords(all, stored));
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
@@ -188,7 +188,7 @@ async function linkIdentifiers(tx: Store, placed: readonly Placed[], held: Reado
 async function recordsOf(tx: Store, run: FilingRun, placed: readonly Placed[]): Promise<ClinicalRecords> {
   if (placed.length === 0) return { observations: [], conditions: [], enrolments: [], reports: [] };
   const ids = await fileParties(tx, run.parsed.organizations, run.parsed.practitioners);
-  const own = <T extends { provenance: object }>(patientId: string, record: T) => withIds(record, { patientId, ...storedParties(record, ids) }, run.inboundId);
+  const own = <T extends { provenance: object }>(patientId: string, record: T) => withIds(record, { patientId, ...storedParties(record, ids) }, run.inboundId, run.parsed.sentAt);
   return {
     observations: placed.flatMap((p) => p.part.records.observations.map((r) => own(p.patientId, r))),
     conditions: placed.flatMap((p) => p.part.records.conditions.map((r) => own(p.patientId, r))),
@@ -203,28 +203,35 @@ function recordIds(records: PartRecords): string[] {
 
 /**
  * Records stored before under the same ids come again when a sender resends a finding in a later message, or the
- * same lab interchange arrives from the lab and through ZorgMail: they are the same records and are kept as first
- * filed. One stored under another patient means the sender used one id for two people: it is not filed, and
- * the sender is told.
+ * same lab interchange arrives from the lab and through ZorgMail: they are the same records, filed once (one with
+ * other content is a correction: sortCorrections). One stored under another patient means the sender used one id
+ * for two people: it is not filed, and the sender is told.
  */
 function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>): Issue[] {
   const ids = recordIds(placed.part.records).filter((id) => stored.has(id));
   const elsewhere = ids.filter((id) => stored.get(id) !== placed.patientId).length;
   const same = ids.length - elsewhere;
   return [
-    ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): kept as first filed` }] : []),
+    ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): not filed twice` }] : []),
     ...(elsewhere > 0 ? [otherPatientsIssue(elsewhere)] : []),
   ];
 }
 
+/** Corrected versions of stored records, each with the version it replaces, by table. */
+type Corrections = { -readonly [K in keyof ClinicalRecords]: Replacement<ClinicalRecords[K][number]>[] };
+
 /**
- * A record sent again with other content than it was filed with (a corrected value, another status) is not
- * applied: records are filed once and never changed (store/record-table.ts). So that no correction is lost
- * unnoticed, the sender is told with an error (the acknowledgement is AE) naming how many, and the clinic sees it
- * in the message's issues.
+ * A record sent again with other content than it was filed with is the sender's correction (a changed lab result,
+ * a corrected value, a programme ended): it replaces the filed version when the message bringing it was made later
+ * than the one that brought the filed version, by the sender's own clock (`sentAt`), and the version replaced is
+ * kept (store/record-table.ts). One made earlier arrived late (a retry, a queue): the newer filed version stands,
+ * and the sender is warned. Where the order cannot be told (either time missing or given as a date only, or the
+ * same), nothing is changed and the sender is told with an error (the acknowledgement is AE), so that no
+ * correction is lost unnoticed. Each issue names the records by the sender's own ids.
  */
-async function reportChanged(tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>): Promise<void> {
-  if (stored.size === 0) return;
+async function sortCorrections(tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>): Promise<Corrections> {
+  const corrections: Corrections = { observations: [], conditions: [], enrolments: [], reports: [] };
+  if (stored.size === 0) return corrections;
   const again = <T extends { readonly id: string; readonly patientId?: string }>(list: readonly T[]) => list.filter((r) => stored.get(r.id) === r.patientId);
   // What the record says, without where it came from or the ids its parties were stored under (a party found
   // again by another route may have been stored twice): a correction changes what it says.
@@ -233,29 +240,72 @@ async function reportChanged(tx: Store, placed: readonly Placed[], records: Clin
     for (const field of PARTY_FIELDS) said[field] = undefined;
     return canonicalJson(said);
   };
-  /** Changed record id → the sender's own id for it, so the sender is told which. */
-  const changed = new Map<string, string>();
-  const compare = async <T extends { readonly id: string; readonly patientId?: string; readonly provenance: { readonly sourceRecordId?: string } }>(
-    list: readonly T[], schema: { parse(v: unknown): object }, get: (id: string) => Promise<unknown>,
+  const verdicts = new Map<string, { readonly verdict: 'applied' | 'older' | 'unordered'; readonly named: string }>();
+  type Sent = { readonly provenance: { readonly sourceRecordId?: string | undefined; readonly sentAt?: string | undefined } };
+  const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }, F extends Sent>(
+    list: readonly T[], schema: { parse(v: unknown): F }, repository: { get(id: string): Promise<F | undefined>; stamps(ids: readonly string[]): Promise<ReadonlyMap<string, { version: number }>> },
+    into: Replacement<T>[],
   ) => {
-    for (const r of again(list)) {
-      const first = await get(r.id);
-      if (first && content(schema, first) !== content(schema, r)) changed.set(r.id, r.provenance.sourceRecordId ?? r.id);
+    const candidates = again(list);
+    if (candidates.length === 0) return;
+    const versions = await repository.stamps(candidates.map((r) => r.id));
+    for (const r of candidates) {
+      const first = await repository.get(r.id);
+      const version = versions.get(r.id)?.version;
+      if (!first || version === undefined || content(schema, first) === content(schema, r)) continue;
+      const order = sentOrder(r.provenance.sentAt, first.provenance.sentAt);
+      const named = r.provenance.sourceRecordId ?? r.id;
+      if (order === 'later') into.push({ record: r, replaces: version });
+      verdicts.set(r.id, { verdict: order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered', named });
     }
   };
-  await compare(records.observations, Observation, (id) => tx.observations.get(id));
-  await compare(records.conditions, Condition, (id) => tx.conditions.get(id));
-  await compare(records.enrolments, CareProgramEnrolment, (id) => tx.carePrograms.get(id));
-  await compare(records.reports, DiagnosticReport, (id) => tx.reports.get(id));
+  await sort(records.observations, Observation, tx.observations, corrections.observations);
+  await sort(records.conditions, Condition, tx.conditions, corrections.conditions);
+  await sort(records.enrolments, CareProgramEnrolment, tx.carePrograms, corrections.enrolments);
+  await sort(records.reports, DiagnosticReport, tx.reports, corrections.reports);
   for (const p of placed) {
-    const ids = recordIds(p.part.records).flatMap((id) => changed.get(id) ?? []);
-    if (ids.length === 0) continue;
-    const named = `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
-    p.issues.push({
-      severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
-      message: `${ids.length} of the records filed before came again with other content (a correction?): ${named}; corrections are not applied, the first filing stands: ask the clinic to correct it`,
-    });
+    const mine = recordIds(p.part.records).flatMap((id) => { const v = verdicts.get(id); return v ? [v] : []; });
+    const named = (verdict: string) => mine.filter((v) => v.verdict === verdict).map((v) => v.named);
+    const list = (ids: readonly string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
+    const applied = named('applied');
+    const older = named('older');
+    const unordered = named('unordered');
+    if (applied.length > 0) {
+      p.issues.push({
+        severity: 'information', code: 'RECORD_CORRECTED',
+        message: `${applied.length} of the records filed before came again with other content in a later message: the corrected versions replace them (the earlier versions are kept): ${list(applied)}`,
+      });
+    }
+    if (older.length > 0) {
+      p.issues.push({
+        severity: 'warning', code: 'RECORD_OLDER_NOT_APPLIED',
+        message: `${older.length} of the records came with other content than filed, in a message made before the one the filed version came in: the newer version stands: ${list(older)}`,
+      });
+    }
+    if (unordered.length > 0) {
+      p.issues.push({
+        severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
+        message: `${unordered.length} of the records filed before came again with other content (a correction?), and the message times do not say which version is newer: ${list(unordered)}; the version filed first stands: send the correction in a message with a later creation time, or ask the clinic to correct it`,
+      });
+    }
   }
+  return corrections;
+}
+
+/** Whether `incoming` was sent after `filed`: only full date-times compare; a date alone, or a time missing, cannot. */
+function sentOrder(incoming: string | undefined, filed: string | undefined): 'later' | 'earlier' | 'unknown' {
+  if (!incoming?.includes('T') || !filed?.includes('T')) return 'unknown';
+  const a = Date.parse(incoming);
+  const b = Date.parse(filed);
+  if (Number.isNaN(a) || Number.isNaN(b) || a === b) return 'unknown';
+  return a > b ? 'later' : 'earlier';
+}
+
+async function applyCorrections(tx: Store, corrections: Corrections): Promise<void> {
+  if (corrections.observations.length > 0) await tx.observations.replace(corrections.observations);
+  if (corrections.conditions.length > 0) await tx.conditions.replace(corrections.conditions);
+  if (corrections.enrolments.length > 0) await tx.carePrograms.replace(corrections.enrolments);
+  if (corrections.reports.length > 0) await tx.reports.replace(corrections.reports);
 }
 
 function withoutRecords(records: ClinicalRecords, stored: ReadonlyMap<string, string>): ClinicalRecords {

@@ -42,7 +42,10 @@ const OZIS_REASON = 'OZIS EDIFACT layout not implemented';
 function toParsed(result: KetenzorgResult, context: ParseContext): ParsedMessage {
   const format = result.format ?? 'ketenzorg-hl7v3';
   const issues = result.issues.map((i) => (i.code === 'OZIS_EDIFACT_UNSUPPORTED' ? { ...i, message: OZIS_REASON } : i));
-  const base = { channel: 'ketenzorg' as const, format, ...(result.messageId ? { messageId: result.messageId } : {}), organizations: [] };
+  const sentAt = result.acknowledgement.creationTime;
+  const base = {
+    channel: 'ketenzorg' as const, format, ...(result.messageId ? { messageId: result.messageId } : {}), ...(sentAt ? { sentAt } : {}), organizations: [],
+  };
   if (result.rejected) {
     return { ...base, refused: true, issues: [...issues, ...result.items.flatMap((i) => i.issues)], parts: [], practitioners: [] };
   }

@@ -36,7 +36,10 @@ export const labAdapter: InboundAdapter<LabAckInfo> = {
 
 function toParsed(interchange: MedlabInterchange): ParsedMessage {
   const messageId = interchange.sender && interchange.interchangeRef ? `${interchange.sender}/${interchange.interchangeRef}` : undefined;
-  const base = { channel: 'lab' as const, format: 'medlab-edifact' as const, ...(messageId ? { messageId } : {}), issues: [...interchange.issues] };
+  const base = {
+    channel: 'lab' as const, format: 'medlab-edifact' as const, ...(messageId ? { messageId } : {}),
+    ...(interchange.preparedAt ? { sentAt: interchange.preparedAt } : {}), issues: [...interchange.issues],
+  };
   if (interchange.rejected) return { ...base, refused: true, parts: [], organizations: [], practitioners: [] };
   const organizations: Organization[] = [];
   const practitioners: Practitioner[] = [];

@@ -39,6 +39,11 @@ export interface ParsedMessage {
   readonly format: InboundFormat;
   /** The id the parser read (compare: the id read cheaply before parsing, under which the raw message is stored). */
   readonly messageId?: string;
+  /**
+   * When the sender made the message, by its own clock (a ketenzorg transmission's creationTime, a lab interchange's
+   * UNB date and time): a record sent again with other content replaces the filed one only when made later.
+   */
+  readonly sentAt?: string;
   /** Nothing of the message may be filed (a broken transfer, an invalid BSN in a ketenzorg message, …). */
   readonly refused: boolean;
   /** Issues of the message as a whole; each part has its own. */

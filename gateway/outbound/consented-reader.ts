@@ -1,7 +1,7 @@
 import { IdentifierSystems, type CareProgramEnrolment, type Condition, type DiagnosticReport, type Document, type Observation, type Organization, type Practitioner } from '../../canonical/index.js';
 import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
 import type {
-  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, StoredWindow,
+  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, StoredWindow, VersionStamp,
 } from '../../store/index.js';
 
 /**
@@ -53,8 +53,8 @@ export interface ConsentedReader {
   /** Directory entries concern no patient: no consent applies, they are noted as returned all the same. */
   organization(id: string): Promise<Organization | undefined>;
   practitioner(id: string): Promise<Practitioner | undefined>;
-  /** Version and last change of records already handed out (clinical records have one version, stored once). */
-  stamps(type: StampedType, ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>>;
+  /** Version and last change of records already handed out. */
+  stamps(type: StampedType, ids: readonly string[]): Promise<Map<string, VersionStamp>>;
   /** Something the surface itself disclosed about a permitted patient (e.g. their Consent resource). */
   note(patientId: string, reference: string): void;
 }
@@ -119,15 +119,15 @@ export function consentedReader(
   const allow = (patientId: string) => {
     if (!permitted.has(patientId)) throw new ConsentRefused(patientId);
   };
-  // When the records handed out were stored, as their pages were read: `stamps` for them needs no statement.
-  const storedAtSeen = new Map<string, string>();
+  // The versions of the records handed out, as their pages were read: `stamps` for them needs no statement.
+  const stampsSeen = new Map<string, VersionStamp>();
   /** A patient's records page by page, each page noted as handed out. */
   const pages = <T extends { id: string }, O>(type: StampedType, list: (patientId: string, options?: O) => Promise<Page<T>>) =>
     async (patientId: string, options?: O): Promise<Page<T>> => {
       allow(patientId);
       const p = await list(patientId, options);
       for (const item of p.items) note(patientId, `${type}/${item.id}`);
-      for (const [id, at] of p.storedAt ?? []) storedAtSeen.set(`${type}/${id}`, at);
+      for (const [id, stamp] of p.stamps ?? []) stampsSeen.set(`${type}/${id}`, stamp);
       return p;
     };
   /** A record found by id leaves only when its own patient is permitted; otherwise it does not exist for the caller. */
@@ -232,14 +232,14 @@ export function consentedReader(
       if (type === 'Patient') return store.patients.stamps(ids);
       if (type === 'Organization') return store.organizations.stamps(ids);
       if (type === 'Practitioner') return store.practitioners.stamps(ids);
-      const seen = ids.map((id) => storedAtSeen.get(`${type}/${id}`));
-      if (seen.every((at) => at !== undefined)) return new Map(ids.map((id, i) => [id, { version: 1, updatedAt: seen[i]! }]));
-      const stored = type === 'Observation' ? await store.observations.storedAt(ids)
-        : type === 'Condition' ? await store.conditions.storedAt(ids)
-          : type === 'DiagnosticReport' ? await store.reports.storedAt(ids)
-            : type === 'EpisodeOfCare' ? await store.carePrograms.storedAt(ids)
-              : await store.documents.storedAt(ids);
-      return new Map([...stored].map(([id, at]) => [id, { version: 1, updatedAt: at }]));
+      const seen = ids.map((id) => stampsSeen.get(`${type}/${id}`));
+      if (seen.every((stamp) => stamp !== undefined)) return new Map(ids.map((id, i) => [id, seen[i]!]));
+      if (type === 'Observation') return store.observations.stamps(ids);
+      if (type === 'Condition') return store.conditions.stamps(ids);
+      if (type === 'DiagnosticReport') return store.reports.stamps(ids);
+      if (type === 'EpisodeOfCare') return store.carePrograms.stamps(ids);
+      // A document is stored once: a newer one is another document that deprecates it, not a version of it.
+      return new Map([...await store.documents.storedAt(ids)].map(([id, at]) => [id, { version: 1, updatedAt: at }]));
     },
     async organization(id) {
       const org = await store.organizations.get(id);
