@@ -97,6 +97,42 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
+  it('files an order sent again in a new interchange once, and replaces a result the lab changed in a later one, keeping the first', async () => {
+    /** results-flags-remarks.edi as interchange `ref`, prepared at `at` (YYMMDD:HHMM), with the HbA1c result line `hba1c`. */
+    const again = (ref: string, at: string, hba1c = '58++mmol/mol') => Buffer.from(fixture('medlab', 'results-flags-remarks.edi').toString('latin1')
+      .replaceAll('IC250314A', ref).replace('250314:1012', at).replace('+58++mmol/mol', `+${hba1c}`), 'latin1');
+    const patient = (await patientByBsn('999901011'))!;
+    const hba1c = async () => (await fhirSearch<Observation>(app, provider, `Observation?patient=${patient.id}&_count=100`))
+      .filter((o) => o.code.coding?.some((c) => c.code === 'HBAC B'));
+    const [first] = await hba1c();
+    const before = await t.store.counts();
+    const unchanged = { ...before, inboundMessages: expect.any(Number) };
+
+    // The same order in a new interchange: its results are the same records; only the report's issue time is new.
+    const resent = await post(again('IC250315A', '250315:0900'));
+    expect(resent).toMatchObject({ acknowledgement: 'AA', duplicate: false, messages: [{ outcome: 'filed' }] });
+    expect(resent.messages[0]!.problems).toEqual(expect.arrayContaining([
+      expect.objectContaining({ code: 'RECORDS_FILED_BEFORE', message: expect.stringMatching(/^8 of the records were filed before/) }),
+      expect.objectContaining({ code: 'RECORD_CORRECTED', message: expect.stringMatching(/^1 of the records .*: A0001$/) }),
+    ]));
+    expect(await t.store.counts()).toEqual(unchanged);
+
+    // A later interchange with the HbA1c changed (BEP element 4): the result's second version, marked corrected.
+    const corrected = await post(again('IC250316A', '250316:0800', '61+1+mmol/mol'));
+    expect(corrected.acknowledgement).toBe('AA');
+    expect(corrected.messages[0]!.problems).toContainEqual(expect.objectContaining({ code: 'RECORD_CORRECTED', message: expect.stringMatching(/^2 of the records .*: A0001\/HBAC B, A0001$/) }));
+    expect(await t.store.counts()).toEqual(unchanged);
+    const [now] = await hba1c();
+    expect(now!.id).toBe(first!.id);
+    expect([now!.valueQuantity?.value, now!.status, now!.meta?.versionId]).toEqual([61, 'corrected', '2']);
+    expect((await t.store.observations.history(now!.id!)).map((v) => v.record.status)).toEqual(['final', 'corrected']);
+
+    // An earlier interchange arriving late does not undo it.
+    const late = await post(again('IC250314X', '250314:1100', '70+1+mmol/mol'));
+    expect(late.messages[0]!.problems).toContainEqual(expect.objectContaining({ severity: 'warning', code: 'RECORD_OLDER_NOT_APPLIED', message: expect.stringMatching(/A0001\/HBAC B, A0001$/) }));
+    expect((await hba1c()).map((o) => [o.valueQuantity?.value, o.meta?.versionId])).toEqual([[61, '2']]);
+  });
+
   it('holds a patient without BSN in the matching queue; once staff link it the results are filed, and the next message finds the patient by the lab number', async () => {
     const known = await t.store.patients.insert(aPatient({
       identifiers: [{ system: BSN, value: '999970021' }],
@@ -131,7 +167,9 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${known.id}`)).toHaveLength(3);
     expect((await t.store.patients.get(known.id))!.patient.identifiers).toContainEqual(expect.objectContaining({ system: 'urn:crossgate:medlab:500000111:patient', value: 'L0099' }));
 
-    const next = fixture('medlab', 'patient-without-bsn.edi').toString('latin1').replace(/IC250602B/g, 'IC250602C').replace('+142++', '+138++');
+    // The next order, measured a week later: new records, found under the patient by the lab number alone.
+    const next = fixture('medlab', 'patient-without-bsn.edi').toString('latin1').replace(/IC250602B/g, 'IC250609C').replace('250602:1545', '250609:1545')
+      .replace('DET:1+25:06:02', 'DET:1+25:06:09').replace('D0007', 'D0012').replace('+142++', '+138++');
     const second = await post(Buffer.from(next, 'latin1'));
     expect(second).toMatchObject({ acknowledgement: 'AA', messages: [{ outcome: 'filed' }] });
     expect(await fhirSearch<Observation>(app, provider, `Observation?patient=${known.id}`)).toHaveLength(6);
@@ -144,7 +182,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const holder = await t.store.patients.insert(aPatient({
       identifiers: [{ system: BSN, value: '999970057' }], names: [{ family: 'Brouwer', given: ['Johannes'], initials: 'J.' }], birthDate: '1995-08-22', gender: 'male',
     }));
-    const edited = fixture('medlab', 'results-flags-remarks.edi').toString('latin1').replace(/IC250314A/g, 'IC250314Z')
+    const edited = fixture('medlab', 'results-flags-remarks.edi').toString('latin1').replace(/IC250314A/g, 'IC250314Z').replaceAll('+A0001+', '+A0101+')
       .replace('PID+1950:02:28+M+::van den Berg::Jan:J.+L0042+BSN999901011', 'PID+1950:02:28+V+::van den Berg::Jan:J.+L0777+BSN999970057');
     const before = await t.store.counts();
     const ack = await post(Buffer.from(edited, 'latin1'));
@@ -162,7 +200,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
 
     // A birth date only to the month, or a sex the record does not know, contradicts nothing.
     const vague = await t.store.patients.insert(aPatient({ identifiers: [{ system: BSN, value: '999970069' }], birthDate: '1950-02-28', gender: 'unknown' }));
-    const agreeing = edited.replace(/IC250314Z/g, 'IC250314Y').replace('PID+1950:02:28+V', 'PID+1950:02:00+M').replace('BSN999970057', 'BSN999970069').replace('L0777', 'L0778');
+    const agreeing = edited.replace(/IC250314Z/g, 'IC250314Y').replaceAll('+A0101+', '+A0102+').replace('PID+1950:02:28+V', 'PID+1950:02:00+M').replace('BSN999970057', 'BSN999970069').replace('L0777', 'L0778');
     const filed = await post(Buffer.from(agreeing, 'latin1'));
     expect(filed.messages[0]).toMatchObject({ outcome: 'filed' });
     expect((await t.store.filing.parts(filed.inboundMessageId))[0]!.patientId).toBe(vague.id);

@@ -28,3 +28,13 @@ export interface MessageScope {
 export function recordId(scope: MessageScope, kind: string, position?: number): string {
   return nameBasedUuid([scope.sender, scope.interchangeRef, scope.messageRef, String(scope.messageIndex), kind, ...(position !== undefined ? [String(position)] : [])]);
 }
+
+/**
+ * Ids that follow the lab's own order number (IDE element 2, unique within the lab that sends it), so what a lab
+ * sends about an order again names the same records: the complete report after an incomplete one, a changed
+ * result, the same results in a new interchange. A result is its test's code (or, pending, its name) in the order,
+ * with its place among the order's results of that test (a second glucose in the same order is another record).
+ */
+export function orderRecordId(sender: string, orderNumber: string, part?: { readonly test: string; readonly occurrence: number }): string {
+  return nameBasedUuid([sender, 'order', orderNumber, ...(part ? [part.test, String(part.occurrence)] : [])]);
+}

@@ -6,7 +6,7 @@ import {
 import { amsterdamDateTime, calendarDate, later, partialDate, timeOfDay, yearFromTwoDigits, type CalendarDate } from './dates.js';
 import type { TextEncoding } from './decode.js';
 import { readEnvelope, type Envelope, type MessageView } from './envelope.js';
-import { recordId, type MessageScope } from './ids.js';
+import { orderRecordId, recordId, type MessageScope } from './ids.js';
 import { issueAt, locate, valueOf } from './issues.js';
 import { addressOf, doctorName, identifier, MAILBOX_SYSTEM, phoneOf, senderScoped } from './parties.js';
 import { describePatient, type PatientDescription } from './patient.js';
@@ -115,6 +115,8 @@ interface Group {
 interface ReportDraft {
   readonly id: Id;
   readonly orderNumber: string;
+  /** How many results of each test (code, or pending name) the order has had so far in this message. */
+  readonly tests: Map<string, number>;
   readonly group: Group;
   readonly observationIds: Id[];
   readonly conclusion: string[];
@@ -139,11 +141,7 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
   const subjectId = recordId(scope, 'patient');
   const labId = recordId(scope, 'lab');
   const requesterId = recordId(scope, 'requester');
-  const provenanceOf = (segmentIndex: number) => ({
-    source: 'medlab',
-    sourceRecordId: `${ic.interchangeRef}/${view.reference}/${segmentIndex}`,
-    ...(ic.inboundMessageId ? { messageId: ic.inboundMessageId } : {}),
-  });
+  const provenanceOf = (sourceRecordId: string) => ({ source: 'medlab', sourceRecordId, ...(ic.inboundMessageId ? { messageId: ic.inboundMessageId } : {}) });
 
   let pid: Segment | undefined;
   let pad: Segment | undefined;
@@ -175,7 +173,10 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
     if (!g.report) {
       const orderNumber = g.ide ? valueOf(g.ide, 2) : '';
       const sameOrder = orderNumber ? reports.find((r) => r.orderNumber === orderNumber) : undefined;
-      g.report = sameOrder ?? { id: recordId(scope, 'report', reports.length), orderNumber, group: g, observationIds: [], conclusion: [], pending: false, incomplete: false };
+      g.report = sameOrder ?? {
+        id: orderNumber ? orderRecordId(ic.sender, orderNumber) : recordId(scope, 'report', reports.length),
+        orderNumber, tests: new Map(), group: g, observationIds: [], conclusion: [], pending: false, incomplete: false,
+      };
       if (!sameOrder) reports.push(g.report);
     }
     return g.report;
@@ -204,12 +205,19 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
       report.incomplete = true;
       return 'not-filed';
     }
-    const id = recordId(scope, 'observation', index);
+    // Without an order number, a result is known only by its place in this interchange.
+    const own = reading.parts.codings.find((c) => c.role === 'original' || c.role === 'local')!;
+    const test = `${own.system}|${own.code}`;
+    const occurrence = report.tests.get(test) ?? 0;
+    report.tests.set(test, occurrence + 1);
+    const [id, sourceRecordId] = report.orderNumber
+      ? [orderRecordId(ic.sender, report.orderNumber, { test, occurrence }), `${report.orderNumber}/${own.code}${occurrence > 0 ? `#${occurrence + 1}` : ''}`]
+      : [recordId(scope, 'observation', index), `${ic.interchangeRef}/${view.reference}/${index}`];
     const draft: Drafted = {
       segment,
       observation: {
         ...reading.parts,
-        id, patientId: subjectId, reportId: report.id, notes: [], provenance: provenanceOf(index),
+        id, patientId: subjectId, reportId: report.id, notes: [], provenance: provenanceOf(sourceRecordId),
         ...(g.effective ? { effective: g.effective } : {}),
       },
     };
@@ -301,11 +309,7 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
       ...(requester ? { requesterPractitionerId: requester.id } : {}),
       observationIds: r.observationIds.filter((id) => filed.has(id)),
       ...(r.conclusion.length > 0 ? { conclusion: r.conclusion.join('\n') } : {}),
-      provenance: {
-        source: 'medlab',
-        sourceRecordId: `${ic.interchangeRef}/${view.reference}/report/${i}`,
-        ...(ic.inboundMessageId ? { messageId: ic.inboundMessageId } : {}),
-      },
+      provenance: provenanceOf(r.orderNumber || `${ic.interchangeRef}/${view.reference}/report/${i}`),
     };
     const report = checked(DiagnosticReport, input, r.group.ide ?? r.group.det ?? view.segments[0]!, 'INVALID_REPORT', issues);
     return report ? [report] : [];
