@@ -131,6 +131,8 @@ export function observationRepository(scope: Scope) {
     },
     get: (id: string) => observations.get(scope, id),
     stamps: (ids: readonly string[]) => observations.stamps(scope, ids),
+    /** Records by id with their version stamps, in the order asked. */
+    getStamped: (ids: readonly string[]) => observations.getStamped(scope, ids),
     /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
     replace: (replacements: readonly Replacement<ObservationInput | Parsed<Observation>>[]) => observations.replace(scope, replacements),
     /** Every version of one record, oldest first. */
@@ -163,6 +165,8 @@ export function conditionRepository(scope: Scope) {
     },
     get: (id: string) => conditions.get(scope, id),
     stamps: (ids: readonly string[]) => conditions.stamps(scope, ids),
+    /** Records by id with their version stamps, in the order asked. */
+    getStamped: (ids: readonly string[]) => conditions.getStamped(scope, ids),
     /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
     replace: (replacements: readonly Replacement<ConditionInput | Parsed<Condition>>[]) => conditions.replace(scope, replacements),
     /** Every version of one record, oldest first. */
@@ -182,6 +186,8 @@ export function careProgramRepository(scope: Scope) {
     },
     get: (id: string) => enrolments.get(scope, id),
     stamps: (ids: readonly string[]) => enrolments.stamps(scope, ids),
+    /** Records by id with their version stamps, in the order asked. */
+    getStamped: (ids: readonly string[]) => enrolments.getStamped(scope, ids),
     /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
     replace: (replacements: readonly Replacement<CareProgramEnrolmentInput | Parsed<CareProgramEnrolment>>[]) => enrolments.replace(scope, replacements),
     /** Every version of one record, oldest first. */
@@ -209,6 +215,8 @@ export function reportRepository(scope: Scope) {
     },
     get: (id: string) => reports.get(scope, id),
     stamps: (ids: readonly string[]) => reports.stamps(scope, ids),
+    /** Records by id with their version stamps, in the order asked. */
+    getStamped: (ids: readonly string[]) => reports.getStamped(scope, ids),
     /** Corrected versions of stored records, each replacing the version it names (the one before is kept). */
     replace: (replacements: readonly Replacement<DiagnosticReportInput | Parsed<DiagnosticReport>>[]) => reports.replace(scope, replacements),
     /** Every version of one record, oldest first. */

@@ -3,7 +3,7 @@ export { createStore, type Store, type RootStore, type StoreCounts } from './sto
 export { migrate, loadMigrations } from './migrate.js';
 export { StoreError } from './errors.js';
 export type { Database, Engine, Queryable } from './database.js';
-export type { Page, ListOptions, Replacement, StoredWindow, VersionStamp } from './record-table.js';
+export type { Page, ListOptions, Replacement, Stamped, StoredWindow, VersionStamp } from './record-table.js';
 export type { PatientRecord, PatientMerge, DuplicateGroup, Demographics, PatientFilter, Resolved, ResolvedOne, ResolveOptions } from './patients.js';
 export type { ObservationQuery, ConditionQuery, ReportQuery, ClinicalRecords } from './clinical.js';
 export type { DocumentOwner, DocumentQuery, RegisteredDocument } from './documents.js';

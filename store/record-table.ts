@@ -77,6 +77,12 @@ export interface VersionStamp {
   readonly updatedAt: string;
 }
 
+/** A record as stored, with its version stamp. */
+export interface Stamped<T> {
+  readonly record: T;
+  readonly stamp: VersionStamp;
+}
+
 /** A corrected record and the version of it that it replaces. */
 export interface Replacement<T> {
   readonly record: T;
@@ -208,6 +214,17 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     return rows.map((r) => this.schema.parse(r.resource));
   }
 
+  /** Records with their version stamps, in the order of `ids`; an id not stored (or not an id of ours) is left out. */
+  async getStamped(scope: Scope, ids: readonly string[]): Promise<Stamped<z.infer<S>>[]> {
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows = await scope.q.query<{ version: number; changed_at: string; resource: unknown }>(
+      `SELECT version, ${CHANGED_AT} AS changed_at, resource FROM ${this.table} WHERE id = ANY($1::uuid[]) ORDER BY array_position($1::uuid[], id)`,
+      [valid],
+    );
+    return rows.map((r) => ({ record: this.schema.parse(r.resource), stamp: { version: r.version, updatedAt: r.changed_at } }));
+  }
+
   /** Each record's version and when it was stored. */
   async stamps(scope: Scope, ids: readonly string[]): Promise<Map<string, VersionStamp>> {
     if (ids.length === 0) return new Map();
@@ -218,7 +235,7 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
   }
 
   /** Every version of a record, the current one last, each with when it was stored (none for an unknown id). */
-  async history(scope: Scope, id: string): Promise<{ record: z.infer<S>; stamp: VersionStamp }[]> {
+  async history(scope: Scope, id: string): Promise<Stamped<z.infer<S>>[]> {
     if (!isUuid(id)) return [];
     const rows = await scope.q.query<{ version: number; changed_at: string; resource: unknown }>(
       `SELECT version, stored_at AS changed_at, resource FROM clinical_record_versions WHERE record_table = '${this.table}' AND id = $1

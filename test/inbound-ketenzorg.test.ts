@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Condition, EpisodeOfCare, Observation, Patient } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { recordOf } from '../audit/index.js';
 import { createApp } from '../gateway/http/app.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
 import { testDeps } from './support/gateway.js';
@@ -163,6 +164,10 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
       [1, '58', '2024-01-15T09:30:01+01:00'], [2, '62', '2024-01-16T10:00:00+01:00'],
     ]);
     expect(history[0]!.stamp.updatedAt).toBe(first!.meta!.lastUpdated);
+    // The trail says which version left: the search above handed out the second.
+    const searches = (await t.store.audit.search({ limit: 50 })).map((r) => recordOf(r).content).filter((c) => c.transaction === 'fhir-search');
+    expect(searches[0]!.returned).toContain(`Observation/${now!.id}/_history/2`);
+    expect(searches.some((c) => c.returned?.includes(`Observation/${now!.id}/_history/1`))).toBe(true);
   });
 
   it('keeps the newer version when an older message with other content arrives late, and warns the sender', async () => {

@@ -116,7 +116,7 @@ describe(`the outbound pipeline on ${engineUnderTest}`, () => {
     expect(() => reader.note(other, 'Consent/x')).toThrow(ConsentRefused);
     await reader.patient(permitted);
     await reader.observations(permitted);
-    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}/_history/1`, `Observation/${ids.Observation}`]);
+    expect(reader.returned.get(permitted)).toEqual([`Patient/${permitted}/_history/1`, `Observation/${ids.Observation}/_history/1`]);
     expect(reader.returned.has(other)).toBe(false);
   });
 

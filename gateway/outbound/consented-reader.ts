@@ -1,7 +1,7 @@
 import { IdentifierSystems, type CareProgramEnrolment, type Condition, type DiagnosticReport, type Document, type Observation, type Organization, type Practitioner } from '../../canonical/index.js';
 import { renderConsent, type EffectivePolicy } from '../../mappers/fhir/consent.js';
 import type {
-  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, StoredWindow, VersionStamp,
+  ConditionQuery, DocumentQuery, ListOptions, ObservationQuery, Page, PatientRecord, RecordStamp, RegisteredDocument, ReportQuery, Store, Stamped, StoredWindow, VersionStamp,
 } from '../../store/index.js';
 
 /**
@@ -89,10 +89,7 @@ export interface ReaderLedger {
   readonly returned: ReadonlyMap<string, readonly string[]>;
 }
 
-/**
- * A patient as noted on the trail: with the version that left, as patients change (clinical records are stored once
- * and never changed, so their id says which version left).
- */
+/** A patient as noted on the trail: with the version that left, as patients change (so do clinical records: `stamped`). */
 const versioned = (record: PatientRecord) => `Patient/${record.patient.id}/_history/${record.version}`;
 
 export interface ReaderOptions {
@@ -126,16 +123,34 @@ export function consentedReader(
     async (patientId: string, options?: O): Promise<Page<T>> => {
       allow(patientId);
       const p = await list(patientId, options);
-      for (const item of p.items) note(patientId, `${type}/${item.id}`);
-      for (const [id, stamp] of p.stamps ?? []) stampsSeen.set(`${type}/${id}`, stamp);
+      for (const item of p.items) {
+        const stamp = p.stamps?.get(item.id);
+        if (stamp) stamped(type, patientId, item.id, stamp);
+        else note(patientId, `${type}/${item.id}`);
+      }
       return p;
     };
+  /**
+   * A clinical record as noted on the trail: with the version that left (a record its sender corrected has more than
+   * one), and that version remembered for `stamps`.
+   */
+  const stamped = (type: StampedType, patientId: string, id: string, stamp: VersionStamp) => {
+    note(patientId, `${type}/${id}/_history/${stamp.version}`);
+    stampsSeen.set(`${type}/${id}`, stamp);
+  };
   /** A record found by id leaves only when its own patient is permitted; otherwise it does not exist for the caller. */
   const one = <T extends { id: string; patientId: string }>(type: string, record: T | undefined): T | undefined => {
     if (!record || !permitted.has(record.patientId)) return undefined;
     note(record.patientId, `${type}/${record.id}`);
     return record;
   };
+  /** `one` for records read with their versions. */
+  const oneStamped = <T extends { id: string; patientId: string }>(type: StampedType, found: readonly Stamped<T>[]): T[] =>
+    found.flatMap(({ record, stamp }) => {
+      if (!permitted.has(record.patientId)) return [];
+      stamped(type, record.patientId, record.id, stamp);
+      return [record];
+    });
 
   return {
     returned,
@@ -158,18 +173,18 @@ export function consentedReader(
       return disclosed(record);
     },
     observations: pages('Observation', store.observations.list),
-    observation: async (id) => one('Observation', await store.observations.get(id)),
+    observation: async (id) => oneStamped('Observation', await store.observations.getStamped([id]))[0],
     conditions: pages('Condition', store.conditions.list),
-    condition: async (id) => one('Condition', await store.conditions.get(id)),
+    condition: async (id) => oneStamped('Condition', await store.conditions.getStamped([id]))[0],
     reports: pages('DiagnosticReport', store.reports.list),
-    report: async (id) => one('DiagnosticReport', await store.reports.get(id)),
+    report: async (id) => oneStamped('DiagnosticReport', await store.reports.getStamped([id]))[0],
     async reportResults(report, limit) {
       allow(report.patientId);
-      const results = await store.observations.getMany(report.observationIds.slice(0, limit));
-      return results.filter((o) => o.patientId === report.patientId).map((o) => one('Observation', o)!);
+      const results = await store.observations.getStamped(report.observationIds.slice(0, limit));
+      return oneStamped('Observation', results.filter((o) => o.record.patientId === report.patientId));
     },
     enrolments: pages('EpisodeOfCare', store.carePrograms.list),
-    enrolment: async (id) => one('EpisodeOfCare', await store.carePrograms.get(id)),
+    enrolment: async (id) => oneStamped('EpisodeOfCare', await store.carePrograms.getStamped([id]))[0],
     async count(patientId, what) {
       allow(patientId);
       switch (what.type) {
