@@ -360,18 +360,28 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     const fhir = await aSender(app, admin, 'fhir');
     await deliver(app, fhir, 'ketenzorg', fixture('ketenzorg', 'dm2.xml')).expect(403);
     await request(app).post('/inbound/ketenzorg').send(fixture('ketenzorg', 'dm2.xml')).expect(401);
-    await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).send({ message: 'x' }).expect(415);
+    // Each refusal answered as an acknowledgement (AR), with the HTTP status that says why, and nothing stored.
+    const before = await t.store.counts();
+    const json = await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).send({ message: 'x' }).expect(415);
+    expect(json.headers['content-type']).toMatch(/^application\/xml/);
+    expect(hl7Ack(json.text)).toMatchObject({ code: 'AR', details: [{ type: 'E', text: expect.stringMatching(/^NOT_A_MESSAGE: send the message itself/) }] });
     // A real message labelled as JSON is refused for its label, and not quoted back as JSON that failed to parse.
     const labelled = await request(app).post('/inbound/ketenzorg').set('Authorization', `Bearer ${his.token}`).set('Content-Type', 'application/json')
       .send(fixture('ketenzorg', 'dm2.xml').toString('utf8')).expect(415);
-    expect(labelled.body.error).toMatch(/not as application\/json$/);
-    expect(labelled.text).not.toContain('MCCI');
-    await deliver(app, his, 'ketenzorg', '').expect(400);
+    expect(hl7Ack(labelled.text).details.map((d) => d.text)).toEqual([expect.stringMatching(/not as application\/json$/)]);
+    expect(labelled.text).not.toContain('DM2-BATCH');
+    const empty = await deliver(app, his, 'ketenzorg', '').expect(400);
+    expect(hl7Ack(empty.text)).toMatchObject({ code: 'AR', details: [{ type: 'E', text: 'BODY_EMPTY: the request body is empty: it must be the message' }] });
+    const huge = await deliver(app, his, 'ketenzorg', `<x>${'a'.repeat(10 * 1024 * 1024)}</x>`).expect(413);
+    expect(huge.headers['x-acknowledgement']).toBe('AR');
+    expect(hl7Ack(huge.text).details.map((d) => d.text)).toEqual([expect.stringMatching(/^PAYLOAD_TOO_LARGE: the body is larger than 10485760 bytes \(10 MB\): nothing was stored/)]);
+    expect(await t.store.counts()).toEqual(before);
     const refusals = (await inboundAudit(t.store)).filter((r) => r.action === 'refused');
     expect(refusals.map((r) => [r.outcome, r.actor.connectionId, r.detail?.reason])).toEqual([
       ['failure', his.connectionId, expect.stringMatching(/^415 send the message itself/)],
       ['failure', his.connectionId, expect.stringMatching(/^415 send the message itself/)],
       ['failure', his.connectionId, '400 the request body is empty: it must be the message'],
+      ['failure', his.connectionId, expect.stringMatching(/^413 the body is larger than/)],
     ]);
   });
 

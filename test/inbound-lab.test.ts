@@ -279,9 +279,18 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     expect(observation!.note?.[0]?.text).toBe("Verhouding 1:4 ? berekend; zie 'bijlage'");
   });
 
-  it('refuses other connection kinds', async () => {
+  it('refuses other connection kinds, and bodies that hold no message with an AR acknowledgement naming why', async () => {
     const his = await aSender(app, admin, 'his');
     await deliver(app, his, 'lab', fixture('medlab', 'results-flags-remarks.edi')).expect(403);
+    const before = await t.store.counts();
+    const refusal = (code: string) => ({ acknowledgement: 'AR', status: 'refused', problems: [expect.objectContaining({ severity: 'fatal', code })] });
+    expect((await deliver(app, lab, 'lab', '').expect(400)).body).toEqual(refusal('BODY_EMPTY'));
+    const form = await request(app).post('/inbound/lab').set('Authorization', `Bearer ${lab.token}`).type('form').send({ m: 'UNB' }).expect(415);
+    expect(form.body).toEqual(refusal('NOT_A_MESSAGE'));
+    const huge = await deliver(app, lab, 'lab', `UNB+UNOA:1+${'A'.repeat(10 * 1024 * 1024)}'`).expect(413);
+    expect(huge.body).toEqual(refusal('PAYLOAD_TOO_LARGE'));
+    expect(huge.headers['x-acknowledgement']).toBe('AR');
+    expect(await t.store.counts()).toEqual(before);
   });
 
   it('puts every lab delivery on the audit trail without names or BSNs', async () => {

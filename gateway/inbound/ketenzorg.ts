@@ -127,9 +127,31 @@ export interface KetenzorgAckInput {
  */
 export function renderKetenzorgAck(input: KetenzorgAckInput): { code: AckCode; xml: string } {
   const code = ackCode(input.message, input.parts);
+  const details = [
+    ...input.message.issues.map((issue) => ({ issue })),
+    ...input.parts.flatMap((p) => p.issues.map((issue) => ({ issue, refs: p.refs }))),
+  ];
+  const id = input.ack.messageId ?? storedId(input.message.messageId);
+  return { code, xml: mcci(code, details, id, input.ack, input.idRoot, input.now) };
+}
+
+/**
+ * The answer to a delivery refused before anything was stored (no message in the body, a body over the size limit,
+ * one labelled as JSON or a form): MCCI_IN000002 with AR and the reason, since a GP system reads its answers as
+ * acknowledgements whatever the HTTP status. Nothing was read of the message, so its id and devices are unknown.
+ */
+export function renderKetenzorgRefusal(input: { readonly code: string; readonly message: string; readonly idRoot: string; readonly now: Date }): string {
+  const issue: Issue = { severity: 'fatal', code: input.code, message: input.message };
+  return mcci('AR', [{ issue }], undefined, { senderDevices: [], receiverDevices: [] }, input.idRoot, input.now);
+}
+
+function mcci(
+  code: AckCode, details: readonly { issue: Issue; refs?: readonly string[] }[], target: { root: string; extension?: string } | undefined,
+  devices: Pick<Acknowledgement, 'senderDevices' | 'receiverDevices'>, idRoot: string, now: Date,
+): string {
   const doc = create({ version: '1.0', encoding: 'UTF-8' }).ele(HL7, 'MCCI_IN000002');
-  doc.ele(HL7, 'id').att('root', input.idRoot).att('extension', randomUUID());
-  doc.ele(HL7, 'creationTime').att('value', hl7Now(input.now));
+  doc.ele(HL7, 'id').att('root', idRoot).att('extension', randomUUID());
+  doc.ele(HL7, 'creationTime').att('value', hl7Now(now));
   doc.ele(HL7, 'versionCode').att('code', 'NICTIZEd2005-Okt');
   doc.ele(HL7, 'interactionId').att('root', '2.16.840.1.113883.1.6').att('extension', 'MCCI_IN000002');
   doc.ele(HL7, 'profileId').att('root', '2.16.840.1.113883.2.4.3.11.1').att('extension', '810');
@@ -137,10 +159,6 @@ export function renderKetenzorgAck(input: KetenzorgAckInput): { code: AckCode; x
   doc.ele(HL7, 'processingModeCode').att('code', 'T');
   doc.ele(HL7, 'acceptAckCode').att('code', 'NE');
   const acknowledgement = doc.ele(HL7, 'acknowledgement').att('typeCode', code);
-  const details: { issue: Issue; refs?: readonly string[] }[] = [
-    ...input.message.issues.map((issue) => ({ issue })),
-    ...input.parts.flatMap((p) => p.issues.map((issue) => ({ issue, refs: p.refs }))),
-  ];
   for (const { issue, refs } of details) {
     const detail = acknowledgement.ele(HL7, 'acknowledgementDetail').att('typeCode', DETAIL_TYPE[issue.severity]);
     const line = issue.where?.line ? ` (line ${issue.where.line}${issue.where.column ? `, column ${issue.where.column}` : ''})` : '';
@@ -148,15 +166,14 @@ export function renderKetenzorgAck(input: KetenzorgAckInput): { code: AckCode; x
     detail.ele(HL7, 'text').txt(`${issue.code}: ${issue.message}${line}${about}`);
     if (issue.where?.path) detail.ele(HL7, 'location').txt(issue.where.path);
   }
-  const target = acknowledgement.ele(HL7, 'targetMessage').ele(HL7, 'id');
-  const id = input.ack.messageId ?? storedId(input.message.messageId);
-  if (id) {
-    target.att('root', id.root);
-    if (id.extension) target.att('extension', id.extension);
-  } else target.att('nullFlavor', 'UNK');
-  device(doc.ele(HL7, 'receiver').att('typeCode', 'RCV'), input.ack.senderDevices);
-  device(doc.ele(HL7, 'sender').att('typeCode', 'SND'), input.ack.receiverDevices);
-  return { code, xml: doc.end({ prettyPrint: true }) };
+  const id = acknowledgement.ele(HL7, 'targetMessage').ele(HL7, 'id');
+  if (target) {
+    id.att('root', target.root);
+    if (target.extension) id.att('extension', target.extension);
+  } else id.att('nullFlavor', 'UNK');
+  device(doc.ele(HL7, 'receiver').att('typeCode', 'RCV'), devices.senderDevices);
+  device(doc.ele(HL7, 'sender').att('typeCode', 'SND'), devices.receiverDevices);
+  return doc.end({ prettyPrint: true });
 }
 
 function device(parent: ReturnType<ReturnType<typeof create>['ele']>, ids: readonly Identifier[]): void {

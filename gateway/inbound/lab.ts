@@ -92,6 +92,17 @@ export interface LabAcknowledgement {
   readonly problems: readonly Problem[];
 }
 
+/** The answer to a delivery refused before anything was stored: nothing of it has an id, so only the reason. */
+export interface LabRefusal {
+  readonly acknowledgement: 'AR';
+  readonly status: 'refused';
+  readonly problems: readonly Problem[];
+}
+
+export function renderLabRefusal(refused: { readonly code: string; readonly message: string }): LabRefusal {
+  return { acknowledgement: 'AR', status: 'refused', problems: [{ severity: 'fatal', code: refused.code, message: refused.message }] };
+}
+
 const OUTCOME = { filed: 'filed', waiting: 'waiting-for-match', quarantined: 'quarantined' } as const;
 
 export function renderLabAck(input: { message: InboundMessage; parts: readonly InboundPart[]; ack: LabAckInfo; duplicate: boolean }): LabAcknowledgement {

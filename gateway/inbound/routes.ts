@@ -1,8 +1,8 @@
 import express, { type Request, type Response } from 'express';
 import type { Surface } from '../http/app.js';
 import { declareRoutes, HttpError, type RouteSpec } from '../http/routes.js';
-import { ketenzorgAdapter, renderKetenzorgAck } from './ketenzorg.js';
-import { labAdapter, renderLabAck } from './lab.js';
+import { ketenzorgAdapter, renderKetenzorgAck, renderKetenzorgRefusal } from './ketenzorg.js';
+import { labAdapter, renderLabAck, renderLabRefusal } from './lab.js';
 import type { Channel } from './parsed.js';
 import { createInboundPipeline, type Delivery, type InboundPipeline } from './pipeline.js';
 
@@ -32,7 +32,13 @@ function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): Rout
       method: 'post', path: '/ketenzorg', access: { connections: ['his'] }, readsOwnBody: true,
       summary: 'A GP system delivers an HL7v3 Ketenzorg message (or an OZIS EDIFACT interchange); answered with an HL7v3 MCCI_IN000002 acknowledgement',
       async handler(req, res) {
-        const outcome = await pipeline.receive(ketenzorgAdapter, await delivery(pipeline, 'ketenzorg', req, res));
+        const received = await delivery(pipeline, 'ketenzorg', req, res);
+        if ('refused' in received) {
+          const xml = renderKetenzorgRefusal({ ...received.refused, idRoot: homeCommunityId, now: new Date() });
+          res.status(received.refused.status).set('X-Acknowledgement', 'AR').type('application/xml').send(xml);
+          return;
+        }
+        const outcome = await pipeline.receive(ketenzorgAdapter, received);
         const { code, xml } = renderKetenzorgAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, idRoot: homeCommunityId, now: new Date() });
         res.status(200).set(headers(outcome.message.id, code, outcome.duplicate)).type('application/xml').send(xml);
       },
@@ -41,7 +47,12 @@ function inboundRoutes(pipeline: InboundPipeline, homeCommunityId: string): Rout
       method: 'post', path: '/lab', access: { connections: ['lab'] }, readsOwnBody: true,
       summary: 'A lab (or ZorgMail forwarding) delivers a MEDLAB interchange; answered with a JSON acknowledgement naming every problem',
       async handler(req, res) {
-        const outcome = await pipeline.receive(labAdapter, await delivery(pipeline, 'lab', req, res));
+        const received = await delivery(pipeline, 'lab', req, res);
+        if ('refused' in received) {
+          res.status(received.refused.status).set('X-Acknowledgement', 'AR').json(renderLabRefusal(received.refused));
+          return;
+        }
+        const outcome = await pipeline.receive(labAdapter, received);
         const ack = renderLabAck({ message: outcome.message, parts: outcome.parts, ack: outcome.ack, duplicate: outcome.duplicate });
         res.status(200).set(headers(outcome.message.id, ack.acknowledgement, outcome.duplicate)).json(ack);
       },
@@ -53,8 +64,18 @@ function headers(inboundId: string, code: string, duplicate: boolean): Record<st
   return { 'X-Inbound-Message-Id': inboundId, 'X-Acknowledgement': code, 'X-Duplicate': String(duplicate) };
 }
 
-/** The delivery a request makes; one without a message in it is refused, and the refusal is on the audit trail too. */
-async function delivery(pipeline: InboundPipeline, channel: Channel, req: Request, res: Response): Promise<Delivery> {
+/** Why a body holds no message we could store: answered with `status`, in the channel's own acknowledgement. */
+export interface Refused {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * The delivery a request makes; one without a message in it is refused (nothing stored), and the refusal is on the
+ * audit trail too.
+ */
+async function delivery(pipeline: InboundPipeline, channel: Channel, req: Request, res: Response): Promise<Delivery | { refused: Refused }> {
   const p = req.principal;
   if (p.type !== 'connection') throw new HttpError(403, 'not allowed for your role or connection');
   const actor = { type: 'partner' as const, connectionId: p.connection.id, organizationId: p.connection.organizationId };
@@ -62,10 +83,27 @@ async function delivery(pipeline: InboundPipeline, channel: Channel, req: Reques
   try {
     return { connection: p.connection, raw: await body(req, res), actor, meta };
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    const told = error instanceof HttpError || (error as { expose?: unknown }).expose === true ? (error as Error).message : 'the body could not be read';
-    await pipeline.refused(channel, actor, meta, `${typeof status === 'number' ? `${status} ` : ''}${told}`);
-    throw error;
+    const refused = refusalOf(error);
+    if (!refused) throw error;
+    await pipeline.refused(channel, actor, meta, `${refused.status} ${refused.message}`);
+    return { refused };
+  }
+}
+
+/** A client's fault in the body, named; anything else (ours) is left to the error handler. */
+function refusalOf(error: unknown): Refused | undefined {
+  if (error instanceof RefusedBody) return error.refused;
+  const e = error as { status?: unknown; type?: unknown; expose?: unknown; message?: unknown };
+  if (typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  if (e.type === 'entity.too.large') {
+    return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: `the body is larger than ${MAX_MESSAGE_BYTES} bytes (10 MB): nothing was stored; send it in smaller parts` };
+  }
+  return { status: e.status, code: 'BODY_UNREADABLE', message: e.expose === true && typeof e.message === 'string' ? e.message : 'the body could not be read' };
+}
+
+class RefusedBody extends Error {
+  constructor(readonly refused: Refused) {
+    super(refused.message);
   }
 }
 
@@ -78,12 +116,15 @@ const NOT_A_MESSAGE = /^(application\/(json|[\w.+-]+\+json|x-www-form-urlencoded
  */
 async function body(req: Request, res: Response): Promise<Uint8Array> {
   if (NOT_A_MESSAGE.test(req.get('content-type') ?? '')) {
-    throw new HttpError(415, `send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as ${req.get('content-type')!.split(';')[0]!.trim()}`);
+    throw new RefusedBody({
+      status: 415, code: 'NOT_A_MESSAGE',
+      message: `send the message itself as the body (e.g. Content-Type: application/xml or application/edifact), not as ${req.get('content-type')!.split(';')[0]!.trim()}`,
+    });
   }
   await new Promise<void>((resolve, reject) => {
     express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES })(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve()));
   });
   const raw = req.body as unknown;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'the request body is empty: it must be the message');
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new RefusedBody({ status: 400, code: 'BODY_EMPTY', message: 'the request body is empty: it must be the message' });
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 }
