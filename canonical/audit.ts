@@ -8,7 +8,7 @@ import { DateTime, Id } from './common.js';
  */
 export const AuditTransaction = z.enum([
   'ITI-55', 'ITI-38', 'ITI-39', 'fhir-read', 'fhir-search', 'fhir-operation', 'inbound-ketenzorg', 'inbound-lab',
-  'admin-change', 'sign-in', 'security', 'audit-access', 'outbound-query',
+  'admin-change', 'staff-read', 'sign-in', 'security', 'audit-access', 'outbound-query',
 ]);
 export type AuditTransaction = z.infer<typeof AuditTransaction>;
 

@@ -60,12 +60,12 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     await as(admin, request(app).put(`/admin/patients/${randomUUID()}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(404);
     const history = await as(member, request(app).get(`/admin/patients/${p.id}/consent/history`)).expect(200);
     expect(history.body.versions.map((v: { setByKind: string }) => v.setByKind)).toEqual(['staff', 'staff']);
-    const trail = await t.store.audit.search({ patientId: p.id, transaction: 'admin-change' });
-    // Newest first: every change, and every look a staff member took at this patient's consent.
-    expect(trail.map((r) => r.action)).toEqual([
-      'patient-consent-history-read', 'patient-consent-read', 'consent-choice-set', 'patient-consent-read', 'consent-choice-set',
-    ]);
-    expect(trail.filter((r) => r.action.endsWith('-read')).every((r) => r.userId === member.userId)).toBe(true);
+    // Newest first: every change, and apart from them (reads of a patient's record) every look a staff member took.
+    const changes = await t.store.audit.search({ patientId: p.id, transaction: 'admin-change' });
+    expect(changes.map((r) => r.action)).toEqual(['consent-choice-set', 'consent-choice-set']);
+    const reads = await t.store.audit.search({ patientId: p.id, transaction: 'staff-read' });
+    expect(reads.map((r) => r.action)).toEqual(['patient-consent-history-read', 'patient-consent-read', 'patient-consent-read']);
+    expect(reads.every((r) => r.userId === member.userId)).toBe(true);
   });
 
   it('lists held requests for staff, and an approval lets the organization in for its period', async () => {
@@ -101,8 +101,14 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     await as(patient, request(app).put('/portal/consent')).send({ purposes: ['Treatment', 'Patient Request'], expectedVersion: 0 }).expect(200);
     expect((await as(patient, request(app).get('/portal/consent'))).body.effective).toEqual({ source: 'patient-choice', purposes: ['Treatment', 'Patient Request'], version: 1 });
     expect(await t.store.consent.currentChoice(theirs.id)).toBeUndefined();
+    // A staff member's look at their consent is an access to their record too (NEN 7513), shown to them.
+    await as(admin, request(app).get(`/admin/patients/${mine.id}/consent`)).expect(200);
+    await as(admin, request(app).get(`/admin/patients/${theirs.id}/consent`)).expect(200);
     const log = await as(patient, request(app).get('/portal/access-log')).expect(200);
-    expect(log.body.requests).toEqual([expect.objectContaining({ organization: 'Curious Clinic', purpose: 'Treatment', decision: 'permit', via: 'ITI-38' })]);
+    expect(log.body.requests).toEqual([
+      expect.objectContaining({ via: 'staff-read' }),
+      expect.objectContaining({ organization: 'Curious Clinic', purpose: 'Treatment', decision: 'permit', via: 'ITI-38' }),
+    ]);
     await as(patient, request(app).get(`/admin/patients/${theirs.id}/consent`)).expect(403);
     await as(admin, request(app).get('/portal/consent')).expect(403);
     const trail = await t.store.audit.search({ patientId: mine.id, transaction: 'admin-change' });

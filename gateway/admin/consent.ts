@@ -58,8 +58,12 @@ export async function effectivePolicy(store: RootStore, patientId: string) {
 
 export function consentRoutes(ctx: ConsentContext): RouteSpec[] {
   const { store, audit, consent } = ctx;
+  // A staff member's look at a patient's consent is a read of their record (NEN 7513), not a change.
   const record = (req: Request, action: string, patientIds: string[], detail: Record<string, string | number | string[]>) =>
-    audit.append({ transaction: 'admin-change', action, outcome: 'success', actor: actor(req), patientIds, detail, requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}) });
+    audit.append({
+      transaction: action.endsWith('-read') ? 'staff-read' : 'admin-change', action, outcome: 'success', actor: actor(req), patientIds, detail,
+      requestId: req.requestId, ...(req.ip ? { sourceAddress: req.ip } : {}),
+    });
 
   return [
     {

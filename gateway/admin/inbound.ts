@@ -101,7 +101,7 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
 
   const readRecord = (req: Request, action: string, patientIds: string[], detail: Record<string, number>) =>
     audit.append({
-      transaction: 'inbound-lab', action, outcome: 'success', actor: auditActor(req),
+      transaction: 'staff-read', action, outcome: 'success', actor: auditActor(req),
       patientIds: [...new Set(patientIds)].slice(0, 1000), detail, ...meta(req),
     });
 
@@ -174,7 +174,7 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
         const q = query(DuplicatesQuery, req);
         const groups = await duplicateCandidates(store, q.limit);
         await audit.append({
-          transaction: 'admin-change', action: 'duplicates-report-read', outcome: 'success', actor: auditActor(req),
+          transaction: 'staff-read', action: 'duplicates-report-read', outcome: 'success', actor: auditActor(req),
           patientIds: groups.flatMap((g) => g.patients.map((p) => p.id)).slice(0, 1000), detail: { groups: groups.length }, ...meta(req),
         });
         res.json({ groups });

@@ -32,6 +32,7 @@ const SUBTYPES: readonly (readonly [string, string, AuditTransaction])[] = [
 /** Event types that one transaction alone renders; the others (rest, query, import, security alert) span several. */
 const TYPES: readonly (readonly [string, string, AuditTransaction])[] = [
   [DCM, '110106', 'ITI-39'], [DCM, '110114', 'sign-in'], [DCM, '110101', 'audit-access'], [DCM, '110137', 'admin-change'],
+  [DCM, '110110', 'staff-read'],
 ];
 
 const OUTCOMES: Readonly<Record<string, AuditOutcome>> = { 0: 'success', 4: 'denied', 8: 'failure' };

@@ -6,7 +6,7 @@ import { ChoiceBody, effectivePolicy, type ConsentContext } from '../admin/conse
 
 /** The patient portal: a signed-in patient reads and sets their own choices and sees who asked for their records. */
 const PATIENT = { patient: true } as const;
-const EXCHANGES = ['ITI-55', 'ITI-38', 'ITI-39', 'fhir-read', 'fhir-search', 'fhir-operation'];
+const EXCHANGES = ['ITI-55', 'ITI-38', 'ITI-39', 'fhir-read', 'fhir-search', 'fhir-operation', 'staff-read'];
 
 function ownPatient(req: Request): { patientId: string; userId: string } {
   const p = req.principal;

@@ -58,6 +58,8 @@ function shapeOf(transaction: AuditTransaction, action: string): Shape {
       };
     case 'audit-access':
       return { type: { system: DCM, code: '110101', display: 'Audit Log Used' }, action: 'R', disclosure: false };
+    case 'staff-read':
+      return { type: { system: DCM, code: '110110', display: 'Patient Record' }, action: 'R', disclosure: false };
     case 'admin-change':
       return { type: { system: DCM, code: '110137', display: 'User Security Attributes Changed' }, action: 'U', disclosure: false };
     case 'security':
