@@ -57,8 +57,11 @@ export type AssignedIds = { readonly patientId: string } & Partial<
  * remembered so; otherwise it is a plain copy, which the store parses.
  */
 export function withIds<T extends { readonly provenance: object }>(record: T, ids: AssignedIds, messageId: string, sentAt?: string): T & { readonly patientId: string } {
-  const copy: Record<string, unknown> = { ...record, provenance: { ...record.provenance, messageId, ...(sentAt !== undefined ? { sentAt } : {}) } };
-  let valid = Id.safeParse(messageId).success && (sentAt === undefined || DateTime.safeParse(sentAt).success);
+  // A time the record brings (its own message's, in a batch) stands before the one of the message as a whole.
+  const own = (record.provenance as { sentAt?: unknown }).sentAt;
+  const sent = own === undefined ? sentAt : undefined;
+  const copy: Record<string, unknown> = { ...record, provenance: { ...record.provenance, messageId, ...(sent !== undefined ? { sentAt: sent } : {}) } };
+  let valid = Id.safeParse(messageId).success && (sent === undefined || DateTime.safeParse(sent).success);
   for (const [field, id] of Object.entries(ids)) {
     if (id === undefined || (field !== 'patientId' && typeof copy[field] !== 'string')) continue;
     copy[field] = id;

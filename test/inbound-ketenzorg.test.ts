@@ -120,10 +120,14 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...after, inboundMessages: before.inboundMessages, organizations: before.organizations }).toEqual(before);
   });
 
-  /** dm2.xml sent again as transmission `n`, made at `made` (HL7 TS), with HbA1c L-1001 (58 when first filed) at `value`. */
-  const hba1cAgain = (n: string, made: string, value: string) => fixture('ketenzorg', 'dm2.xml').toString('utf8')
+  /**
+   * dm2.xml sent again as transmission `n`, its messages made at `made` (HL7 TS) and the batch at `batchMade` (by
+   * default the same), with HbA1c L-1001 (58 when first filed) at `value`.
+   */
+  const hba1cAgain = (n: string, made: string, value: string, batchMade = made) => fixture('ketenzorg', 'dm2.xml').toString('utf8')
     .replace('DM2-BATCH-0001', `DM2-BATCH-${n}`).replace(/DM2-(REPC|POLB|POOB)-0001/g, `DM2-$1-${n}`)
-    .replace('<creationTime value="20240115093001"/>', `<creationTime value="${made}"/>`)
+    .replace('<creationTime value="20240115093001"/>', `<creationTime value="${batchMade}"/>`)
+    .replace(/<creationTime value="20240115093000"\/>/g, `<creationTime value="${made}"/>`)
     .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', `<value xsi:type="PQ" value="${value}" unit="mmol/mol"/>`);
   const hba1c = async () => {
     const patient = (await patientByBsn('999900006'))!;
@@ -134,7 +138,7 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
 
   it('tells the sender, with AE, that a record sent again with another value in a message of the same time was not applied', async () => {
     const before = await t.store.counts();
-    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0004', '20240115093001', '62')).expect(200);
+    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0004', '20240115093000', '62')).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AE');
     expect(ack.details).toContainEqual(expect.objectContaining({
@@ -157,21 +161,25 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect({ ...(await t.store.counts()), inboundMessages: before.inboundMessages }).toEqual(before);
     const [now] = await hba1c();
     expect(now!.id).toBe(first!.id);
-    expect([now!.valueQuantity?.value, now!.meta?.versionId]).toEqual([62, '2']);
+    // A final result replacing a final one: amended (FHIR: modified after it was final).
+    expect([now!.valueQuantity?.value, now!.meta?.versionId, now!.status]).toEqual([62, '2', 'amended']);
     expect(Date.parse(now!.meta!.lastUpdated!)).toBeGreaterThan(Date.parse(first!.meta!.lastUpdated!));
     const history = await t.store.observations.history(now!.id!);
     expect(history.map((h) => [h.stamp.version, h.record.value?.kind === 'quantity' ? h.record.value.quantity.value : undefined, h.record.provenance.sentAt])).toEqual([
-      [1, '58', '2024-01-15T09:30:01+01:00'], [2, '62', '2024-01-16T10:00:00+01:00'],
+      [1, '58', '2024-01-15T09:30:00+01:00'], [2, '62', '2024-01-16T10:00:00+01:00'],
     ]);
     expect(history[0]!.stamp.updatedAt).toBe(first!.meta!.lastUpdated);
+    const [delivery] = (await inboundAudit(t.store)).filter((r) => r.subject?.messageId === '2.16.840.1.113883.2.4.6.6^DM2-BATCH-0005');
+    expect(delivery!.detail).toMatchObject({ corrected: [`Observation/${now!.id}/_history/2`] });
     // The trail says which version left: the search above handed out the second.
     const searches = (await t.store.audit.search({ limit: 50 })).map((r) => recordOf(r).content).filter((c) => c.transaction === 'fhir-search');
     expect(searches[0]!.returned).toContain(`Observation/${now!.id}/_history/2`);
     expect(searches.some((c) => c.returned?.includes(`Observation/${now!.id}/_history/1`))).toBe(true);
   });
 
-  it('keeps the newer version when an older message with other content arrives late, and warns the sender', async () => {
-    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0006', '20240115120000', '60')).expect(200);
+  it('keeps the newer version when an older message with other content arrives late, even in a newer batch, and warns the sender', async () => {
+    // The messages' own times order them: a batch made later may carry old messages again.
+    const res = await deliver(app, his, 'ketenzorg', hba1cAgain('0006', '20240115120000', '60', '20240120080000')).expect(200);
     const ack = hl7Ack(res.text);
     expect(ack.code).toBe('AA');
     expect(ack.details).toContainEqual(expect.objectContaining({

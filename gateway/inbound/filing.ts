@@ -3,9 +3,9 @@ import type {
   Identifier, InboundMessage, InboundPart, InboundPartInput, InboundStatus, Issue, Organization, PatientInput, Practitioner,
 } from '../../canonical/index.js';
 import { CareProgramEnrolment, Condition, DiagnosticReport, InboundPart as InboundPartSchema, Observation, withIds, type AssignedIds } from '../../canonical/index.js';
-import { canonicalJson } from '../../audit/index.js';
 import { bsnOfSubject, identifierKey, identifiersHeld, resolveSubject } from '../../identity/index.js';
 import { StoreError, type ClinicalRecords, type Replacement, type Store } from '../../store/index.js';
+import { compareVersions, correctionIssues, PARTY_FIELDS, sentOrder, type RecordKind, type Verdict, type Versioned } from './corrections.js';
 import { countRecords, type ParsedMessage, type ParsedPart, type PartRecords } from './parsed.js';
 
 /**
@@ -44,6 +44,8 @@ export interface Filed {
   /** The patients records were filed under in this run. */
   readonly patients: readonly string[];
   readonly counts: RecordCounts;
+  /** The records this run replaced with corrected versions, as the versions they are now (`Observation/<id>/_history/2`). */
+  readonly corrected: readonly string[];
 }
 
 export const PARTS_QUARANTINED = 'PARTS_QUARANTINED';
@@ -63,10 +65,10 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const { message: locked, storedRecords: stored } = lockedWith;
   // A message that was never filed has no parts yet: skip the read on the common path.
   const existing = locked.attempts === 0 ? [] : await tx.filing.parts(run.inboundId);
-  if (!run.from.includes(locked.status)) return { message: locked, parts: existing, ran: false, patients: [], counts: NO_RECORDS };
+  if (!run.from.includes(locked.status)) return { message: locked, parts: existing, ran: false, patients: [], counts: NO_RECORDS, corrected: [] };
   if (run.parsed.refused) {
     const message = await tx.inbound.markQuarantined(run.inboundId, run.parsed.issues);
-    return { message, parts: existing, ran: true, patients: [], counts: NO_RECORDS };
+    return { message, parts: existing, ran: true, patients: [], counts: NO_RECORDS, corrected: [] };
   }
 
   const before = new Map(existing.map((p) => [p.key, p]));
@@ -125,9 +127,13 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   if (created.size > 0) await tx.patients.insertMany([...created.values()], run.by);
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
-  for (const p of placed) p.issues.push(...storedBeforeIssues(p, stored));
   const all = await recordsOf(tx, run, placed);
-  await applyCorrections(tx, await sortCorrections(tx, placed, all, stored));
+  const { corrections, verdicts } = await sortCorrections(tx, placed, all, stored);
+  for (const p of placed) {
+    const judged = recordIds(p.part.records).flatMap((id) => verdicts.get(id) ?? []);
+    p.issues.push(...storedBeforeIssues(p, stored, judged), ...correctionIssues(judged));
+  }
+  await applyCorrections(tx, corrections);
   const records = await withoutEnrolled(tx, placed, withoutRecords(all, stored));
   for (const p of placed) {
     rows.push(row(p.part, { status: 'filed', patientId: p.patientId, issues: p.issues, ...(p.decided ? { resolvedBy: run.by } : {}) }));
@@ -143,7 +149,7 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const counts = {
     observations: records.observations.length, conditions: records.conditions.length, enrolments: records.enrolments.length, reports: records.reports.length,
   };
-  return { message, parts, ran: true, patients: [...new Set(placed.map((p) => p.patientId))], counts };
+  return { message, parts, ran: true, patients: [...new Set(placed.map((p) => p.patientId))], counts, corrected: correctedVersions(corrections) };
 }
 
 /** A new patient from what the message says; identifiers another patient holds are left off, with a warning. */
@@ -207,14 +213,20 @@ function recordIds(records: PartRecords): string[] {
  * other content is a correction: sortCorrections). One stored under another patient means the sender used one id
  * for two people: it is not filed, and the sender is told.
  */
-function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>): Issue[] {
+function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>, judged: readonly Judged[]): Issue[] {
   const ids = recordIds(placed.part.records).filter((id) => stored.has(id));
   const elsewhere = ids.filter((id) => stored.get(id) !== placed.patientId).length;
-  const same = ids.length - elsewhere;
+  const same = judged.filter((j) => j.verdict === 'same').length;
   return [
     ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): not filed twice` }] : []),
     ...(elsewhere > 0 ? [otherPatientsIssue(elsewhere)] : []),
   ];
+}
+
+/** What became of a record sent again, and the sender's own id for it. */
+interface Judged {
+  readonly verdict: Verdict;
+  readonly named: string;
 }
 
 /** Corrected versions of stored records, each with the version it replaces, by table. */
@@ -225,80 +237,48 @@ type Corrections = { -readonly [K in keyof ClinicalRecords]: Replacement<Clinica
  * a corrected value, a programme ended): it replaces the filed version when the message bringing it was made later
  * than the one that brought the filed version, by the sender's own clock (`sentAt`), and the version replaced is
  * kept (store/record-table.ts). One made earlier arrived late (a retry, a queue): the newer filed version stands,
- * and the sender is warned. Where the order cannot be told (either time missing or given as a date only, or the
- * same), nothing is changed and the sender is told with an error (the acknowledgement is AE), so that no
- * correction is lost unnoticed. Each issue names the records by the sender's own ids.
+ * and the sender is warned. Where the order cannot be told, nothing is changed and the sender is told with an
+ * error (the acknowledgement is AE), so that no correction is lost unnoticed (corrections.ts says what counts as
+ * other content and as later). Returns the corrections and, by record id, what became of each record sent again.
  */
-async function sortCorrections(tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>): Promise<Corrections> {
+async function sortCorrections(
+  tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>,
+): Promise<{ corrections: Corrections; verdicts: ReadonlyMap<string, Judged> }> {
   const corrections: Corrections = { observations: [], conditions: [], enrolments: [], reports: [] };
-  if (stored.size === 0) return corrections;
-  const again = <T extends { readonly id: string; readonly patientId?: string }>(list: readonly T[]) => list.filter((r) => stored.get(r.id) === r.patientId);
-  // What the record says, without where it came from or the ids its parties were stored under (a party found
-  // again by another route may have been stored twice): a correction changes what it says.
-  const content = (schema: { parse(v: unknown): object }, record: unknown) => {
-    const said: Record<string, unknown> = { ...schema.parse(record), provenance: undefined };
-    for (const field of PARTY_FIELDS) said[field] = undefined;
-    return canonicalJson(said);
-  };
-  const verdicts = new Map<string, { readonly verdict: 'applied' | 'older' | 'unordered'; readonly named: string }>();
-  type Sent = { readonly provenance: { readonly sourceRecordId?: string | undefined; readonly sentAt?: string | undefined } };
-  const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }, F extends Sent>(
-    list: readonly T[], schema: { parse(v: unknown): F }, repository: { get(id: string): Promise<F | undefined>; stamps(ids: readonly string[]): Promise<ReadonlyMap<string, { version: number }>> },
+  const verdicts = new Map<string, Judged>();
+  if (stored.size === 0) return { corrections, verdicts };
+  type Sent = Versioned & { readonly provenance: { readonly sourceRecordId?: string | undefined } };
+  const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }>(
+    kind: RecordKind, list: readonly T[], repository: { getStamped(ids: readonly string[]): Promise<readonly { record: Sent & { id: string }; stamp: { version: number } }[]> },
     into: Replacement<T>[],
   ) => {
-    const candidates = again(list);
-    if (candidates.length === 0) return;
-    const versions = await repository.stamps(candidates.map((r) => r.id));
-    for (const r of candidates) {
-      const first = await repository.get(r.id);
-      const version = versions.get(r.id)?.version;
-      if (!first || version === undefined || content(schema, first) === content(schema, r)) continue;
-      const order = sentOrder(r.provenance.sentAt, first.provenance.sentAt);
-      const named = r.provenance.sourceRecordId ?? r.id;
-      if (order === 'later') into.push({ record: r, replaces: version });
-      verdicts.set(r.id, { verdict: order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered', named });
+    const again = list.filter((r) => stored.get(r.id) === r.patientId);
+    if (again.length === 0) return;
+    const filed = new Map((await repository.getStamped(again.map((r) => r.id))).map((f) => [f.record.id, f]));
+    for (const r of again) {
+      const first = filed.get(r.id);
+      if (!first) continue;
+      const { same, record } = compareVersions(kind, first.record, r);
+      const order = same ? undefined : sentOrder(r.provenance.sentAt, first.record.provenance.sentAt);
+      const verdict: Verdict = !order ? 'same' : order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered';
+      if (verdict === 'applied') into.push({ record, replaces: first.stamp.version });
+      verdicts.set(r.id, { verdict, named: r.provenance.sourceRecordId ?? r.id });
     }
   };
-  await sort(records.observations, Observation, tx.observations, corrections.observations);
-  await sort(records.conditions, Condition, tx.conditions, corrections.conditions);
-  await sort(records.enrolments, CareProgramEnrolment, tx.carePrograms, corrections.enrolments);
-  await sort(records.reports, DiagnosticReport, tx.reports, corrections.reports);
-  for (const p of placed) {
-    const mine = recordIds(p.part.records).flatMap((id) => { const v = verdicts.get(id); return v ? [v] : []; });
-    const named = (verdict: string) => mine.filter((v) => v.verdict === verdict).map((v) => v.named);
-    const list = (ids: readonly string[]) => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
-    const applied = named('applied');
-    const older = named('older');
-    const unordered = named('unordered');
-    if (applied.length > 0) {
-      p.issues.push({
-        severity: 'information', code: 'RECORD_CORRECTED',
-        message: `${applied.length} of the records filed before came again with other content in a later message: the corrected versions replace them (the earlier versions are kept): ${list(applied)}`,
-      });
-    }
-    if (older.length > 0) {
-      p.issues.push({
-        severity: 'warning', code: 'RECORD_OLDER_NOT_APPLIED',
-        message: `${older.length} of the records came with other content than filed, in a message made before the one the filed version came in: the newer version stands: ${list(older)}`,
-      });
-    }
-    if (unordered.length > 0) {
-      p.issues.push({
-        severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
-        message: `${unordered.length} of the records filed before came again with other content (a correction?), and the message times do not say which version is newer: ${list(unordered)}; the version filed first stands: send the correction in a message with a later creation time, or ask the clinic to correct it`,
-      });
-    }
-  }
-  return corrections;
+  await sort('observations', records.observations, tx.observations, corrections.observations);
+  await sort('conditions', records.conditions, tx.conditions, corrections.conditions);
+  await sort('enrolments', records.enrolments, tx.carePrograms, corrections.enrolments);
+  await sort('reports', records.reports, tx.reports, corrections.reports);
+  return { corrections, verdicts };
 }
 
-/** Whether `incoming` was sent after `filed`: only full date-times compare; a date alone, or a time missing, cannot. */
-function sentOrder(incoming: string | undefined, filed: string | undefined): 'later' | 'earlier' | 'unknown' {
-  if (!incoming?.includes('T') || !filed?.includes('T')) return 'unknown';
-  const a = Date.parse(incoming);
-  const b = Date.parse(filed);
-  if (Number.isNaN(a) || Number.isNaN(b) || a === b) return 'unknown';
-  return a > b ? 'later' : 'earlier';
+const FHIR_TYPE: Readonly<Record<keyof Corrections, string>> = {
+  observations: 'Observation', conditions: 'Condition', enrolments: 'EpisodeOfCare', reports: 'DiagnosticReport',
+};
+
+function correctedVersions(corrections: Corrections): string[] {
+  return (Object.keys(FHIR_TYPE) as (keyof Corrections)[])
+    .flatMap((kind) => corrections[kind].map((c) => `${FHIR_TYPE[kind]}/${c.record.id}/_history/${c.replaces + 1}`));
 }
 
 async function applyCorrections(tx: Store, corrections: Corrections): Promise<void> {
@@ -348,9 +328,6 @@ async function withoutEnrolled(tx: Store, placed: readonly Placed[], records: Cl
   return { ...records, enrolments: records.enrolments.filter((e) => kept.has(e.id)) };
 }
 
-const PARTY_FIELDS = [
-  'performerOrganizationId', 'performerPractitionerId', 'requesterPractitionerId', 'organizationId', 'practitionerId', 'recorderPractitionerId',
-] as const;
 
 /** The ids those parties are stored under, for the party ids the record uses. */
 function storedParties(record: object, ids: ReadonlyMap<string, string>): Omit<AssignedIds, 'patientId'> {

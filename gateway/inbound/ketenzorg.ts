@@ -73,18 +73,26 @@ function toParsed(result: KetenzorgResult, context: ParseContext): ParsedMessage
     quarantined: false,
     issues: items.flatMap((i) => i.issues),
     records: {
-      observations: items.flatMap((i) => i.observations),
-      conditions: items.flatMap((i) => i.conditions),
+      observations: items.flatMap((i) => i.observations.map((o) => sentWith(o, i))),
+      conditions: items.flatMap((i) => i.conditions.map((c) => sentWith(c, i))),
       enrolments: items.flatMap((i) => {
         const practitionerId = practitionerOf(i.author.practitioners);
-        return i.enrolments.map((e) => ({
+        return i.enrolments.map((e) => sentWith({
           ...e, ...(context.organizationId ? { organizationId: context.organizationId } : {}), ...(practitionerId ? { practitionerId } : {}),
-        }));
+        }, i));
       }),
       reports: [],
     },
   }));
   return { ...base, refused: false, issues, parts, practitioners: [...practitioners.values()] };
+}
+
+/**
+ * A record with when its own message was made: in a batch, the inner message's creationTime (a batch may carry old
+ * messages again); without one, filing gives it the transmission's. What orders a correction after what it corrects.
+ */
+function sentWith<R extends { readonly provenance: object }>(record: R, item: KetenzorgItem): R {
+  return item.creationTime ? { ...record, provenance: { ...record.provenance, sentAt: item.creationTime } } : record;
 }
 
 function subjectOf(patient: PatientDescription): InboundSubject {

@@ -41,6 +41,8 @@ export interface InboundOutcome<A = unknown> {
   /** The patients records were filed under by this exchange. */
   readonly patients: readonly string[];
   readonly counts: RecordCounts;
+  /** The records replaced with corrected versions, as the versions they are now. */
+  readonly corrected: readonly string[];
 }
 
 export interface Delivery {
@@ -95,7 +97,7 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
         deps.logger.error({ inboundId: run.inboundId, err: error }, 'filing an inbound message failed');
         if (!quarantineOnFailure) throw error;
         const message = await store.inbound.markQuarantined(run.inboundId, [...run.parsed.issues, filingFailed(error)]);
-        return { message, parts: await store.filing.parts(run.inboundId), ran: true, patients: [], counts: NO_RECORDS };
+        return { message, parts: await store.filing.parts(run.inboundId), ran: true, patients: [], counts: NO_RECORDS, corrected: [] };
       }
     }
   }
@@ -129,11 +131,11 @@ export function createInboundPipeline(deps: PipelineDeps): InboundPipeline {
       const raw = receipt.duplicate ? (await store.inbound.getRaw(inboundId))! : delivery.raw;
       const { parsed, ack } = await parse(adapter, raw, { inboundId, organizationId: delivery.connection.organizationId });
       const filed: Filed = repeat
-        ? { message: receipt.message, parts: await store.filing.parts(inboundId), ran: false, patients: [], counts: NO_RECORDS }
+        ? { message: receipt.message, parts: await store.filing.parts(inboundId), ran: false, patients: [], counts: NO_RECORDS, corrected: [] }
         : await file({ inboundId, parsed, from: ['received'], by: byOf(delivery.actor) }, true);
       const outcome: InboundOutcome<typeof ack> = {
         message: filed.message, parts: filed.parts, duplicate: receipt.duplicate && !filed.ran, contentDiffers: receipt.contentDiffers,
-        parsed, ack, patients: filed.ran ? filed.patients : filedPatients(filed.parts), counts: filed.counts,
+        parsed, ack, patients: filed.ran ? filed.patients : filedPatients(filed.parts), counts: filed.counts, corrected: filed.corrected,
       };
       return audited(outcome.duplicate ? 'receive-duplicate' : 'receive', outcome, delivery.actor, delivery.meta);
     },
@@ -192,7 +194,8 @@ function sqlState(error: unknown): string | undefined {
 }
 
 function lostRace(error: unknown): boolean {
-  return (error instanceof StoreError && error.code === 'identifier-taken') || RACE_STATES.has(sqlState(error) ?? '');
+  // A correction of a version another filing replaced meanwhile is judged again against the newer one.
+  return (error instanceof StoreError && (error.code === 'identifier-taken' || error.code === 'version-conflict')) || RACE_STATES.has(sqlState(error) ?? '');
 }
 
 /** What the sender and the admin are told; our own store errors name the record, a driver's error only its code. */
@@ -232,6 +235,7 @@ function auditRecord(action: string, outcome: InboundOutcome, actor: InboundActo
     subject: { inboundMessageId: message.id, messageId: message.messageId, sender: message.sender },
     detail: {
       format: message.format, status: message.status, duplicate: outcome.duplicate, ...counts,
+      ...(outcome.corrected.length > 0 ? { corrected: outcome.corrected.slice(0, 200) } : {}),
       partsFiled: status('filed'), partsWaiting: status('waiting'), partsQuarantined: status('quarantined'),
       problems: [...new Set(problems)].slice(0, 50),
     },

@@ -168,7 +168,7 @@ function readOrganizer(
   const repeated = (id: string) => seen.has(id) || (seen.add(id), false);
   const gp = childrenNamed(organizer, 'participant').find((p) => p.attributes.typeCode === 'CST');
   const author: Party = { ...messageAuthor, practitioners: identifiersOf(childrenNamed(child(gp, 'participantRole'), 'id')) };
-  const base = { messageId: String(idParts[0]), interaction, author };
+  const base = { messageId: String(idParts[0]), ...(made ? { creationTime: made } : {}), interaction, author };
   const { patient, issues } = readPatient(organizer, made);
   if (!patient || issues.some(isFatal)) return { ...base, conditions: [], enrolments: [], observations: [], issues, rejected: true };
 

@@ -39,6 +39,8 @@ export type EnrolmentRecord = Omit<CareProgramEnrolment, 'patientId'>;
 export interface KetenzorgItem {
   /** The message this item came from (in a batch, the inner message's id) as `root^extension`. */
   readonly messageId: string;
+  /** When that message was made (its own creationTime; in a batch, the inner message's). */
+  readonly creationTime?: string;
   readonly interaction: string;
   readonly author: Party;
   /** Absent when the item was refused before the patient was read. */
