@@ -106,7 +106,7 @@ export function correctionIssues(verdicts: readonly { readonly verdict: Verdict;
   if (unordered.length > 0) {
     issues.push({
       severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
-      message: `${unordered.length} of the records filed before came again with other content (a correction?), and the message times do not say which version is newer: ${list(unordered)}; the filed version stands: send the correction in a message made later (its creation time, or for a lab the UNB date and time), or ask the clinic to correct it`,
+      message: `${unordered.length} of the records filed before came again with other content (a correction?), and the message times do not say which version is newer: ${list(unordered)}; the filed version stands: send the correction in a message made later (its creation time, or for a lab the UNB date and time)`,
     });
   }
   return issues;

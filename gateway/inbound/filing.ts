@@ -128,10 +128,11 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
   const newIds = new Set([...created.values()].map((p) => p.id!));
   await linkIdentifiers(tx, placed.filter((p) => !newIds.has(p.patientId)), held, run.by);
   const all = await recordsOf(tx, run, placed);
-  const { corrections, verdicts } = await sortCorrections(tx, placed, all, stored);
+  const { corrections, verdicts, leftOut } = await sortCorrections(tx, placed, all, stored);
   for (const p of placed) {
     const judged = recordIds(p.part.records).flatMap((id) => verdicts.get(id) ?? []);
     p.issues.push(...storedBeforeIssues(p, stored, judged), ...correctionIssues(judged));
+    p.issues.push(...p.part.records.reports.flatMap((r) => { const left = leftOut.get(r.id); return left ? leftOutIssues(left) : []; }));
   }
   await applyCorrections(tx, corrections);
   const records = await withoutEnrolled(tx, placed, withoutRecords(all, stored));
@@ -243,14 +244,14 @@ type Corrections = { -readonly [K in keyof ClinicalRecords]: Replacement<Clinica
  */
 async function sortCorrections(
   tx: Store, placed: readonly Placed[], records: ClinicalRecords, stored: ReadonlyMap<string, string>,
-): Promise<{ corrections: Corrections; verdicts: ReadonlyMap<string, Judged> }> {
+): Promise<{ corrections: Corrections; verdicts: ReadonlyMap<string, Judged>; leftOut: ReadonlyMap<string, LeftOut> }> {
   const corrections: Corrections = { observations: [], conditions: [], enrolments: [], reports: [] };
   const verdicts = new Map<string, Judged>();
-  if (stored.size === 0) return { corrections, verdicts };
+  if (stored.size === 0) return { corrections, verdicts, leftOut: new Map() };
   type Sent = Versioned & { readonly provenance: { readonly sourceRecordId?: string | undefined } };
-  const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }>(
-    kind: RecordKind, list: readonly T[], repository: { getStamped(ids: readonly string[]): Promise<readonly { record: Sent & { id: string }; stamp: { version: number } }[]> },
-    into: Replacement<T>[],
+  const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }, F extends Sent & { id: string }>(
+    kind: RecordKind, list: readonly T[], repository: { getStamped(ids: readonly string[]): Promise<readonly { record: F; stamp: { version: number } }[]> },
+    into: Replacement<T>[], applied?: (before: F, after: T) => void,
   ) => {
     const again = list.filter((r) => stored.get(r.id) === r.patientId);
     if (again.length === 0) return;
@@ -261,15 +262,87 @@ async function sortCorrections(
       const { same, record } = compareVersions(kind, first.record, r);
       const order = same ? undefined : sentOrder(r.provenance.sentAt, first.record.provenance.sentAt);
       const verdict: Verdict = !order ? 'same' : order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered';
-      if (verdict === 'applied') into.push({ record, replaces: first.stamp.version });
+      if (verdict === 'applied') {
+        into.push({ record, replaces: first.stamp.version });
+        applied?.(first.record, record);
+      }
       verdicts.set(r.id, { verdict, named: r.provenance.sourceRecordId ?? r.id });
     }
   };
+  const reportsChanged: { before: DiagnosticReport; after: ClinicalRecords['reports'][number] }[] = [];
   await sort('observations', records.observations, tx.observations, corrections.observations);
   await sort('conditions', records.conditions, tx.conditions, corrections.conditions);
   await sort('enrolments', records.enrolments, tx.carePrograms, corrections.enrolments);
-  await sort('reports', records.reports, tx.reports, corrections.reports);
-  return { corrections, verdicts };
+  await sort('reports', records.reports, tx.reports, corrections.reports, (before, after) => reportsChanged.push({ before, after }));
+  return { corrections, verdicts, leftOut: await leftOutOfReports(tx, reportsChanged, records, corrections) };
+}
+
+/** What became of the results a lab report listed and its corrected version does not: by report id. */
+interface LeftOut {
+  /** The report, by the sender's id (the order number). */
+  readonly named: string;
+  /** Tests the report had as pending that now have their result (as records of their own), or are gone. */
+  readonly resulted: number;
+  readonly dropped: number;
+  /** Results filed before that the new version leaves out, by the sender's ids: kept as they are. */
+  readonly results: readonly string[];
+}
+
+/**
+ * A lab report's corrected version may leave out results its filed version listed. A test it had as pending
+ * (a placeholder without a value, `registered`) is no longer pending: when the new version has a result of that
+ * test's name, the placeholder is withdrawn (`entered-in-error`: the result is a record of its own, filed under
+ * the test's code), otherwise the test was given up (`cancelled`). A result with a value that is left out may be
+ * withdrawn or merely not sent again: it is kept as filed, and the sender is warned.
+ */
+async function leftOutOfReports(
+  tx: Store, changed: readonly { before: DiagnosticReport; after: ClinicalRecords['reports'][number] }[], records: ClinicalRecords, corrections: Corrections,
+): Promise<Map<string, LeftOut>> {
+  const leftOut = new Map<string, LeftOut>();
+  const correcting = new Set(corrections.observations.map((c) => c.record.id));
+  for (const { before, after } of changed) {
+    const kept = new Set(after.observationIds);
+    const gone = before.observationIds.filter((id) => !kept.has(id) && !correcting.has(id));
+    if (gone.length === 0) continue;
+    const names = new Set(records.observations.filter((o) => kept.has(o.id)).flatMap((o) => (o.text ? [o.text] : [])));
+    let resulted = 0;
+    let dropped = 0;
+    const results: string[] = [];
+    for (const { record, stamp } of await tx.observations.getStamped(gone)) {
+      if (record.patientId !== after.patientId) continue;
+      if (record.status !== 'registered') {
+        results.push(record.provenance.sourceRecordId ?? record.id);
+        continue;
+      }
+      const done = record.text !== undefined && names.has(record.text);
+      if (done) resulted += 1;
+      else dropped += 1;
+      corrections.observations.push({
+        record: { ...record, status: done ? 'entered-in-error' : 'cancelled', provenance: { ...record.provenance, ...pick(after.provenance, ['messageId', 'sentAt']) } },
+        replaces: stamp.version,
+      });
+    }
+    leftOut.set(after.id, { named: after.provenance.sourceRecordId ?? after.id, resulted, dropped, results });
+  }
+  return leftOut;
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.flatMap((k) => (value[k] === undefined ? [] : [[k, value[k]]]))) as Partial<Pick<T, K>>;
+}
+
+function leftOutIssues(left: LeftOut): Issue[] {
+  const pending = left.resulted + left.dropped;
+  return [
+    ...(pending > 0 ? [{
+      severity: 'information' as const, code: 'PENDING_TESTS_CLOSED',
+      message: `${pending} of the tests report ${left.named} had as pending are no longer pending: ${left.resulted} with a result (filed as a record of its own; the pending entry is withdrawn), ${left.dropped} without one (cancelled)`,
+    }] : []),
+    ...(left.results.length > 0 ? [{
+      severity: 'warning' as const, code: 'RESULTS_LEFT_OUT',
+      message: `${left.results.length} of the results filed before for report ${left.named} are not in its new version: they are kept as filed: ${left.results.slice(0, 20).join(', ')}${left.results.length > 20 ? ', …' : ''}`,
+    }] : []),
+  ];
 }
 
 const FHIR_TYPE: Readonly<Record<keyof Corrections, string>> = {

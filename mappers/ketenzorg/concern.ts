@@ -2,7 +2,7 @@ import { CodeSystems, startInstant, type CareProgramCode, type Coding, type Issu
 import { programmeOf, type ProgrammeRule } from '../../profiles/icpc-programmes.js';
 import { child, childrenNamed, codingOf, descend, hl7Time, idKey, instanceId } from './datatypes.js';
 import { stableId } from './ids.js';
-import { at, issue } from './issues.js';
+import { at, issue, withoutIdIssue } from './issues.js';
 import type { ConditionRecord, EnrolmentRecord } from './result.js';
 import type { XmlElement } from './xml.js';
 
@@ -43,6 +43,7 @@ export function readConcern(act: XmlElement, idParts: readonly (string | number)
   const abatement = hl7Time(descend(act, 'effectiveTime', 'high')?.attributes.value);
   const text = child(act, 'text')?.text;
   const id = instanceId(child(act, 'id'));
+  if (!id) issues.push(withoutIdIssue('concern', act));
   const condition: ConditionRecord = {
     // As observations: the concern's own id names it in every message that brings it.
     id: id ? stableId('condition', idKey(id)) : stableId(...idParts, 'condition'),

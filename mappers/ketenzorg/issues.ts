@@ -15,3 +15,11 @@ export function issue(severity: IssueSeverity, code: string, message: string, wh
 export function at(element: { readonly path: string; readonly line: number }): IssueLocation {
   return { path: element.path, line: element.line };
 }
+
+/**
+ * A record without an id of its own is named by its place in its message, so the same finding sent again in
+ * another message cannot be told from a new one: it is filed again. The sender is told, so it can send ids.
+ */
+export function withoutIdIssue(what: 'observation' | 'concern', element: { readonly path: string; readonly line: number }): Issue {
+  return issue('warning', 'RECORD_WITHOUT_ID', `the ${what} has no id of its own: sent again in another message, it cannot be told from a new one and is filed again`, at(element));
+}

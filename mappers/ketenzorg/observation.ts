@@ -14,7 +14,7 @@ import { confirmedLoinc, expectedUnit, nhgBepaling, type NhgBepaling } from '../
 import { SOURCE } from './concern.js';
 import { child, childrenNamed, codingOf, descend, hl7Time, idKey, instanceId, laterThan } from './datatypes.js';
 import { stableId } from './ids.js';
-import { at, issue } from './issues.js';
+import { at, issue, withoutIdIssue } from './issues.js';
 import type { ObservationRecord } from './result.js';
 import type { XmlElement } from './xml.js';
 
@@ -87,6 +87,7 @@ export function readObservation(element: XmlElement, context: ObservationContext
   const interpretation = readInterpretation(child(element, 'interpretationCode'), issues);
   const range = readRange(descend(element, 'referenceRange', 'observationRange', 'value'), bepaling, issues);
   const id = instanceId(child(element, 'id'));
+  if (!id) issues.push(withoutIdIssue('observation', element));
   const category = bepaling?.category ?? context.defaultCategory;
   return {
     observation: {

@@ -91,6 +91,14 @@ describe('error paths', () => {
     expect(result.items).toEqual([]);
   });
 
+  it('warns of a finding or concern without an id of its own: sent again, it would be filed again', () => {
+    const xml = fixture('dm2.xml').toString('utf8')
+      .replace('<id root="2.16.840.1.113883.2.4.6.6.90000777.4.7" extension="L-1001"/>', '');
+    const withoutId = parseKetenzorg(xml).items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_WITHOUT_ID');
+    expect(withoutId).toEqual([expect.objectContaining({ severity: 'warning', where: expect.objectContaining({ path: expect.stringMatching(/observation$/) }) })]);
+    expect(parseKetenzorg(fixture('dm2.xml')).items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_WITHOUT_ID')).toEqual([]);
+  });
+
   it.each([
     ['billion-laughs.xml', 2],
     ['xxe.xml', 2],
