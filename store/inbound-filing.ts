@@ -69,6 +69,20 @@ export function inboundFilingRepository(scope: Scope) {
       return rows.map(fromRow);
     },
 
+    /** The parts of several messages, by message id (a message without parts has none in the map). */
+    async partsOf(inboundIds: readonly string[]): Promise<Map<string, InboundPart[]>> {
+      const byMessage = new Map<string, InboundPart[]>();
+      if (inboundIds.length === 0) return byMessage;
+      const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_parts WHERE message_id = ANY($1::uuid[]) ORDER BY message_id, part_key`, [inboundIds]);
+      for (const row of rows) {
+        const part = fromRow(row);
+        const list = byMessage.get(part.inboundId);
+        if (list) list.push(part);
+        else byMessage.set(part.inboundId, [part]);
+      }
+      return byMessage;
+    },
+
     /** One part; `lock` holds its row until the transaction ends, so two people cannot decide it at once. */
     async part(id: string, options: { lock?: boolean } = {}): Promise<InboundPart | undefined> {
       const rows = await q.query<Row>(`SELECT ${COLUMNS} FROM inbound_parts WHERE id = $1${options.lock ? ' FOR UPDATE' : ''}`, [id]);

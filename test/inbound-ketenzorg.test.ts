@@ -400,5 +400,13 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     for (const secret of ['Berg', 'Johanna', '999900006']) expect(text).not.toContain(secret);
     await staffCall(request(app).get('/admin/inbound'), provider).expect(403);
     await staffCall(request(app).get('/admin/inbound?status=bogus'), admin).expect(400);
+    // What each sender was answered, and those answered AE: a correction the message times could not order is one.
+    expect(listed.body.messages.every((m: { acknowledgement: string }) => ['AA', 'AE', 'AR'].includes(m.acknowledgement))).toBe(true);
+    const answeredAe = await staffCall(request(app).get(`/admin/inbound?sender=${his.connectionId}&acknowledgement=AE`), admin).expect(200);
+    const ids = answeredAe.body.messages.map((m: { messageId: string; acknowledgement: string }) => [m.messageId, m.acknowledgement]);
+    expect(ids).toContainEqual(['2.16.840.1.113883.2.4.6.6^DM2-BATCH-0004', 'AE']);
+    expect(ids.every(([, code]: [string, string]) => code === 'AE')).toBe(true);
+    expect(ids.map(([id]: [string]) => id)).not.toContain('2.16.840.1.113883.2.4.6.6^DM2-BATCH-0005');
+    await staffCall(request(app).get('/admin/inbound?acknowledgement=AX'), admin).expect(400);
   });
 });

@@ -6,6 +6,7 @@ import { duplicateCandidates, merge } from '../../identity/index.js';
 import type { RootStore } from '../../store/index.js';
 import type { Logger } from '../logger.js';
 import { HttpError, type RouteSpec } from '../http/routes.js';
+import { ackCode } from '../inbound/acknowledgement.js';
 import { createInboundPipeline, type InboundActor, type InboundOutcome } from '../inbound/pipeline.js';
 import { uuidParam } from './consent.js';
 import { storeCall } from './people.js';
@@ -32,6 +33,7 @@ const IDENTITY_STAFF = { roles: ['admin', 'provider'] } as const;
 const ListQuery = z.object({
   status: InboundStatus.optional(),
   sender: z.string().min(1).max(200).optional(),
+  acknowledgement: z.enum(['AA', 'AE', 'AR']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 }).strict();
 const QueueQuery = z.object({
@@ -110,7 +112,11 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
       method: 'get', path: '/inbound', access: ADMIN, summary: 'Inbound messages, newest first, by status and sender (connection id): what became of each, with its issues; never the payload',
       async handler(req, res) {
         const q = query(ListQuery, req);
-        res.json({ messages: await store.inbound.list({ ...(q.status ? { status: q.status } : {}), ...(q.sender ? { sender: q.sender } : {}), limit: q.limit }) });
+        // The verdict the sender was given is read from the parts; asked for one, the newest 1,000 are looked through.
+        const messages = await store.inbound.list({ ...(q.status ? { status: q.status } : {}), ...(q.sender ? { sender: q.sender } : {}), limit: q.acknowledgement ? 1000 : q.limit });
+        const parts = await store.filing.partsOf(messages.map((m) => m.id));
+        const answered = messages.map((m) => ({ ...m, acknowledgement: ackCode(m, parts.get(m.id) ?? []) }));
+        res.json({ messages: answered.filter((m) => !q.acknowledgement || m.acknowledgement === q.acknowledgement).slice(0, q.limit) });
       },
     },
     {
