@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import request from 'supertest';
 import { Client } from 'fhir-kit-client';
-import type { Bundle, CapabilityStatement, FhirResource, OperationOutcome, Patient } from 'fhir/r4.js';
+import type { Bundle, CapabilityStatement, FhirResource, Observation, OperationOutcome, Patient } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CodeSystems } from '../canonical/index.js';
 import { createApp } from '../gateway/http/app.js';
@@ -69,7 +69,7 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     const declared = cs.rest![0]!.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort();
     const routed = [...new Set(served.map((r) => {
       const [, type, rest] = /^\/fhir\/R4\/([A-Za-z]+)(\/.*)?$/.exec(r.path)!;
-      return `${type} ${rest === '/:id' ? 'read' : 'search-type'}`;
+      return `${type} ${rest === '/:id' ? 'read' : rest === '/:id/_history/:vid' ? 'vread' : 'search-type'}`;
     }))].sort();
     expect(declared).toEqual(routed);
   });
@@ -106,6 +106,34 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     }
     expect(seen).toHaveLength(45);
     expect(new Set(seen).size).toBe(45);
+  });
+
+  it('lets fhir-kit-client read each version of a record its sender corrected, and only those', async () => {
+    const owner = await t.store.patients.insert(aPatient());
+    const [observation] = await t.store.observations.insertMany([anObservation(owner.id, { value: { kind: 'quantity', quantity: { value: '58', unit: 'mmol/mol' } } })]);
+    await t.store.observations.replace([{ record: { ...observation!, status: 'amended', value: { kind: 'quantity', quantity: { value: '62', unit: 'mmol/mol' } } }, replaces: 1 }]);
+    const client = new Client({ baseUrl: base, customHeaders: { Cookie: staff.cookie } });
+    const current = (await client.read({ resourceType: 'Observation', id: observation!.id })) as unknown as Observation;
+    const first = (await client.vread({ resourceType: 'Observation', id: observation!.id, version: '1' })) as unknown as Observation;
+    const second = (await client.vread({ resourceType: 'Observation', id: observation!.id, version: '2' })) as unknown as Observation;
+    expect([first.meta?.versionId, first.status, first.valueQuantity?.value]).toEqual(['1', 'final', 58]);
+    expect([second.meta?.versionId, second.status, second.valueQuantity?.value]).toEqual(['2', 'amended', 62]);
+    expect(second).toEqual(current);
+    expect(Date.parse(first.meta!.lastUpdated!)).toBeLessThanOrEqual(Date.parse(second.meta!.lastUpdated!));
+    for (const version of [first, second]) expect(problemsIn(version)).toEqual([]);
+
+    for (const vid of ['3', '0', 'x']) {
+      const missing = await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/${vid}`).set('Cookie', staff.cookie).expect(404);
+      expect((JSON.parse(missing.text) as OperationOutcome).issue[0]!.code).toBe('not-found');
+    }
+    const etagged = await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/1`).set('Cookie', staff.cookie).expect(200);
+    expect(etagged.headers.etag).toBe('W/"1"');
+    await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/1`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);
+    const xml = await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/1?_format=xml`).set('Cookie', staff.cookie).expect(200);
+    expect(xml.text).toMatch(/<versionId value="1"\/>/);
+    // The trail names the version that left.
+    const [record] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
+    expect(JSON.parse(record!.body)).toMatchObject({ action: 'Observation/vread', returned: [`Observation/${observation!.id}/_history/1`] });
   });
 
   it('answers a conditional read with 304 while the version is unchanged', async () => {

@@ -131,6 +131,21 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     expect(byPatient.get(closed.id)).toMatchObject({ decision: { result: 'deny', reason: expect.stringMatching(/^patient-choice: /) }, returned: [] });
   });
 
+  it("answers a version of a denied patient's record as not known, and audits the denial", async () => {
+    const open = await aPatientWithObservations(1);
+    const closed = await aPatientWithObservations(1);
+    await as(admin, request(app).put(`/admin/patients/${closed.id}/consent`)).send({ purposes: ['Payment'], expectedVersion: 0 }).expect(200);
+    const [mine] = (await t.store.observations.list(open.id)).items;
+    const [theirs] = (await t.store.observations.list(closed.id)).items;
+    const permitted = await fhir('Treatment', `/Observation/${mine!.id}/_history/1`).expect(200);
+    expect((JSON.parse(permitted.text) as { meta: { versionId: string } }).meta.versionId).toBe('1');
+    const denied = await fhir('Treatment', `/Observation/${theirs!.id}/_history/1`).expect(404);
+    const unknown = await fhir('Treatment', `/Observation/${mine!.id}/_history/9`).expect(404);
+    expect(JSON.parse(denied.text).issue[0].diagnostics.replace(theirs!.id, 'X')).toBe(JSON.parse(unknown.text).issue[0].diagnostics.replace(mine!.id, 'X').replace('/9', '/1'));
+    const [record] = (await t.store.audit.search({ transaction: 'fhir-read', patientId: closed.id, limit: 5 })).filter((r) => r.requestId === denied.headers['x-request-id']);
+    expect(JSON.parse(record!.body)).toMatchObject({ action: 'Observation/vread', decision: { result: 'deny' }, returned: [] });
+  });
+
   it("serves a merged record's id as replaced by the survivor, under the survivor's consent", async () => {
     const survivor = await aPatientWithObservations();
     const duplicate = await t.store.patients.insert(aPatient());

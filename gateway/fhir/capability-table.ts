@@ -32,6 +32,8 @@ export interface OperationSpec {
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly read: boolean;
+  /** Every version kept is read by `/{type}/{id}/_history/{vid}` (records a sender corrects have several). */
+  readonly vread?: boolean;
   readonly search: readonly SearchParamSpec[] | undefined;
   readonly include?: readonly IncludeName[];
   readonly revinclude?: readonly RevIncludeName[];
@@ -70,7 +72,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     }],
   },
   {
-    type: 'Observation', read: true, audience: 'care', documentation: 'Measurements and lab results, NHG-coded; vital signs also LOINC-coded (lab results too once a reviewed NHG to LOINC table exists).',
+    type: 'Observation', read: true, vread: true, audience: 'care', documentation: 'Measurements and lab results, NHG-coded; vital signs also LOINC-coded (lab results too once a reviewed NHG to LOINC table exists).',
     search: [
       ...patientRef('The patient observed.'),
       { name: 'code', type: 'token', documentation: 'system|code (NHG or LOINC; a LOINC code also finds the NHG-coded original it maps from), or a code alone for any system; commas for alternatives.' },
@@ -82,7 +84,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     include: ['Observation:patient'],
   },
   {
-    type: 'Condition', read: true, audience: 'care', documentation: 'Diagnoses (ICPC).',
+    type: 'Condition', read: true, vread: true, audience: 'care', documentation: 'Diagnoses (ICPC).',
     search: [
       ...patientRef('The patient.'),
       { name: 'code', type: 'token', documentation: 'system|code, e.g. http://hl7.org/fhir/sid/icpc-1-nl|T90, or a code alone for any system; any coding of the condition; commas for alternatives.' },
@@ -92,7 +94,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     include: ['Condition:patient'],
   },
   {
-    type: 'DiagnosticReport', read: true, audience: 'care', documentation: 'Lab reports.',
+    type: 'DiagnosticReport', read: true, vread: true, audience: 'care', documentation: 'Lab reports.',
     search: [...patientRef('The patient.'), LAST_UPDATED],
     include: ['DiagnosticReport:patient', 'DiagnosticReport:result'],
   },
@@ -120,7 +122,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     ],
   },
   {
-    type: 'EpisodeOfCare', read: true, audience: 'care', documentation: 'Ketenzorg programme enrolments (DM2, COPD, CVRM).',
+    type: 'EpisodeOfCare', read: true, vread: true, audience: 'care', documentation: 'Ketenzorg programme enrolments (DM2, COPD, CVRM).',
     search: [...patientRef('The patient enrolled.'), LAST_UPDATED],
     include: ['EpisodeOfCare:patient'],
   },
@@ -142,8 +144,8 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { name: 'date', type: 'date', documentation: 'When recorded, with prefix ge, gt, le or lt; repeat to bound both ends.' },
       { name: 'patient', type: 'reference', documentation: 'Patient/id: the events about this patient.' },
       { name: 'agent', type: 'reference', documentation: 'Organization/id: exchanges requested by this organization.' },
-      { name: 'subtype', type: 'token', documentation: 'The transaction: http://hl7.org/fhir/restful-interaction|read, |search-type or |operation; urn:ihe:event-type-code|ITI-55, |ITI-38 or |ITI-39; DCM 110122 (login) or 110123 (logout).' },
-      { name: 'type', type: 'token', documentation: 'DCM 110106 (export), 110114 (authentication), 110101 (audit log used) or 110137 (security attributes changed); types shared by several transactions are searched by subtype.' },
+      { name: 'subtype', type: 'token', documentation: 'The transaction: http://hl7.org/fhir/restful-interaction|read, |vread, |search-type or |operation; urn:ihe:event-type-code|ITI-55, |ITI-38 or |ITI-39; DCM 110122 (login) or 110123 (logout).' },
+      { name: 'type', type: 'token', documentation: 'DCM 110106 (export), 110114 (authentication), 110101 (audit log used), 110137 (security attributes changed) or 110110 (patient record read by staff); types shared by several transactions are searched by subtype.' },
       { name: 'outcome', type: 'token', documentation: 'The exchange outcome: 0 success, 4 declined by consent, 8 failure.' },
     ],
   },
@@ -167,7 +169,9 @@ export function capabilityStatement(
   const resource = (spec: ResourceSpec): CapabilityStatementRestResource => ({
     type: spec.type,
     documentation: spec.documentation,
-    interaction: [...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : [])],
+    interaction: [
+      ...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.vread ? [{ code: 'vread' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : []),
+    ],
     versioning: 'versioned',
     readHistory: false,
     conditionalRead: spec.read ? 'full-support' : 'not-supported',

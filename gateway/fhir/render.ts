@@ -36,6 +36,11 @@ export async function renderAny(read: ConsentedReader, type: RecordType, records
   });
 }
 
+/** One version of a record, rendered with that version's stamp (a vread). */
+export function renderVersion(type: RecordType, record: Renderable, stamp: { version: number; updatedAt: string }, baseUrl: string): FhirResource {
+  return renderOne(type, record, { baseUrl, versionId: String(stamp.version), lastUpdated: stamp.updatedAt });
+}
+
 function renderOne(type: RecordType, record: Renderable, context: RenderContext): FhirResource {
   switch (type) {
     case 'Patient': return renderPatient((record as PatientRecord).patient, context);

@@ -1,9 +1,9 @@
 import type { FhirResource } from 'fhir/r4.js';
-import type { ConsentedReader } from '../outbound/consented-reader.js';
+import type { ConsentedReader, VersionedType } from '../outbound/consented-reader.js';
 import type { Disclosure } from '../outbound/pipeline.js';
 import type { ResourceType } from './capability-table.js';
 import { isOurId } from './params.js';
-import { renderAny, type Renderable } from './render.js';
+import { renderAny, renderVersion, type Renderable } from './render.js';
 import { conditions, documents, enrolments, observations, reports } from './search/clinical.js';
 import { consentRead, consentSearch } from './search/consent.js';
 import { patientSearch } from './search/patients.js';
@@ -12,23 +12,41 @@ import { scopedSearch } from './search/scoped.js';
 
 export interface ResourceHandler {
   read?(id: string, baseUrl: string): Disclosure<FhirResource | undefined>;
+  vread?(id: string, version: number, baseUrl: string): Disclosure<FhirResource | undefined>;
   search?(request: SearchRequest): Disclosure<SearchResult>;
 }
 
 type OwnedType = 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'EpisodeOfCare';
 
+/** Whose record `type/id` is: the one patient the consent decision is about. */
+function ownerOf(type: OwnedType, id: string): Disclosure<unknown>['subjects'] {
+  return async (find) => {
+    if (!isOurId(id)) return [];
+    const owner = await find.ownerOf(type, id);
+    return owner ? [owner] : [];
+  };
+}
+
 /** A record read by id: its patient decides; a denied or unknown one is simply not found. */
 function readById(type: OwnedType, load: (read: ConsentedReader, id: string) => Promise<Renderable | undefined>) {
   return (id: string, baseUrl: string): Disclosure<FhirResource | undefined> => ({
-    subjects: async (find) => {
-      if (!isOurId(id)) return [];
-      const owner = await find.ownerOf(type, id);
-      return owner ? [owner] : [];
-    },
+    subjects: ownerOf(type, id),
     async respond(read, verdict) {
       if (verdict.permitted.length === 0 || !isOurId(id)) return undefined;
       const record = await load(read, id);
       return record ? (await renderAny(read, type, [record], baseUrl))[0] : undefined;
+    },
+  });
+}
+
+/** One version of a record: decided, like a read, by the patient whose record it is now. */
+function vreadById(type: VersionedType) {
+  return (id: string, version: number, baseUrl: string): Disclosure<FhirResource | undefined> => ({
+    subjects: ownerOf(type, id),
+    async respond(read, verdict) {
+      if (verdict.permitted.length === 0 || !isOurId(id)) return undefined;
+      const found = await read.version(type, id, version);
+      return found ? renderVersion(type, found.record, found.stamp, baseUrl) : undefined;
     },
   });
 }
@@ -64,11 +82,11 @@ function directoryRead(type: 'Organization' | 'Practitioner') {
 /** The consent-gated interactions per type; AuditEvent is not a disclosure and has its own path (audit-events.ts). */
 export const HANDLERS: Readonly<Record<Exclude<ResourceType, 'AuditEvent'>, ResourceHandler>> = {
   Patient: { read: patientRead, search: patientSearch },
-  Observation: { read: readById('Observation', (read, id) => read.observation(id)), search: scopedSearch(observations) },
-  Condition: { read: readById('Condition', (read, id) => read.condition(id)), search: scopedSearch(conditions) },
-  DiagnosticReport: { read: readById('DiagnosticReport', (read, id) => read.report(id)), search: scopedSearch(reports) },
+  Observation: { read: readById('Observation', (read, id) => read.observation(id)), vread: vreadById('Observation'), search: scopedSearch(observations) },
+  Condition: { read: readById('Condition', (read, id) => read.condition(id)), vread: vreadById('Condition'), search: scopedSearch(conditions) },
+  DiagnosticReport: { read: readById('DiagnosticReport', (read, id) => read.report(id)), vread: vreadById('DiagnosticReport'), search: scopedSearch(reports) },
   DocumentReference: { read: readById('DocumentReference', (read, id) => read.document(id)), search: scopedSearch(documents) },
-  EpisodeOfCare: { read: readById('EpisodeOfCare', (read, id) => read.enrolment(id)), search: scopedSearch(enrolments) },
+  EpisodeOfCare: { read: readById('EpisodeOfCare', (read, id) => read.enrolment(id)), vread: vreadById('EpisodeOfCare'), search: scopedSearch(enrolments) },
   Consent: { read: consentRead, search: consentSearch },
   Binary: {},
   Organization: { read: directoryRead('Organization') },

@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import type { Binary } from 'fhir/r4.js';
+import type { Binary, FhirResource } from 'fhir/r4.js';
 import { renderBinary } from '../../mappers/fhir/binary.js';
 import { subsetResource } from '../../mappers/fhir/subset.js';
 import { udapMetadata } from '../auth/oauth.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
 import { declareRoutes, HttpError, type Access, type RouteSpec } from '../http/routes.js';
-import { createOutboundPipeline, type OutboundPipeline } from '../outbound/pipeline.js';
+import { createOutboundPipeline, type Disclosure, type OutboundPipeline } from '../outbound/pipeline.js';
 import { capabilityStatement, RESOURCES, specOf, type ResourceType } from './capability-table.js';
 import { exchangeOf, failedExchange, requesterFor, type Context } from './context.js';
 import { negotiate, sendResource, type Format } from './format.js';
@@ -77,6 +77,12 @@ function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] 
         handler: spec.type === 'Binary' ? (req, res) => readBinary(ctx, req, res) : (req, res) => read(ctx, spec.type, req, res),
       });
     }
+    if (spec.vread) {
+      routes.push({
+        method: 'get', path: `/${spec.type}/:id/_history/:vid`, access, summary: `Read one version of a ${spec.type}`,
+        handler: (req, res) => vread(ctx, spec.type, req, res),
+      });
+    }
     if (spec.search) {
       const handler = spec.type === 'AuditEvent' ? (req: Request, res: Response) => auditEventSearch(ctx, spec, req, res) : (req: Request, res: Response) => search(ctx, spec, req, res);
       routes.push({ method: 'get', path: `/${spec.type}`, access, summary: `Search ${spec.type}`, handler });
@@ -87,15 +93,29 @@ function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] 
 }
 
 async function read(ctx: Context, type: ResourceType, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].read!;
+  await answerRead(ctx, req, res, `${type}/read`, `${type}/${id}`, handler(id, ctx.baseUrl));
+}
+
+async function vread(ctx: Context, type: ResourceType, req: Request, res: Response): Promise<void> {
+  const id = String(req.params.id);
+  const vid = String(req.params.vid);
+  const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].vread!;
+  // Versions are counted from 1; anything else names no version, which is answered as one not kept.
+  const version = /^[1-9]\d{0,8}$/.test(vid) ? Number(vid) : 0;
+  await answerRead(ctx, req, res, `${type}/vread`, `${type}/${id}/_history/${vid}`, handler(id, version, ctx.baseUrl));
+}
+
+/** One resource through the pipeline, in the format and shape asked, or 404 for what the caller may not see. */
+async function answerRead(ctx: Context, req: Request, res: Response, action: string, named: string, disclosure: Disclosure<FhirResource | undefined>): Promise<void> {
   const params = searchParamsOf(req.query, undefined);
   const format = negotiate(req, single(params, '_format'));
   const shape = resultShape(params);
   if (shape.answer === 'count') throw new FhirError(400, 'invalid', '_summary=count applies to searches', '_summary');
-  const id = String(req.params.id);
-  const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].read!;
-  const resource = await ctx.pipeline.run(exchangeOf(req, requesterFor(req), 'fhir-read', `${type}/read`), handler(id, ctx.baseUrl));
+  const resource = await ctx.pipeline.run(exchangeOf(req, requesterFor(req), 'fhir-read', action), disclosure);
   // A record the caller may not see, for whatever reason, does not exist for them (consent-and-audit.md §4).
-  if (!resource) throw new FhirError(404, 'not-found', `${type}/${id} is not known here`);
+  if (!resource) throw new FhirError(404, 'not-found', `${named} is not known here`);
   if (notModified(req, res, resource.meta?.versionId ?? '1', resource.meta?.lastUpdated)) return;
   sendResource(res, 200, shape.subset ? subsetResource(resource, shape.subset) : resource, format);
 }

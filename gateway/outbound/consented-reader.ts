@@ -53,6 +53,8 @@ export interface ConsentedReader {
   /** Directory entries concern no patient: no consent applies, they are noted as returned all the same. */
   organization(id: string): Promise<Organization | undefined>;
   practitioner(id: string): Promise<Practitioner | undefined>;
+  /** One version of a clinical record (the current one or one it replaced), if its patient is permitted. */
+  version(type: VersionedType, id: string, version: number): Promise<Stamped<VersionedRecord> | undefined>;
   /** Version and last change of records already handed out. */
   stamps(type: StampedType, ids: readonly string[]): Promise<Map<string, VersionStamp>>;
   /** Something the surface itself disclosed about a permitted patient (e.g. their Consent resource). */
@@ -66,6 +68,10 @@ export interface SummaryRecord {
   readonly observations: readonly Observation[];
   readonly reports: readonly DiagnosticReport[];
 }
+
+/** The clinical records that keep every version (store/migrations/0015). */
+export type VersionedType = 'Observation' | 'Condition' | 'DiagnosticReport' | 'EpisodeOfCare';
+export type VersionedRecord = Observation | Condition | DiagnosticReport | CareProgramEnrolment;
 
 export type StampedType =
   | 'Patient' | 'Observation' | 'Condition' | 'DiagnosticReport' | 'DocumentReference' | 'Binary' | 'Organization' | 'Practitioner' | 'EpisodeOfCare';
@@ -185,6 +191,18 @@ export function consentedReader(
     },
     enrolments: pages('EpisodeOfCare', store.carePrograms.list),
     enrolment: async (id) => oneStamped('EpisodeOfCare', await store.carePrograms.getStamped([id]))[0],
+    async version(type, id, version) {
+      const history: readonly Stamped<VersionedRecord>[] = type === 'Observation' ? await store.observations.history(id)
+        : type === 'Condition' ? await store.conditions.history(id)
+          : type === 'DiagnosticReport' ? await store.reports.history(id)
+            : await store.carePrograms.history(id);
+      const found = history.find((h) => h.stamp.version === version);
+      // Versions of one record are one patient's (a merge moves the record, and its history with its id).
+      const current = history.at(-1);
+      if (!found || !current || !permitted.has(current.record.patientId)) return undefined;
+      note(current.record.patientId, `${type}/${id}/_history/${version}`);
+      return found;
+    },
     async count(patientId, what) {
       allow(patientId);
       switch (what.type) {

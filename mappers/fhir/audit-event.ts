@@ -35,8 +35,10 @@ function shapeOf(transaction: AuditTransaction, action: string): Shape {
   switch (transaction) {
     case 'fhir-search':
       return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code: 'search-type', display: 'search type' }, action: 'E', disclosure: true };
-    case 'fhir-read':
-      return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code: 'read', display: 'read' }, action: 'R', disclosure: true };
+    case 'fhir-read': {
+      const code = action.endsWith('/vread') ? 'vread' : 'read';
+      return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code, display: code }, action: 'R', disclosure: true };
+    }
     case 'fhir-operation':
       return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code: 'operation', display: 'operation' }, action: 'E', disclosure: true };
     case 'ITI-55':
