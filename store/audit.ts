@@ -43,6 +43,8 @@ export interface AuditFilter {
   readonly purpose?: string;
   readonly decision?: string;
   readonly transaction?: string;
+  /** Any of these transactions. */
+  readonly transactions?: readonly string[];
   readonly outcome?: string;
   readonly from?: string;
   readonly to?: string;
@@ -154,9 +156,11 @@ export function auditRepository(scope: Scope) {
            AND ($6::text IS NULL OR transaction = $6) AND ($7::text IS NULL OR outcome = $7)
            AND ($8::timestamptz IS NULL OR recorded_at >= $8) AND ($9::timestamptz IS NULL OR recorded_at < $9)
            AND ($10::bigint IS NULL OR seq < $10) AND ($12::text IS NULL OR lower(actor_name) = lower($12))
+           AND ($13::text[] IS NULL OR transaction = ANY($13::text[]))
          ORDER BY seq DESC LIMIT $11`,
         [f.patientId ?? null, f.organizationId ?? null, f.userId ?? null, f.purpose ?? null, f.decision ?? null, f.transaction ?? null,
-          f.outcome ?? null, f.from ?? null, f.to ?? null, f.beforeSeq ?? null, Math.min(f.limit ?? 100, 1001), f.actorName ?? null],
+          f.outcome ?? null, f.from ?? null, f.to ?? null, f.beforeSeq ?? null, Math.min(f.limit ?? 100, 1001), f.actorName ?? null,
+          f.transactions ? [...f.transactions] : null],
       );
       return rows.map(fromRow);
     },

@@ -113,5 +113,25 @@ describe(`consent over HTTP on ${engineUnderTest}`, () => {
     await as(admin, request(app).get('/portal/consent')).expect(403);
     const trail = await t.store.audit.search({ patientId: mine.id, transaction: 'admin-change' });
     expect(trail[0]!.action).toBe('consent-choice-set-by-patient');
+
+    // Records of other kinds about them (their lab results coming in, many of them) push no access out of view,
+    // and a long log comes in pages.
+    await Promise.all(Array.from({ length: 520 }, (_, i) => deps.audit.append({
+      transaction: i % 2 ? 'inbound-lab' : 'fhir-read', action: i % 2 ? 'receive' : 'Observation/read', outcome: 'success',
+      actor: { type: 'partner', organizationId: org.id }, purpose: { matched: 'Treatment' }, patientIds: [mine.id], decision: { result: 'permit', reason: 'clinic default' },
+    })));
+    const first = await as(patient, request(app).get('/portal/access-log')).expect(200);
+    expect(first.body.requests).toHaveLength(200);
+    expect(first.body.requests.every((r: { via: string }) => r.via === 'fhir-read')).toBe(true);
+    const seen = [...first.body.requests];
+    let next = first.body.next as number | undefined;
+    while (next) {
+      const page = await as(patient, request(app).get(`/portal/access-log?before=${next}`)).expect(200);
+      seen.push(...page.body.requests);
+      next = page.body.next;
+    }
+    expect(seen.map((r: { via: string }) => r.via).slice(-3)).toEqual(['fhir-read', 'staff-read', 'ITI-38']);
+    expect(seen).toHaveLength(260 + 2);
+    await as(patient, request(app).get('/portal/access-log?before=x')).expect(400);
   });
 });

@@ -7,6 +7,7 @@ import { ChoiceBody, effectivePolicy, type ConsentContext } from '../admin/conse
 /** The patient portal: a signed-in patient reads and sets their own choices and sees who asked for their records. */
 const PATIENT = { patient: true } as const;
 const EXCHANGES = ['ITI-55', 'ITI-38', 'ITI-39', 'fhir-read', 'fhir-search', 'fhir-operation', 'staff-read'];
+const PAGE = 200;
 
 function ownPatient(req: Request): { patientId: string; userId: string } {
   const p = req.principal;
@@ -39,10 +40,13 @@ export function portalRoutes(ctx: ConsentContext): RouteSpec[] {
       },
     },
     {
-      method: 'get', path: '/access-log', access: PATIENT, summary: 'Who asked for your records, for which purpose, and what was decided',
+      method: 'get', path: '/access-log', access: PATIENT, summary: 'Who asked for your records, for which purpose, and what was decided; newest first, in pages (next)',
       async handler(req, res) {
         const { patientId } = ownPatient(req);
-        const rows = (await store.audit.search({ patientId, limit: 500 })).filter((r) => EXCHANGES.includes(r.transaction));
+        const before = typeof req.query.before === 'string' && /^[1-9]\d{0,15}$/.test(req.query.before) ? Number(req.query.before) : undefined;
+        if (req.query.before !== undefined && before === undefined) throw new HttpError(400, 'before must be the next value of the previous page');
+        const found = await store.audit.search({ patientId, transactions: EXCHANGES, limit: PAGE + 1, ...(before ? { beforeSeq: before } : {}) });
+        const rows = found.slice(0, PAGE);
         const names = new Map<string, string>();
         for (const id of new Set(rows.map((r) => r.organizationId).filter((x): x is string => x !== null))) {
           names.set(id, (await store.organizations.get(id))?.name ?? 'unknown organization');
@@ -50,11 +54,13 @@ export function portalRoutes(ctx: ConsentContext): RouteSpec[] {
         res.json({
           requests: rows.map((r) => ({
             at: r.recordedAt,
+            what: r.action,
             organization: r.organizationId ? names.get(r.organizationId) : undefined,
             purpose: r.purpose,
             decision: r.decision,
             via: r.transaction,
           })),
+          ...(found.length > PAGE ? { next: rows.at(-1)!.seq } : {}),
         });
       },
     },
