@@ -57,6 +57,14 @@ describe('compareVersions', () => {
     expect(compareVersions('observations', observation({ status: 'registered' }), observation()).same).toBe(false);
   });
 
+  it('takes another test under a filed id for the id used twice, not a correction', () => {
+    const glucose = observation({ codings: [{ system: 's', code: 'glucose' }], value: { kind: 'quantity', quantity: { value: '5.5', unit: 'mmol/L' } } });
+    expect(compareVersions('observations', observation(), glucose)).toMatchObject({ same: false, otherTest: true });
+    expect(compareVersions('observations', observation(), observation({ codings: [{ system: 's', code: 'c' }, { system: 'loinc', code: 'x' }] })).otherTest).toBeUndefined();
+    const [issue] = correctionIssues([{ verdict: 'other-test', named: 'L-1' }]);
+    expect(issue).toMatchObject({ severity: 'error', code: 'RECORD_ID_OF_OTHER_TEST', message: expect.stringMatching(/^1 of the records came under an id filed before for another test: .*: L-1;/) });
+  });
+
   it('does not take a report issued anew for a correction of it', () => {
     const report = (over: Record<string, unknown> = {}) => ({ id: 'r', status: 'final', observationIds: ['a', 'b'], issued: '2025-03-14T10:12:00+01:00', provenance: { source: 'medlab' }, ...over });
     expect(compareVersions('reports', report(), report({ issued: '2025-03-15T09:00:00+01:00' })).same).toBe(true);

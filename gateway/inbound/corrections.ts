@@ -6,7 +6,7 @@ import { canonicalJson } from '../../audit/index.js';
  * correction that is newer, older or of an order the message times cannot tell. Pure: filing.ts does the reads
  * and the writes.
  */
-export type Verdict = 'same' | 'applied' | 'older' | 'unordered';
+export type Verdict = 'same' | 'applied' | 'older' | 'unordered' | 'other-test';
 
 export type RecordKind = 'observations' | 'conditions' | 'enrolments' | 'reports';
 
@@ -28,7 +28,9 @@ const FINAL = new Set(['final', 'amended', 'corrected']);
  * A final result that replaces a final one is amended (FHIR: modified after being final) unless the sender said
  * corrected.
  */
-export function compareVersions<T extends Versioned>(kind: RecordKind, stored: Versioned, incoming: T): { readonly same: boolean; readonly record: T } {
+export function compareVersions<T extends Versioned>(
+  kind: RecordKind, stored: Versioned, incoming: T,
+): { readonly same: boolean; readonly record: T; readonly otherTest?: true } {
   const record: Record<string, unknown> = { ...incoming };
   if (kind === 'observations') {
     const linked = new Set([...(stored.carePrograms as string[] | undefined ?? []), ...(incoming.carePrograms as string[] | undefined ?? [])]);
@@ -42,8 +44,15 @@ export function compareVersions<T extends Versioned>(kind: RecordKind, stored: V
     return canonicalJson(copy);
   };
   const same = said(stored) === said(record);
+  // A correction changes a result, not what was measured: another test under a filed id is the id used twice.
+  if (!same && kind === 'observations' && primaryCode(stored) !== primaryCode(record)) return { same, record: record as T, otherTest: true };
   if (!same && (kind === 'observations' || kind === 'reports') && record.status === 'final' && FINAL.has(stored.status as string)) record.status = 'amended';
   return { same, record: record as T };
+}
+
+function primaryCode(record: Readonly<Record<string, unknown>>): string {
+  const [first] = (record.codings as readonly { system: string; code: string }[] | undefined) ?? [];
+  return first ? `${first.system}|${first.code}` : '';
 }
 
 /**
@@ -91,6 +100,7 @@ export function correctionIssues(verdicts: readonly { readonly verdict: Verdict;
   const applied = of('applied');
   const older = of('older');
   const unordered = of('unordered');
+  const otherTest = of('other-test');
   if (applied.length > 0) {
     issues.push({
       severity: 'information', code: 'RECORD_CORRECTED',
@@ -107,6 +117,12 @@ export function correctionIssues(verdicts: readonly { readonly verdict: Verdict;
     issues.push({
       severity: 'error', code: 'RECORD_CHANGED_NOT_APPLIED',
       message: `${unordered.length} of the records filed before came again with other content (a correction?), and the message times do not say which version is newer: ${list(unordered)}; the filed version stands: send the correction in a message made later (its creation time, or for a lab the UNB date and time)`,
+    });
+  }
+  if (otherTest.length > 0) {
+    issues.push({
+      severity: 'error', code: 'RECORD_ID_OF_OTHER_TEST',
+      message: `${otherTest.length} of the records came under an id filed before for another test: they were not filed, the filed one stands: ${list(otherTest)}; give each finding an id of its own`,
     });
   }
   return issues;

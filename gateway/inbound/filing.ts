@@ -259,9 +259,9 @@ async function sortCorrections(
     for (const r of again) {
       const first = filed.get(r.id);
       if (!first) continue;
-      const { same, record } = compareVersions(kind, first.record, r);
-      const order = same ? undefined : sentOrder(r.provenance.sentAt, first.record.provenance.sentAt);
-      const verdict: Verdict = !order ? 'same' : order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered';
+      const { same, record, otherTest } = compareVersions(kind, first.record, r);
+      const order = same || otherTest ? undefined : sentOrder(r.provenance.sentAt, first.record.provenance.sentAt);
+      const verdict: Verdict = otherTest ? 'other-test' : !order ? 'same' : order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered';
       if (verdict === 'applied') {
         into.push({ record, replaces: first.stamp.version });
         applied?.(first.record, record);

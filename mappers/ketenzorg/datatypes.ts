@@ -28,6 +28,8 @@ export function instanceId(element: XmlElement | undefined): InstanceId | undefi
   const root = element?.attributes.root?.trim();
   if (!element || !root || element.attributes.nullFlavor) return undefined;
   const extension = element.attributes.extension?.trim();
+  // An empty extension is a broken id, not the root alone: the root is then the sender's namespace for many ids.
+  if (extension === '') return undefined;
   return extension ? { root, extension } : { root };
 }
 

@@ -97,6 +97,9 @@ describe('error paths', () => {
     const withoutId = parseKetenzorg(xml).items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_WITHOUT_ID');
     expect(withoutId).toEqual([expect.objectContaining({ severity: 'warning', where: expect.objectContaining({ path: expect.stringMatching(/observation$/) }) })]);
     expect(parseKetenzorg(fixture('dm2.xml')).items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_WITHOUT_ID')).toEqual([]);
+    // An empty extension leaves the root, the sender's namespace for all its findings: no id of its own either.
+    const empty = fixture('dm2.xml').toString('utf8').replace('extension="L-1001"', 'extension=""');
+    expect(parseKetenzorg(empty).items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_WITHOUT_ID')).toHaveLength(1);
   });
 
   it.each([
