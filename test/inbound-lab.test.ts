@@ -314,6 +314,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const before = await t.store.counts();
     const refusal = (code: string) => ({ acknowledgement: 'AR', status: 'refused', problems: [expect.objectContaining({ severity: 'fatal', code })] });
     expect((await deliver(app, lab, 'lab', '').expect(400)).body).toEqual(refusal('BODY_EMPTY'));
+    expect((await deliver(app, lab, 'lab', ' \r\n\t\n').expect(400)).body).toEqual(refusal('BODY_EMPTY'));
     const form = await request(app).post('/inbound/lab').set('Authorization', `Bearer ${lab.token}`).type('form').send({ m: 'UNB' }).expect(415);
     expect(form.body).toEqual(refusal('NOT_A_MESSAGE'));
     const huge = await deliver(app, lab, 'lab', `UNB+UNOA:1+${'A'.repeat(10 * 1024 * 1024)}'`).expect(413);

@@ -125,6 +125,11 @@ async function body(req: Request, res: Response): Promise<Uint8Array> {
     express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES })(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve()));
   });
   const raw = req.body as unknown;
-  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new RefusedBody({ status: 400, code: 'BODY_EMPTY', message: 'the request body is empty: it must be the message' });
+  if (!Buffer.isBuffer(raw) || raw.every(isBlank)) throw new RefusedBody({ status: 400, code: 'BODY_EMPTY', message: 'the request body is empty: it must be the message' });
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/** Space, tab, CR or LF: a body of nothing else holds no message. */
+function isBlank(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }

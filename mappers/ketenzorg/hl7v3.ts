@@ -107,6 +107,13 @@ function checkWrapper(message: XmlElement, wrapper: Wrapper): Issue[] {
   if (wrapper.interactionId !== message.name) {
     issues.push(issue('fatal', 'INTERACTION_MISMATCH', `interactionId does not match the ${message.name} element`, at(child(message, 'interactionId') ?? message)));
   }
+  // The message's time orders a later correction of its records after them: without it, they cannot be corrected.
+  const made = child(message, 'creationTime');
+  if (!wrapper.creationTime) {
+    issues.push(made
+      ? issue('warning', 'CREATION_TIME_INVALID', `creationTime ${JSON.stringify(made.attributes.value ?? '')} is not a valid HL7 time: a correction of these records sent later cannot be ordered after them`, at(made))
+      : issue('warning', 'CREATION_TIME_MISSING', 'the message has no creationTime: a correction of its records sent later cannot be ordered after them', at(message)));
+  }
   return issues;
 }
 

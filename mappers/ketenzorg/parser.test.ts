@@ -206,7 +206,19 @@ describe('error paths', () => {
   ])('%s is refused', (_, payload, code) => {
     const result = parseKetenzorg(payload);
     expect(result.rejected).toBe(true);
-    expect(result.issues.map((i) => [i.severity, i.code])).toEqual([['fatal', code]]);
+    expect(result.issues.filter((i) => i.severity === 'fatal').map((i) => i.code)).toEqual([code]);
+  });
+
+  it('warns of a message without a readable creationTime: its records could not be corrected later', () => {
+    const codes = (xml: string) => parseKetenzorg(xml).issues.filter((i) => i.code.startsWith('CREATION_TIME')).map((i) => [i.severity, i.code, i.where?.path]);
+    const dm2 = fixture('dm2.xml').toString('utf8');
+    expect(codes(dm2)).toEqual([]);
+    expect(codes(dm2.replace('<creationTime value="20240115093001"/>', '<creationTime value="20241302"/>')))
+      .toEqual([['warning', 'CREATION_TIME_INVALID', expect.stringMatching(/creationTime$/)]]);
+    expect(codes(dm2.replace(/<creationTime value="\d+"\/>/g, ''))).toEqual([
+      ['warning', 'CREATION_TIME_MISSING', expect.stringMatching(/MCCI_IN200101$/)],
+      ...Array.from({ length: 3 }, () => ['warning', 'CREATION_TIME_MISSING', expect.any(String)]),
+    ]);
   });
 
   it('names where a message stops being the UTF-8 it declares, and a declared encoding it does not read', () => {
