@@ -274,7 +274,7 @@ async function sortCorrections(
   await sort('conditions', records.conditions, tx.conditions, corrections.conditions);
   await sort('enrolments', records.enrolments, tx.carePrograms, corrections.enrolments);
   await sort('reports', records.reports, tx.reports, corrections.reports, (before, after) => reportsChanged.push({ before, after }));
-  return { corrections, verdicts, leftOut: await leftOutOfReports(tx, reportsChanged, records, corrections) };
+  return { corrections, verdicts, leftOut: await leftOutOfReports(tx, reportsChanged, records, corrections, verdicts) };
 }
 
 /** What became of the results a lab report listed and its corrected version does not: by report id. */
@@ -289,14 +289,16 @@ interface LeftOut {
 }
 
 /**
- * A lab report's corrected version may leave out results its filed version listed. A test it had as pending
- * (a placeholder without a value, `registered`) is no longer pending: when the new version has a result of that
- * test's name, the placeholder is withdrawn (`entered-in-error`: the result is a record of its own, filed under
- * the test's code), otherwise the test was given up (`cancelled`). A result with a value that is left out may be
- * withdrawn or merely not sent again: it is kept as filed, and the sender is warned.
+ * A lab report's newer version may leave out results its filed version listed. When it leaves out a result with a
+ * value, it is a partial update (one sample of the order sent again, or a result not sent again): nothing is
+ * taken away, the report keeps every result it listed (and its time), and the sender is warned. Otherwise the
+ * tests it had as pending (placeholders without a value, `registered`) and no longer lists are no longer pending:
+ * withdrawn (`entered-in-error`) when the new version has a result of that test's name (the result is a record of
+ * its own, under the test's code), else given up (`cancelled`).
  */
 async function leftOutOfReports(
-  tx: Store, changed: readonly { before: DiagnosticReport; after: ClinicalRecords['reports'][number] }[], records: ClinicalRecords, corrections: Corrections,
+  tx: Store, changed: readonly { before: DiagnosticReport; after: ClinicalRecords['reports'][number] }[], records: ClinicalRecords,
+  corrections: Corrections, verdicts: Map<string, Judged>,
 ): Promise<Map<string, LeftOut>> {
   const leftOut = new Map<string, LeftOut>();
   const correcting = new Set(corrections.observations.map((c) => c.record.id));
@@ -304,27 +306,53 @@ async function leftOutOfReports(
     const kept = new Set(after.observationIds);
     const gone = before.observationIds.filter((id) => !kept.has(id) && !correcting.has(id));
     if (gone.length === 0) continue;
-    const names = new Set(records.observations.filter((o) => kept.has(o.id)).flatMap((o) => (o.text ? [o.text] : [])));
+    const found = (await tx.observations.getStamped(gone)).filter((f) => f.record.patientId === after.patientId);
+    const results = found.filter((f) => f.record.status !== 'registered');
+    const named = after.provenance.sourceRecordId ?? after.id;
+    if (results.length > 0) {
+      keepListed(before, after, corrections, verdicts, found.some((f) => f.record.status === 'registered'));
+      leftOut.set(after.id, { named, resulted: 0, dropped: 0, results: results.map((f) => f.record.provenance.sourceRecordId ?? f.record.id) });
+      continue;
+    }
+    const names = new Set(records.observations.filter((o) => kept.has(o.id)).flatMap((o) => (o.text ? [testName(o.text)] : [])));
     let resulted = 0;
-    let dropped = 0;
-    const results: string[] = [];
-    for (const { record, stamp } of await tx.observations.getStamped(gone)) {
-      if (record.patientId !== after.patientId) continue;
-      if (record.status !== 'registered') {
-        results.push(record.provenance.sourceRecordId ?? record.id);
-        continue;
-      }
-      const done = record.text !== undefined && names.has(record.text);
+    for (const { record, stamp } of found) {
+      const done = record.text !== undefined && names.has(testName(record.text));
       if (done) resulted += 1;
-      else dropped += 1;
       corrections.observations.push({
         record: { ...record, status: done ? 'entered-in-error' : 'cancelled', provenance: { ...record.provenance, ...pick(after.provenance, ['messageId', 'sentAt']) } },
         replaces: stamp.version,
       });
     }
-    leftOut.set(after.id, { named: after.provenance.sourceRecordId ?? after.id, resulted, dropped, results });
+    leftOut.set(after.id, { named, resulted, dropped: found.length - resulted, results: [] });
   }
   return leftOut;
+}
+
+/** A test's name as labs vary it: case, spaces and punctuation aside (`HbA1c (IFCC)`, `HBA1C IFCC`). */
+function testName(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/**
+ * A partial update of a report: its correction lists every result the filed version did (in that order) and the
+ * new ones, keeps the filed time, and stays partial while a pending test is still listed. When that says nothing
+ * the filed version does not, there is no correction of the report at all.
+ */
+function keepListed(before: DiagnosticReport, after: ClinicalRecords['reports'][number], corrections: Corrections, verdicts: Map<string, Judged>, pending: boolean): void {
+  const at = corrections.reports.findIndex((c) => c.record.id === after.id);
+  if (at < 0) return;
+  const added = (after.observationIds ?? []).filter((id) => !before.observationIds.includes(id));
+  const merged = {
+    ...after, observationIds: [...before.observationIds, ...added],
+    ...(before.effective ? { effective: before.effective } : {}), ...(pending ? { status: 'partial' as const } : {}),
+  };
+  const { same, record } = compareVersions('reports', before as unknown as Versioned, merged as unknown as Versioned);
+  if (same) {
+    corrections.reports.splice(at, 1);
+    const judged = verdicts.get(after.id);
+    if (judged) verdicts.set(after.id, { ...judged, verdict: 'same' });
+  } else corrections.reports[at] = { ...corrections.reports[at]!, record: record as unknown as typeof after };
 }
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
@@ -340,7 +368,7 @@ function leftOutIssues(left: LeftOut): Issue[] {
     }] : []),
     ...(left.results.length > 0 ? [{
       severity: 'warning' as const, code: 'RESULTS_LEFT_OUT',
-      message: `${left.results.length} of the results filed before for report ${left.named} are not in its new version: they are kept as filed: ${left.results.slice(0, 20).join(', ')}${left.results.length > 20 ? ', …' : ''}`,
+      message: `${left.results.length} of the results filed before for report ${left.named} are not in its new version (a part of the order sent again?): they are kept as filed and in the report, and its pending tests stay pending: ${left.results.slice(0, 20).join(', ')}${left.results.length > 20 ? ', …' : ''}`,
     }] : []),
   ];
 }
