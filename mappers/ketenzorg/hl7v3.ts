@@ -5,7 +5,7 @@ import { child, childrenNamed, descend, hl7Time, idKey, identifiersOf, instanceI
 import { at, issue } from './issues.js';
 import { readObservation } from './observation.js';
 import { readPatient } from './patient.js';
-import { noParty, refused, type ConditionRecord, type KetenzorgItem, type KetenzorgResult, type ObservationRecord, type Party } from './result.js';
+import { noParty, refused, type ConditionRecord, type EnrolmentRecord, type KetenzorgItem, type KetenzorgResult, type ObservationRecord, type Party } from './result.js';
 import { readXml, type XmlElement, type XmlLimits } from './xml.js';
 
 /**
@@ -48,7 +48,7 @@ export function parseHl7v3(text: string, options: Hl7v3Options): KetenzorgResult
   const concerns = concernIndex(messages, options.programmeRules);
   const items: KetenzorgItem[] = [];
   const messageIds: string[] = [];
-  const seen = new Set<string>();
+  const seen: Seen = new Map();
   for (const message of messages) {
     if (!INTERACTIONS.has(message.name)) {
       issues.push(issue('fatal', 'INTERACTION_UNSUPPORTED', `interaction ${message.name} is not one we accept`, at(message)));
@@ -146,7 +146,7 @@ function componentsOf(organizer: XmlElement, name: string): XmlElement[] {
   return childrenNamed(organizer, 'component').flatMap((c) => childrenNamed(c, name));
 }
 
-function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<string, CareProgramCode>, rules: readonly ProgrammeRule[], seen: Set<string>): KetenzorgItem[] {
+function readMessage(message: XmlElement, key: string, concerns: ReadonlyMap<string, CareProgramCode>, rules: readonly ProgrammeRule[], seen: Seen): KetenzorgItem[] {
   const controlAct = child(message, 'ControlActProcess');
   const device = descend(controlAct, 'authorOrPerformer', 'participant', 'AssignedDevice');
   const deviceIds = identifiersOf(childrenNamed(device, 'id'));
@@ -169,10 +169,29 @@ function readOrganizer(
   concerns: ReadonlyMap<string, CareProgramCode>,
   rules: readonly ProgrammeRule[],
   made: string | undefined,
-  seen: Set<string>,
+  seen: Seen,
 ): KetenzorgItem {
-  // A record id twice in one transmission (the sender's own id repeated) would be two records with one id.
-  const repeated = (id: string) => seen.has(id) || (seen.add(id), false);
+  /**
+   * A record id twice in one transmission (a batch carrying a finding's older and newer message, or the sender's
+   * id used twice) would be two records with one id: the same record is filed once, and of two that differ the
+   * one whose message was made later, as a correction would be.
+   */
+  const place = <R extends { readonly id: string }>(list: R[], record: R, element: XmlElement) => {
+    const content = JSON.stringify(record);
+    const earlier = seen.get(record.id);
+    if (!earlier) {
+      list.push(record);
+      seen.set(record.id, { list, record, made, content });
+      return;
+    }
+    if (earlier.content === content) return;
+    const order = madeOrder(made, earlier.made);
+    issues.push(repeatedIssue(element, order));
+    if (order !== 'later') return;
+    earlier.list.splice(earlier.list.indexOf(earlier.record), 1);
+    list.push(record);
+    seen.set(record.id, { list, record, made, content });
+  };
   const gp = childrenNamed(organizer, 'participant').find((p) => p.attributes.typeCode === 'CST');
   const author: Party = { ...messageAuthor, practitioners: identifiersOf(childrenNamed(child(gp, 'participantRole'), 'id')) };
   const base = { messageId: String(idParts[0]), ...(made ? { creationTime: made } : {}), interaction, author };
@@ -189,8 +208,7 @@ function readOrganizer(
     if (interaction === CONCERNS && act) {
       const read = readConcern(act, [...idParts, position], rules);
       issues.push(...read.issues);
-      if (read.condition && repeated(read.condition.id)) issues.push(repeatedIssue(act));
-      else if (read.condition) conditions.push(read.condition);
+      if (read.condition) place(conditions, read.condition, act);
       if (read.condition && read.program) enrolling.push({ condition: read.condition, program: read.program, act });
     } else if (interaction !== CONCERNS && observation) {
       const read = readObservation(observation, {
@@ -201,19 +219,33 @@ function readOrganizer(
         programmeOfAct: (a) => concernProgramme(a, rules),
       });
       issues.push(...read.issues);
-      if (read.observation && repeated(read.observation.id)) issues.push(repeatedIssue(observation));
-      else if (read.observation) observations.push(read.observation);
+      if (read.observation) place(observations, read.observation, observation);
     } else {
       issues.push(issue('warning', 'COMPONENT_UNSUPPORTED', `a component without a${interaction === CONCERNS ? 'n act' : 'n observation'} is skipped`, at(component)));
     }
   });
   const enrolled = enrolmentsOf(enrolling, idParts);
   issues.push(...enrolled.issues);
-  return { ...base, patient, conditions, enrolments: enrolled.enrolments, observations, issues, rejected: false };
+  const enrolments: EnrolmentRecord[] = [];
+  for (const e of enrolled.enrolments) place(enrolments, e, organizer);
+  return { ...base, patient, conditions, enrolments, observations, issues, rejected: false };
 }
 
-function repeatedIssue(element: XmlElement): Issue {
-  return issue('error', 'RECORD_ID_REPEATED', 'a record with the same id came earlier in this transmission: only the first is filed', at(element));
+/** The records a transmission has brought so far, by id, each with its item's list and its message's time. */
+type Seen = Map<string, { readonly list: { readonly id: string }[]; readonly record: { readonly id: string }; readonly made: string | undefined; readonly content: string }>;
+
+/** Whether the message made at `made` was made after the one made at `earlier`: only full times compare. */
+function madeOrder(made: string | undefined, earlier: string | undefined): 'later' | 'earlier' | 'unknown' {
+  if (!made?.includes('T') || !earlier?.includes('T')) return 'unknown';
+  const [a, b] = [Date.parse(made), Date.parse(earlier)];
+  if (Number.isNaN(a) || Number.isNaN(b) || a === b) return 'unknown';
+  return a > b ? 'later' : 'earlier';
+}
+
+function repeatedIssue(element: XmlElement, order: 'later' | 'earlier' | 'unknown'): Issue {
+  return order === 'unknown'
+    ? issue('error', 'RECORD_ID_REPEATED', 'a record with the same id and other content came earlier in this transmission, and the message times do not say which is newer: only the first is filed', at(element))
+    : issue('warning', 'RECORD_ID_REPEATED', `a record with the same id and other content came earlier in this transmission, in a message made ${order === 'later' ? 'before this one: this one' : 'after this one: that one'} is filed`, at(element));
 }
 
 function mergeParties(parties: readonly Party[]): Party {

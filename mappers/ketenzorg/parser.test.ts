@@ -209,6 +209,28 @@ describe('error paths', () => {
     expect(result.issues.filter((i) => i.severity === 'fatal').map((i) => i.code)).toEqual([code]);
   });
 
+  it('files a finding a batch brings twice once: the version of the message made later, whatever their order', () => {
+    const dm2 = fixture('dm2.xml').toString('utf8');
+    const polb = dm2.slice(dm2.indexOf('  <POLB_IN364001NL03'), dm2.indexOf('</POLB_IN364001NL03>') + '</POLB_IN364001NL03>'.length);
+    const newer = polb.replace('DM2-POLB-0001', 'DM2-POLB-0002').replace('<creationTime value="20240115093000"/>', '<creationTime value="20240201090000"/>')
+      .replace('<value xsi:type="PQ" value="58" unit="mmol/mol"/>', '<value xsi:type="PQ" value="62" unit="mmol/mol"/>');
+    const hba1c = (xml: string) => {
+      const result = parseKetenzorg(xml);
+      const found = result.items.flatMap((i) => i.observations).filter((o) => o.provenance.sourceRecordId?.endsWith('^L-1001'));
+      return { values: found.map((o) => (o.value?.kind === 'quantity' ? o.value.quantity.value : undefined)), issues: result.items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_ID_REPEATED'), result };
+    };
+    for (const xml of [dm2.replace(polb, `${polb}\n${newer}`), dm2.replace(polb, `${newer}\n${polb}`)]) {
+      const { values, issues, result } = hba1c(xml.replace('<transmissionQuantity value="3"/>', '<transmissionQuantity value="4"/>'));
+      expect(values).toEqual(['62']);
+      // The findings both messages carry unchanged are one record each, and need no word.
+      expect(issues).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/in a message made (before this one: this one|after this one: that one) is filed$/) })]);
+      const ids = result.items.flatMap((i) => i.observations.map((o) => o.id));
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+    const sameTime = dm2.replace(polb, `${polb}\n${newer.replace('20240201090000', '20240115093000')}`);
+    expect(hba1c(sameTime)).toMatchObject({ values: ['58'], issues: [expect.objectContaining({ severity: 'error', message: expect.stringMatching(/only the first is filed$/) })] });
+  });
+
   it('warns of a message without a readable creationTime: its records could not be corrected later', () => {
     const codes = (xml: string) => parseKetenzorg(xml).issues.filter((i) => i.code.startsWith('CREATION_TIME')).map((i) => [i.severity, i.code, i.where?.path]);
     const dm2 = fixture('dm2.xml').toString('utf8');
