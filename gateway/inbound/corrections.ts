@@ -1,5 +1,6 @@
 import { CareProgramCode, type Issue } from '../../canonical/index.js';
 import { canonicalJson } from '../../audit/index.js';
+import { amsterdamOffset } from '../../mappers/ketenzorg/datatypes.js';
 
 /**
  * How a record sent again relates to the version filed: the same (what the sender says did not change), or a
@@ -57,35 +58,36 @@ function primaryCode(record: Readonly<Record<string, unknown>>): string {
 
 /**
  * Whether the message `incoming` came in was made after the one the filed version came in, by the sender's clock.
- * A time given to the minute or day covers that minute or day (a day as a Dutch one, in either offset): one is
+ * A time given to the minute or day covers that minute or day (a day as a Dutch one, midnight to midnight): one is
  * later only when it starts after the other ends. Without a time on either side, or overlapping, it cannot be told.
  */
 export function sentOrder(incoming: string | undefined, filed: string | undefined): 'later' | 'earlier' | 'unknown' {
-  // Two dates alone are days of one calendar, whatever its offset.
-  const local = incoming !== undefined && filed !== undefined && !incoming.includes('T') && !filed.includes('T') ? 0 : undefined;
-  const a = incoming ? spanOf(incoming, local) : undefined;
-  const b = filed ? spanOf(filed, local) : undefined;
+  const a = incoming ? spanOf(incoming) : undefined;
+  const b = filed ? spanOf(filed) : undefined;
   if (!a || !b) return 'unknown';
   if (a.from >= b.to) return 'later';
   if (a.to <= b.from) return 'earlier';
   return 'unknown';
 }
 
-/** The instants a (possibly partial) FHIR dateTime may stand for: [from, to) in ms; a date at `offsetHours` if given. */
-function spanOf(value: string, offsetHours?: number): { from: number; to: number } | undefined {
+/** The instants a (possibly partial) FHIR dateTime may stand for: [from, to) in ms; a date from Dutch midnight to midnight. */
+function spanOf(value: string): { from: number; to: number } | undefined {
   const date = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
   if (date) {
     const [y, m, d] = [Number(date[1]), date[2] ? Number(date[2]) - 1 : undefined, date[3] ? Number(date[3]) : undefined];
     const start = Date.UTC(y, m ?? 0, d ?? 1);
     const end = d !== undefined ? Date.UTC(y, m!, d + 1) : m !== undefined ? Date.UTC(y, m + 1, 1) : Date.UTC(y + 1, 0, 1);
-    if (offsetHours !== undefined) return { from: start - offsetHours * 3_600_000, to: end - offsetHours * 3_600_000 };
-    // Local midnight in Amsterdam is 22:00 or 23:00 UTC the day before.
-    return { from: start - 2 * 3_600_000, to: end - 3_600_000 };
+    return { from: dutchMidnight(start), to: dutchMidnight(end) };
   }
   const from = Date.parse(value);
   if (Number.isNaN(from)) return undefined;
   const precision = /T\d{2}:\d{2}:\d{2}\.\d/.test(value) ? 1 : /T\d{2}:\d{2}:\d{2}/.test(value) ? 1000 : 60_000;
   return { from, to: from + precision };
+}
+
+/** Midnight in Amsterdam at the start of the calendar day whose UTC midnight is `utcMidnight` (never a DST edge). */
+function dutchMidnight(utcMidnight: number): number {
+  return utcMidnight - amsterdamOffset(utcMidnight) * 60_000;
 }
 
 /** The issues that tell the sender what became of its corrections, naming records by its own ids (each once). */

@@ -145,7 +145,7 @@ function intlOffsetAt(utcMs: number): number {
 }
 
 /** The offset in force at a wall-clock time in Amsterdam (given as if it were UTC); a second pass settles DST edges. */
-function amsterdamOffset(wallClockAsUtcMs: number): number {
+export function amsterdamOffset(wallClockAsUtcMs: number): number {
   const first = offsetAt(wallClockAsUtcMs - 60 * 60_000);
   return offsetAt(wallClockAsUtcMs - first * 60_000);
 }
