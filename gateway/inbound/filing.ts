@@ -108,7 +108,7 @@ export async function fileMessage(tx: Store, run: FilingRun): Promise<Filed> {
       // a patient made for it would hold nothing but that mistake.
       const ids = recordIds(part.records);
       if (ids.length > 0 && ids.every((id) => stored.has(id))) {
-        rows.push(row(part, { status: 'quarantined', issues: [...issues, otherPatientsIssue(ids.length)] }));
+        rows.push(row(part, { status: 'quarantined', issues: [...issues, otherPatientsIssue(part.records, ids)] }));
         continue;
       }
       // Parts about the same BSN in one message become one new patient.
@@ -216,11 +216,11 @@ function recordIds(records: PartRecords): string[] {
  */
 function storedBeforeIssues(placed: Placed, stored: ReadonlyMap<string, string>, judged: readonly Judged[]): Issue[] {
   const ids = recordIds(placed.part.records).filter((id) => stored.has(id));
-  const elsewhere = ids.filter((id) => stored.get(id) !== placed.patientId).length;
+  const elsewhere = ids.filter((id) => stored.get(id) !== placed.patientId);
   const same = judged.filter((j) => j.verdict === 'same').length;
   return [
     ...(same > 0 ? [{ severity: 'information' as const, code: 'RECORDS_FILED_BEFORE', message: `${same} of the records were filed before under the same ids (an earlier message or another route): not filed twice` }] : []),
-    ...(elsewhere > 0 ? [otherPatientsIssue(elsewhere)] : []),
+    ...(elsewhere.length > 0 ? [otherPatientsIssue(placed.part.records, elsewhere)] : []),
   ];
 }
 
@@ -471,8 +471,20 @@ async function fileParties(tx: Store, organizations: readonly Organization[], pr
   return ids;
 }
 
-function otherPatientsIssue(n: number): Issue {
-  return { severity: 'error', code: 'RECORD_ID_OF_OTHER_PATIENT', message: `${n} of the records carry ids already filed for another patient: they were not filed` };
+/** The records with these ids, named as the sender names them. */
+function senderNames(records: PartRecords, ids: readonly string[]): string {
+  const wanted = new Set(ids);
+  const named = [...records.observations, ...records.conditions, ...records.enrolments, ...records.reports]
+    .filter((r) => wanted.has(r.id)).map((r) => r.provenance.sourceRecordId ?? r.id);
+  const unique = [...new Set(named)];
+  return `${unique.slice(0, 20).join(', ')}${unique.length > 20 ? `, and ${unique.length - 20} more` : ''}`;
+}
+
+function otherPatientsIssue(records: PartRecords, ids: readonly string[]): Issue {
+  return {
+    severity: 'error', code: 'RECORD_ID_OF_OTHER_PATIENT',
+    message: `${ids.length} of the records carry ids already filed for another patient: they were not filed: ${senderNames(records, ids)}`,
+  };
 }
 
 function waitingIssue(reason: string): Issue {

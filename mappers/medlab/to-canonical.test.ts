@@ -151,10 +151,10 @@ describe('MEDLAB to canonical: error paths', () => {
     const m = only(parseText(message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B'], 'PID+50:02:28+Q+::Smit::Jan:J.+L1')));
     expect(m.issues).toEqual([issue('warning', 'INVALID_SEX', 'PID', 4, 'PID.2'), issue('warning', 'TWO_DIGIT_BIRTH_YEAR', 'PID', 4, 'PID.1')]);
     expect(m.patient).toMatchObject({ birthDate: '1950-02-28', gender: 'unknown' });
-    const bad = only(parseText(message([], 'PID+1950:02:30+M+::Smit::Jan:J.+L1')));
+    const bad = only(parseText(message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B'], 'PID+1950:02:30+M+::Smit::Jan:J.+L1')));
     expect(bad.issues).toEqual([issue('warning', 'INVALID_DATE', 'PID', 4, 'PID.1')]);
     // The interchange was prepared on 2025-03-14: nobody in it can be born later.
-    const unborn = only(parseText(message([], 'PID+2030:03:14+M+::Smit::Jan:J.+L1')));
+    const unborn = only(parseText(message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B'], 'PID+2030:03:14+M+::Smit::Jan:J.+L1')));
     expect(unborn.issues).toEqual([issue('warning', 'BIRTHDATE_AFTER_INTERCHANGE', 'PID', 4, 'PID.1')]);
     expect(unborn.patient!.birthDate).toBeUndefined();
   });
@@ -165,6 +165,15 @@ describe('MEDLAB to canonical: error paths', () => {
     expect(m.issues).toEqual([issue('error', 'INVALID_DATE', 'DET', 5, 'DET.1')]);
     expect(m.observations).toEqual([]);
     expect(m.reports.map((r) => r.status)).toEqual(['partial', 'partial']);
+  });
+
+  it('warns of a complete order that carries no result and no pending test', () => {
+    const empty = only(parseText(message([])));
+    expect(empty.issues).toEqual([issue('warning', 'ORDER_WITHOUT_RESULTS', 'IDE', 6)]);
+    expect(empty.reports).toEqual([]);
+    expect(only(parseText(message(['NUB:1:1+Vitamine B12']))).issues).toEqual([]);
+    // A second specimen of an order with results is no empty order.
+    expect(only(parseText(message(['BEP:1:1:1+0+LDL+2.0++mmol/l++++LDL B', 'DET:2+25:03:14+08:20', 'IDE:2+J+A1+urine']))).issues).toEqual([]);
   });
 
   it('reads DET as local Dutch time with the offset of the season', () => {

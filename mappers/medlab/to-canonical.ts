@@ -152,6 +152,8 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
   const reports: ReportDraft[] = [];
   const drafted: Drafted[] = [];
   let group: Group | undefined;
+  /** Every DET/IDE group, to tell an order that carried nothing at all. */
+  const specimens: Group[] = [];
   // What a remark (OPB, OPU) belongs to: the result before it, or a result that was not filed, which takes it along.
   let lastResult: Drafted | 'not-filed' | undefined;
   let lastPending: Drafted | 'not-filed' | undefined;
@@ -248,6 +250,7 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
       case 'IDE':
         if (!group || group.ide) group = { ...(group?.det ? { det: group.det, ...(group.effective ? { effective: group.effective } : {}), ...(group.undated ? { undated: true as const } : {}) } : {}) };
         group.ide = segment;
+        specimens.push(group);
         if (valueOf(segment, 1).toUpperCase() === 'N') reportOf(group).incomplete = true;
         lastResult = lastPending = undefined;
         break;
@@ -294,6 +297,15 @@ function mapMessage(view: MessageView, ic: InterchangeContext): MedlabMessage {
       observations.push(observation);
       filed.add(observation.id);
     }
+  }
+  const reported = new Set(reports.map((r) => r.orderNumber));
+  const empty = new Set<string>();
+  // A message quarantined for its patient files nothing anyway: no word about what it would have filed.
+  for (const g of quarantine ? [] : specimens.filter((s) => !s.report)) {
+    const orderNumber = valueOf(g.ide!, 2);
+    if ((orderNumber && reported.has(orderNumber)) || empty.has(orderNumber)) continue;
+    empty.add(orderNumber);
+    issues.push(issueAt('warning', 'ORDER_WITHOUT_RESULTS', `the order ${orderNumber || 'without a number'} carries no result and no pending test: nothing of it was filed`, g.ide!));
   }
   const reportsOut = reports.flatMap((r, i) => {
     const input: DiagnosticReportInput = {
