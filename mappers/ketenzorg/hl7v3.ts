@@ -177,20 +177,20 @@ function readOrganizer(
    * one whose message was made later, as a correction would be.
    */
   const place = <R extends { readonly id: string }>(list: R[], record: R, element: XmlElement) => {
-    const content = JSON.stringify(record);
     const earlier = seen.get(record.id);
     if (!earlier) {
       list.push(record);
-      seen.set(record.id, { list, record, made, content });
+      seen.set(record.id, { list, record, made });
       return;
     }
-    if (earlier.content === content) return;
+    // Compared only when an id comes twice: serialising every record would cost every message.
+    if (JSON.stringify(earlier.record) === JSON.stringify(record)) return;
     const order = madeOrder(made, earlier.made);
     issues.push(repeatedIssue(element, order));
     if (order !== 'later') return;
     earlier.list.splice(earlier.list.indexOf(earlier.record), 1);
     list.push(record);
-    seen.set(record.id, { list, record, made, content });
+    seen.set(record.id, { list, record, made });
   };
   const gp = childrenNamed(organizer, 'participant').find((p) => p.attributes.typeCode === 'CST');
   const author: Party = { ...messageAuthor, practitioners: identifiersOf(childrenNamed(child(gp, 'participantRole'), 'id')) };
@@ -232,7 +232,7 @@ function readOrganizer(
 }
 
 /** The records a transmission has brought so far, by id, each with its item's list and its message's time. */
-type Seen = Map<string, { readonly list: { readonly id: string }[]; readonly record: { readonly id: string }; readonly made: string | undefined; readonly content: string }>;
+type Seen = Map<string, { readonly list: { readonly id: string }[]; readonly record: { readonly id: string }; readonly made: string | undefined }>;
 
 /** Whether the message made at `made` was made after the one made at `earlier`: only full times compare. */
 function madeOrder(made: string | undefined, earlier: string | undefined): 'later' | 'earlier' | 'unknown' {
