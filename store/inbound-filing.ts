@@ -1,4 +1,5 @@
 import { Identifier, InboundPart, type InboundPartInput } from '../canonical/index.js';
+import { dbJson } from './db-json.js';
 import type { RowsInsert } from './record-table.js';
 import type { Scope } from './scope.js';
 
@@ -40,7 +41,7 @@ export function partsInsert(inputs: readonly InboundPartInput[]): RowsInsert {
          ON CONFLICT (message_id, part_key) DO UPDATE SET refs = EXCLUDED.refs, status = EXCLUDED.status, patient_id = EXCLUDED.patient_id,
            subject = EXCLUDED.subject, candidates = EXCLUDED.candidates, issues = EXCLUDED.issues, records = EXCLUDED.records,
            resolved_by = EXCLUDED.resolved_by, updated_at = now()`,
-    rows: JSON.stringify(rows),
+    rows: dbJson(rows),
   };
 }
 

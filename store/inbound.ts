@@ -3,6 +3,7 @@ import { InboundMessage, type InboundFormat, type InboundPartInput, type Inbound
 import { clinicalInserts, type ClinicalRecords } from './clinical.js';
 import { StoreError } from './errors.js';
 import { partsInsert, storedRecordsSql } from './inbound-filing.js';
+import { dbJson } from './db-json.js';
 import type { RowsInsert } from './record-table.js';
 import type { Scope } from './scope.js';
 
@@ -48,7 +49,7 @@ export function inboundRepository(scope: Scope) {
   const setStatus = async (id: string, status: InboundStatus, issues: readonly Issue[], writes: readonly RowsInsert[] = []): Promise<InboundMessage> => {
     const first = 4;
     const writing = writes.map((w, i) => `w${i} AS (${w.sql(`$${first + i}`)})`).join(', ');
-    const rows = await q.query<Row>(`${writing ? `WITH ${writing} ` : ''}${SET_STATUS}`, [id, status, JSON.stringify(issues), ...writes.map((w) => w.rows)]);
+    const rows = await q.query<Row>(`${writing ? `WITH ${writing} ` : ''}${SET_STATUS}`, [id, status, dbJson(issues), ...writes.map((w) => w.rows)]);
     if (!rows[0]) throw new StoreError('not-found', 'inbound message not found', { id });
     return fromRow(rows[0]);
   };

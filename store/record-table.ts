@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { parsedBy, type Parsed } from '../canonical/index.js';
+import { dbJson } from './db-json.js';
 import { StoreError } from './errors.js';
 import { batches, type Scope } from './scope.js';
 import { isUuid } from './uuid.js';
@@ -163,7 +164,7 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
 
   /** The INSERTs that write parsed records, a batch of rows each; none for none. */
   inserts(records: readonly z.infer<S>[]): RowsInsert[] {
-    return [...batches(this.rows(records), BATCH)].map((batch) => ({ sql: this.insertSql, rows: JSON.stringify(batch) }));
+    return [...batches(this.rows(records), BATCH)].map((batch) => ({ sql: this.insertSql, rows: dbJson(batch) }));
   }
 
   /** The rows of parsed records as the INSERT and UPDATE statements unpack them. */
@@ -184,7 +185,7 @@ export class RecordTable<S extends z.ZodType<{ id: string; patientId: string }>>
     const records = this.parseAll(replacements.map((r) => r.record));
     const rows = this.rows(records).map((row, i): Record<string, unknown> => ({ ...row, replaces: replacements[i]!.replaces }));
     for (const batch of batches(rows, BATCH)) {
-      const done = await scope.q.query<{ id: string }>(this.replaceSql, [JSON.stringify(batch)]);
+      const done = await scope.q.query<{ id: string }>(this.replaceSql, [dbJson(batch)]);
       if (done.length !== batch.length) {
         const replaced = new Set(done.map((d) => d.id));
         throw new StoreError('version-conflict', `a ${this.table} record changed while its correction was filed`, { ids: batch.filter((b) => !replaced.has(b.id as string)).map((b) => b.id) });
