@@ -176,7 +176,7 @@ function readOrganizer(
    * id used twice) would be two records with one id: the same record is filed once, and of two that differ the
    * one whose message was made later, as a correction would be.
    */
-  const place = <R extends { readonly id: string }>(list: R[], record: R, element: XmlElement) => {
+  const place = <R extends { readonly id: string }>(list: R[], record: R, element: XmlElement, test?: (r: R) => string) => {
     const earlier = seen.get(record.id);
     if (!earlier) {
       list.push(record);
@@ -185,8 +185,14 @@ function readOrganizer(
     }
     // Compared only when an id comes twice: serialising every record would cost every message.
     if (JSON.stringify(earlier.record) === JSON.stringify(record)) return;
+    const named = (record as { provenance?: { sourceRecordId?: string } }).provenance?.sourceRecordId ?? record.id;
+    // Another test under the same id is not a newer version of it, as across messages (filing's RECORD_ID_OF_OTHER_TEST).
+    if (test && test(earlier.record as R) !== test(record)) {
+      issues.push(issue('error', 'RECORD_ID_OF_OTHER_TEST', `${named} came earlier in this transmission for another test: only the first is filed; give each finding an id of its own`, at(element)));
+      return;
+    }
     const order = madeOrder(made, earlier.made);
-    issues.push(repeatedIssue(element, order));
+    issues.push(repeatedIssue(element, order, named));
     if (order !== 'later') return;
     earlier.list.splice(earlier.list.indexOf(earlier.record), 1);
     list.push(record);
@@ -219,7 +225,7 @@ function readOrganizer(
         programmeOfAct: (a) => concernProgramme(a, rules),
       });
       issues.push(...read.issues);
-      if (read.observation) place(observations, read.observation, observation);
+      if (read.observation) place(observations, read.observation, observation, testOf);
     } else {
       issues.push(issue('warning', 'COMPONENT_UNSUPPORTED', `a component without a${interaction === CONCERNS ? 'n act' : 'n observation'} is skipped`, at(component)));
     }
@@ -242,10 +248,16 @@ function madeOrder(made: string | undefined, earlier: string | undefined): 'late
   return a > b ? 'later' : 'earlier';
 }
 
-function repeatedIssue(element: XmlElement, order: 'later' | 'earlier' | 'unknown'): Issue {
+/** What an observation measured: its first coding. */
+function testOf(observation: ObservationRecord): string {
+  const [first] = observation.codings;
+  return first ? `${first.system}|${first.code}` : '';
+}
+
+function repeatedIssue(element: XmlElement, order: 'later' | 'earlier' | 'unknown', named: string): Issue {
   return order === 'unknown'
-    ? issue('error', 'RECORD_ID_REPEATED', 'a record with the same id and other content came earlier in this transmission, and the message times do not say which is newer: only the first is filed', at(element))
-    : issue('warning', 'RECORD_ID_REPEATED', `a record with the same id and other content came earlier in this transmission, in a message made ${order === 'later' ? 'before this one: this one' : 'after this one: that one'} is filed`, at(element));
+    ? issue('error', 'RECORD_ID_REPEATED', `${named} came earlier in this transmission with other content, and the message times do not say which is newer: only the first is filed`, at(element))
+    : issue('warning', 'RECORD_ID_REPEATED', `${named} came earlier in this transmission with other content, in a message made ${order === 'later' ? 'before this one: this one' : 'after this one: that one'} is filed`, at(element));
 }
 
 function mergeParties(parties: readonly Party[]): Party {

@@ -227,6 +227,12 @@ describe('error paths', () => {
       const ids = result.items.flatMap((i) => i.observations.map((o) => o.id));
       expect(new Set(ids).size).toBe(ids.length);
     }
+    // Another test under the same id is no newer version of it: the first stands, and the sender is told.
+    const otherTest = newer.replace(/(extension="L-1001"\/>\s*<code code=")2816"/, (_, head: string) => `${head}9999"`);
+    const other = hba1c(dm2.replace(polb, `${polb}\n${otherTest}`));
+    expect(other.values).toEqual(['58']);
+    expect(other.result.items.flatMap((i) => i.issues).filter((i) => i.code === 'RECORD_ID_OF_OTHER_TEST'))
+      .toEqual([expect.objectContaining({ severity: 'error', message: expect.stringMatching(/\^L-1001 came earlier in this transmission for another test/) })]);
     const sameTime = dm2.replace(polb, `${polb}\n${newer.replace('20240201090000', '20240115093000')}`);
     expect(hba1c(sameTime)).toMatchObject({ values: ['58'], issues: [expect.objectContaining({ severity: 'error', message: expect.stringMatching(/only the first is filed$/) })] });
   });
