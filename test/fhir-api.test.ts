@@ -134,6 +134,12 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     // The trail names the version that left.
     const [record] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
     expect(JSON.parse(record!.body)).toMatchObject({ action: 'Observation/vread', returned: [`Observation/${observation!.id}/_history/1`] });
+    // A refused vread is on the trail as a read too, and the CapabilityStatement says past versions are read.
+    const refused = await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/1?_summary=count`).set('Cookie', staff.cookie).expect(400);
+    const failed = (await t.store.audit.search({ limit: 5 })).find((r) => r.requestId === refused.headers['x-request-id']);
+    expect(failed?.transaction).toBe('fhir-read');
+    const cs = JSON.parse((await request(app).get('/fhir/R4/metadata').expect(200)).text) as CapabilityStatement;
+    expect(cs.rest![0]!.resource!.filter((r) => r.readHistory).map((r) => r.type).sort()).toEqual(['Condition', 'DiagnosticReport', 'EpisodeOfCare', 'Observation']);
   });
 
   it('answers a conditional read with 304 while the version is unchanged', async () => {

@@ -173,7 +173,7 @@ export function capabilityStatement(
       ...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.vread ? [{ code: 'vread' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : []),
     ],
     versioning: 'versioned',
-    readHistory: false,
+    readHistory: spec.vread === true,
     conditionalRead: spec.read ? 'full-support' : 'not-supported',
     ...(spec.include?.length ? { searchInclude: [...spec.include] } : {}),
     ...(spec.revinclude?.length ? { searchRevInclude: [...spec.revinclude] } : {}),

@@ -336,7 +336,8 @@ function testName(text: string): string {
 
 /**
  * A partial update of a report: its correction lists every result the filed version did (in that order) and the
- * new ones, keeps the filed time, and stays partial while a pending test is still listed. When that says nothing
+ * new ones, keeps the filed time and conclusion (unless it brings one), and stays partial while a pending test is
+ * still listed. When that says nothing
  * the filed version does not, there is no correction of the report at all.
  */
 function keepListed(before: DiagnosticReport, after: ClinicalRecords['reports'][number], corrections: Corrections, verdicts: Map<string, Judged>, pending: boolean): void {
@@ -346,6 +347,7 @@ function keepListed(before: DiagnosticReport, after: ClinicalRecords['reports'][
   const merged = {
     ...after, observationIds: [...before.observationIds, ...added],
     ...(before.effective ? { effective: before.effective } : {}), ...(pending ? { status: 'partial' as const } : {}),
+    ...(after.conclusion === undefined && before.conclusion !== undefined ? { conclusion: before.conclusion } : {}),
   };
   const { same, record } = compareVersions('reports', before as unknown as Versioned, merged as unknown as Versioned);
   if (same) {
