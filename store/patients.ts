@@ -403,9 +403,17 @@ export function patientRepository(scope: Scope) {
         );
         const records: Record<string, string[]> = {};
         for (const table of PATIENT_RECORD_TABLES) {
-          // The canonical record names its patient too: both move, so a record read by id belongs to the survivor.
+          // The canonical record names its patient too: both move, so a record read by id belongs to the survivor. A
+          // clinical record that keeps versions gets a new one (a partner holding the one before sees it changed),
+          // and the one naming the merged patient is kept.
+          const versioned = table !== 'documents';
           const moved = await tx.query<{ id: string }>(
-            `UPDATE ${table} SET patient_id = $1::uuid, resource = jsonb_set(resource, '{patientId}', to_jsonb($1::uuid::text)) WHERE patient_id = $2 RETURNING id`,
+            `${versioned ? `WITH kept AS (
+               INSERT INTO clinical_record_versions (record_table, id, version, message_id, resource, stored_at)
+               SELECT '${table}', id, version, message_id, resource, coalesce(updated_at, created_at) FROM ${table} WHERE patient_id = $2) ` : ''}
+             UPDATE ${table} SET patient_id = $1::uuid, resource = jsonb_set(resource, '{patientId}', to_jsonb($1::uuid::text))
+               ${versioned ? ', version = version + 1, updated_at = now()' : ''}
+             WHERE patient_id = $2 RETURNING id`,
             [survivorId, mergedId],
           );
           if (moved.length > 0) records[table] = moved.map((r) => r.id).sort();

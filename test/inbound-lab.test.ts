@@ -365,6 +365,8 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const held = await t.store.consent.holdRequest({ patientId: b.id, organizationId: org.id, purpose: 'Payment', surface: 'fhir' });
     const merged = await staffCall(request(app).post('/admin/patients/merge'), provider).send({ survivorId: a.id, mergedId: b.id, reason: 'same person: duplicate report' }).expect(200);
     expect(merged.body.moved.records.observations).toEqual([observation.id]);
+    // Moved, the record is a new version naming the survivor; the one naming the merged patient is kept.
+    expect((await t.store.observations.history(observation.id)).map((v) => [v.stamp.version, v.record.patientId])).toEqual([[1, b.id], [2, a.id]]);
     // Named as the consent API names whoever sets a choice: by the user id.
     expect(merged.body.consentChoice).toMatchObject({ version: 1, purposes: ['Treatment'], setByKind: 'staff', setBy: merged.body.mergedBy.replace(/^user:/, '') });
     expect((await t.store.consent.currentChoice(a.id))?.purposes).toEqual(['Treatment']);
