@@ -408,5 +408,11 @@ describe(`ketenzorg from a GP system on ${engineUnderTest}`, () => {
     expect(ids.every(([, code]: [string, string]) => code === 'AE')).toBe(true);
     expect(ids.map(([id]: [string]) => id)).not.toContain('2.16.840.1.113883.2.4.6.6^DM2-BATCH-0005');
     await staffCall(request(app).get('/admin/inbound?acknowledgement=AX'), admin).expect(400);
+    // A message stored and not yet filed (or waiting to be resumed) has been given no verdict.
+    const waiting = await t.store.inbound.receive({ sender: his.connectionId, messageId: 'not-yet-filed', format: 'ketenzorg-hl7v3', raw: new TextEncoder().encode('<x/>') });
+    const unfiled = await staffCall(request(app).get(`/admin/inbound?sender=${his.connectionId}&status=received`), admin).expect(200);
+    expect(unfiled.body.messages.map((m: { id: string; acknowledgement: unknown }) => [m.id, m.acknowledgement])).toEqual([[waiting.message.id, null]]);
+    const stillAe = await staffCall(request(app).get(`/admin/inbound?sender=${his.connectionId}&acknowledgement=AE`), admin).expect(200);
+    expect(stillAe.body.messages.map((m: { id: string }) => m.id)).not.toContain(waiting.message.id);
   });
 });

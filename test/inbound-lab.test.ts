@@ -328,6 +328,7 @@ describe(`MEDLAB from a lab on ${engineUnderTest}`, () => {
     const refusal = (code: string) => ({ acknowledgement: 'AR', status: 'refused', problems: [expect.objectContaining({ severity: 'fatal', code })] });
     expect((await deliver(app, lab, 'lab', '').expect(400)).body).toEqual(refusal('BODY_EMPTY'));
     expect((await deliver(app, lab, 'lab', ' \r\n\t\n').expect(400)).body).toEqual(refusal('BODY_EMPTY'));
+    expect((await deliver(app, lab, 'lab', Buffer.from([0xef, 0xbb, 0xbf, 0x20, 0x0a])).expect(400)).body).toEqual(refusal('BODY_EMPTY'));
     // A NUL byte, which PostgreSQL keeps in no text, is quoted in the answer and stored with it all the same.
     const nul = await deliver(app, lab, 'lab', Buffer.from([0x00])).expect(200);
     expect(nul.body).toMatchObject({ acknowledgement: 'AR', status: 'quarantined' });

@@ -112,10 +112,11 @@ export function inboundAdminRoutes(ctx: InboundAdminContext): RouteSpec[] {
       method: 'get', path: '/inbound', access: ADMIN, summary: 'Inbound messages, newest first, by status and sender (connection id): what became of each, with its issues; never the payload',
       async handler(req, res) {
         const q = query(ListQuery, req);
-        // The verdict the sender was given is read from the parts; asked for one, the newest 1,000 are looked through.
+        // The verdict the sender was given is read from the parts; asked for one, the newest 1,000 are looked through. A
+        // message still `received` has had no verdict (it is being filed, or its filing failed and waits to be resumed).
         const messages = await store.inbound.list({ ...(q.status ? { status: q.status } : {}), ...(q.sender ? { sender: q.sender } : {}), limit: q.acknowledgement ? 1000 : q.limit });
         const parts = await store.filing.partsOf(messages.map((m) => m.id));
-        const answered = messages.map((m) => ({ ...m, acknowledgement: ackCode(m, parts.get(m.id) ?? []) }));
+        const answered = messages.map((m) => ({ ...m, acknowledgement: m.status === 'received' ? null : ackCode(m, parts.get(m.id) ?? []) }));
         res.json({ messages: answered.filter((m) => !q.acknowledgement || m.acknowledgement === q.acknowledgement).slice(0, q.limit) });
       },
     },

@@ -125,8 +125,13 @@ async function body(req: Request, res: Response): Promise<Uint8Array> {
     express.raw({ type: () => true, limit: MAX_MESSAGE_BYTES })(req, res, (error?: unknown) => (error ? reject(error as Error) : resolve()));
   });
   const raw = req.body as unknown;
-  if (!Buffer.isBuffer(raw) || raw.every(isBlank)) throw new RefusedBody({ status: 400, code: 'BODY_EMPTY', message: 'the request body is empty: it must be the message' });
+  if (!Buffer.isBuffer(raw) || withoutBom(raw).every(isBlank)) throw new RefusedBody({ status: 400, code: 'BODY_EMPTY', message: 'the request body is empty: it must be the message' });
   return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+/** The bytes after a UTF-8 byte order mark, if the body starts with one. */
+function withoutBom(raw: Buffer): Buffer {
+  return raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? raw.subarray(3) : raw;
 }
 
 /** Space, tab, CR or LF: a body of nothing else holds no message. */

@@ -91,11 +91,19 @@ export function hl7Time(value: string | undefined): string | undefined {
 
 /**
  * Whether FHIR date or dateTime `a` (from hl7Time, any precision) lies more than a day after `b`: the earliest
- * instant `a` can mean against `b`, with a day for zones and dates without a time.
+ * instant `a` can mean against the last `b` can (a year or month `b` runs to its end), with a day for zones and
+ * dates without a time.
  */
 export function laterThan(a: string, b: string): boolean {
-  const [at, bt] = [Date.parse(a), Date.parse(b)];
+  const [at, bt] = [Date.parse(a), latestOf(b)];
   return Number.isFinite(at) && Number.isFinite(bt) && at > bt + DAY_MS;
+}
+
+function latestOf(value: string): number {
+  const partial = /^(\d{4})(?:-(\d{2}))?$/.exec(value);
+  if (!partial) return Date.parse(value);
+  const year = Number(partial[1]);
+  return partial[2] === undefined ? Date.UTC(year + 1, 0, 1) : Date.UTC(year, Number(partial[2]), 1);
 }
 
 function daysIn(year: number, month: number): number {

@@ -159,6 +159,17 @@ describe('error paths', () => {
     expect(result.items.flatMap((i) => i.observations).every((o) => o.effective !== undefined)).toBe(true);
   });
 
+  it('reads a message made in a year or a month as made by its end: its findings of that year or month stand', () => {
+    const dm2 = fixture('dm2.xml').toString('utf8');
+    for (const made of ['2024', '202401']) {
+      const result = parseKetenzorg(dm2.replace(/<creationTime value="\d+"\/>/g, `<creationTime value="${made}"/>`));
+      expect(result.items.flatMap((i) => i.issues).filter((i) => i.code === 'TIME_AFTER_MESSAGE')).toEqual([]);
+      expect(result.items.flatMap((i) => i.observations)).toHaveLength(parseKetenzorg(dm2).items.flatMap((i) => i.observations).length);
+    }
+    const early = parseKetenzorg(dm2.replace(/<creationTime value="\d+"\/>/g, '<creationTime value="2023"/>'));
+    expect(early.items.flatMap((i) => i.issues).filter((i) => i.code === 'TIME_AFTER_MESSAGE').length).toBeGreaterThan(0);
+  });
+
   it('refuses a result dated after its message was made, and leaves out a birth date after it', () => {
     const text = fixture('dm2.xml').toString('utf8');
     const times = [...text.matchAll(/<effectiveTime value="(\d{8,14})"\/>/g)];
