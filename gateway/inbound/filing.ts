@@ -291,7 +291,8 @@ interface LeftOut {
 /**
  * A lab report's newer version may leave out results its filed version listed. When it leaves out a result with a
  * value, it is a partial update (one sample of the order sent again, or a result not sent again): nothing is
- * taken away, the report keeps every result it listed (and its time), and the sender is warned. Otherwise the
+ * taken away but the pending tests whose results it brings, the report keeps every other result it listed (and
+ * its time), and the sender is warned. Otherwise the
  * tests it had as pending (placeholders without a value, `registered`) and no longer lists are no longer pending:
  * withdrawn (`entered-in-error`) when the new version has a result of that test's name (the result is a record of
  * its own, under the test's code), else given up (`cancelled`).
@@ -309,22 +310,24 @@ async function leftOutOfReports(
     const found = (await tx.observations.getStamped(gone)).filter((f) => f.record.patientId === after.patientId);
     const results = found.filter((f) => f.record.status !== 'registered');
     const named = after.provenance.sourceRecordId ?? after.id;
+    const names = new Set(records.observations.filter((o) => kept.has(o.id)).flatMap((o) => (o.text ? [testName(o.text)] : [])));
+    const resulted = (f: (typeof found)[number]) => f.record.text !== undefined && names.has(testName(f.record.text));
+    const close = (f: (typeof found)[number], status: 'entered-in-error' | 'cancelled') => corrections.observations.push({
+      record: { ...f.record, status, provenance: { ...f.record.provenance, ...pick(after.provenance, ['messageId', 'sentAt']) } },
+      replaces: f.stamp.version,
+    });
+    const pending = found.filter((f) => f.record.status === 'registered');
     if (results.length > 0) {
-      keepListed(before, after, corrections, verdicts, found.some((f) => f.record.status === 'registered'));
-      leftOut.set(after.id, { named, resulted: 0, dropped: 0, results: results.map((f) => f.record.provenance.sourceRecordId ?? f.record.id) });
+      // A part of the order: a pending test whose result it brings is closed all the same; the others stay pending.
+      const done = pending.filter(resulted);
+      for (const f of done) close(f, 'entered-in-error');
+      keepListed(before, after, corrections, verdicts, pending.length > done.length, new Set(done.map((f) => f.record.id)));
+      leftOut.set(after.id, { named, resulted: done.length, dropped: 0, results: results.map((f) => f.record.provenance.sourceRecordId ?? f.record.id) });
       continue;
     }
-    const names = new Set(records.observations.filter((o) => kept.has(o.id)).flatMap((o) => (o.text ? [testName(o.text)] : [])));
-    let resulted = 0;
-    for (const { record, stamp } of found) {
-      const done = record.text !== undefined && names.has(testName(record.text));
-      if (done) resulted += 1;
-      corrections.observations.push({
-        record: { ...record, status: done ? 'entered-in-error' : 'cancelled', provenance: { ...record.provenance, ...pick(after.provenance, ['messageId', 'sentAt']) } },
-        replaces: stamp.version,
-      });
-    }
-    leftOut.set(after.id, { named, resulted, dropped: found.length - resulted, results: [] });
+    for (const f of pending) close(f, resulted(f) ? 'entered-in-error' : 'cancelled');
+    const done = pending.filter(resulted).length;
+    leftOut.set(after.id, { named, resulted: done, dropped: pending.length - done, results: [] });
   }
   return leftOut;
 }
@@ -335,17 +338,20 @@ function testName(text: string): string {
 }
 
 /**
- * A partial update of a report: its correction lists every result the filed version did (in that order) and the
- * new ones, keeps the filed time and conclusion (unless it brings one), and stays partial while a pending test is
- * still listed. When that says nothing
+ * A partial update of a report: its correction lists every result the filed version did (in that order, but the
+ * pending tests it closed) and the new ones, keeps the filed time and conclusion (unless it brings one), and stays
+ * partial while a pending test is still listed. When that says nothing
  * the filed version does not, there is no correction of the report at all.
  */
-function keepListed(before: DiagnosticReport, after: ClinicalRecords['reports'][number], corrections: Corrections, verdicts: Map<string, Judged>, pending: boolean): void {
+function keepListed(
+  before: DiagnosticReport, after: ClinicalRecords['reports'][number], corrections: Corrections, verdicts: Map<string, Judged>, pending: boolean,
+  closed: ReadonlySet<string>,
+): void {
   const at = corrections.reports.findIndex((c) => c.record.id === after.id);
   if (at < 0) return;
   const added = (after.observationIds ?? []).filter((id) => !before.observationIds.includes(id));
   const merged = {
-    ...after, observationIds: [...before.observationIds, ...added],
+    ...after, observationIds: [...before.observationIds.filter((id) => !closed.has(id)), ...added],
     ...(before.effective ? { effective: before.effective } : {}), ...(pending ? { status: 'partial' as const } : {}),
     ...(after.conclusion === undefined && before.conclusion !== undefined ? { conclusion: before.conclusion } : {}),
   };
