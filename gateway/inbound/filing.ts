@@ -250,7 +250,8 @@ async function sortCorrections(
   if (stored.size === 0) return { corrections, verdicts, leftOut: new Map() };
   type Sent = Versioned & { readonly provenance: { readonly sourceRecordId?: string | undefined } };
   const sort = async <T extends Sent & { readonly id: string; readonly patientId?: string }, F extends Sent & { id: string }>(
-    kind: RecordKind, list: readonly T[], repository: { getStamped(ids: readonly string[]): Promise<readonly { record: F; stamp: { version: number } }[]> },
+    kind: RecordKind, list: readonly T[], schema: { parse(value: unknown): unknown },
+    repository: { getStamped(ids: readonly string[]): Promise<readonly { record: F; stamp: { version: number } }[]> },
     into: Replacement<T>[], applied?: (before: F, after: T) => void,
   ) => {
     const again = list.filter((r) => stored.get(r.id) === r.patientId);
@@ -259,7 +260,8 @@ async function sortCorrections(
     for (const r of again) {
       const first = filed.get(r.id);
       if (!first) continue;
-      const { same, record, otherTest } = compareVersions(kind, first.record, r);
+      // Compared as the store holds it (defaults filled in, systems in their canonical spelling), as the filed one is.
+      const { same, record, otherTest } = compareVersions(kind, first.record, schema.parse(r) as T);
       const order = same || otherTest ? undefined : sentOrder(r.provenance.sentAt, first.record.provenance.sentAt);
       const verdict: Verdict = otherTest ? 'other-test' : !order ? 'same' : order === 'later' ? 'applied' : order === 'earlier' ? 'older' : 'unordered';
       if (verdict === 'applied') {
@@ -270,10 +272,10 @@ async function sortCorrections(
     }
   };
   const reportsChanged: { before: DiagnosticReport; after: ClinicalRecords['reports'][number] }[] = [];
-  await sort('observations', records.observations, tx.observations, corrections.observations);
-  await sort('conditions', records.conditions, tx.conditions, corrections.conditions);
-  await sort('enrolments', records.enrolments, tx.carePrograms, corrections.enrolments);
-  await sort('reports', records.reports, tx.reports, corrections.reports, (before, after) => reportsChanged.push({ before, after }));
+  await sort('observations', records.observations, Observation, tx.observations, corrections.observations);
+  await sort('conditions', records.conditions, Condition, tx.conditions, corrections.conditions);
+  await sort('enrolments', records.enrolments, CareProgramEnrolment, tx.carePrograms, corrections.enrolments);
+  await sort('reports', records.reports, DiagnosticReport, tx.reports, corrections.reports, (before, after) => reportsChanged.push({ before, after }));
   return { corrections, verdicts, leftOut: await leftOutOfReports(tx, reportsChanged, records, corrections, verdicts) };
 }
 
