@@ -51,10 +51,22 @@ export type Demographics = Pick<PatientInput, 'names' | 'birthDate' | 'gender' |
 /** The tables whose rows belong to a patient and follow the survivor in a merge. */
 const PATIENT_RECORD_TABLES = ['observations', 'conditions', 'care_program_enrolments', 'diagnostic_reports', 'documents'] as const;
 
-const SELECT_PATIENT = `
-  SELECT p.id, p.version, p.updated_at, p.resource,
-    COALESCE((SELECT jsonb_agg(i.detail ORDER BY i.seq) FROM patient_identifiers i WHERE i.patient_id = p.id), '[]'::jsonb) AS identifiers
-  FROM patients p`;
+/** The identifiers linked to the patient row `p` now, in the order they were linked. */
+const IDENTIFIERS_OF_P = `COALESCE((SELECT jsonb_agg(i.detail ORDER BY i.seq) FROM patient_identifiers i WHERE i.patient_id = p.id), '[]'::jsonb)`;
+
+const SELECT_PATIENT = `SELECT p.id, p.version, p.updated_at, p.resource, ${IDENTIFIERS_OF_P} AS identifiers FROM patients p`;
+
+/**
+ * Keeps the current version of each patient named before a change replaces it, identifiers included (read the
+ * audit trail's `Patient/{id}/_history/{n}` by). Runs in the changing transaction, after the rows are locked.
+ */
+async function keepVersions(tx: Queryable, ids: readonly string[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO patient_versions (id, version, resource, stored_at)
+     SELECT p.id, p.version, p.resource || jsonb_build_object('identifiers', ${IDENTIFIERS_OF_P}), p.updated_at FROM patients p WHERE p.id = ANY($1::uuid[])`,
+    [ids],
+  );
+}
 
 type PatientRow = { id: string; version: number; updated_at: string; resource: Record<string, unknown>; identifiers: unknown[] };
 
@@ -265,6 +277,18 @@ export function patientRepository(scope: Scope) {
       return resolvedAt(await this.resolveIdentifiers([{ system, value }], options), 0);
     },
 
+    /** One version of a patient, the current one or one kept when it was replaced (none when not kept). */
+    async version(id: string, version: number): Promise<PatientRecord | undefined> {
+      if (!isUuid(id)) return undefined;
+      const rows = await q.query<{ version: number; updated_at: string; resource: Record<string, unknown> }>(
+        `SELECT version, stored_at AS updated_at, resource FROM patient_versions WHERE id = $1 AND version = $2
+         UNION ALL SELECT p.version, p.updated_at, p.resource || jsonb_build_object('identifiers', ${IDENTIFIERS_OF_P}) FROM patients p WHERE p.id = $1 AND p.version = $2`,
+        [id, version],
+      );
+      const row = rows[0];
+      return row ? { patient: Patient.parse(row.resource), version: row.version, updatedAt: row.updated_at } : undefined;
+    },
+
     /** The version and last change of each patient, for FHIR meta and ETags. */
     async stamps(ids: readonly string[]): Promise<Map<string, { version: number; updatedAt: string }>> {
       if (ids.length === 0) return new Map();
@@ -297,6 +321,7 @@ export function patientRepository(scope: Scope) {
           [identifier.system, identifier.value],
         );
         if (existing[0]?.patient_id === patientId) return 'already-linked';
+        await keepVersions(tx, [patientId]);
         const inserted = await insertIdentifiers(tx, [{ system: identifier.system, value: identifier.value, patient_id: patientId, detail: identifier }], linkedBy);
         if (inserted === 0) throw new StoreError('identifier-taken', 'identifier already belongs to another patient', { system: identifier.system });
         await tx.query('UPDATE patients SET version = version + 1, updated_at = now() WHERE id = $1', [patientId]);
@@ -314,6 +339,7 @@ export function patientRepository(scope: Scope) {
         }
         const { patient: before } = fromRow(current);
         if (before.status !== 'active') throw new StoreError('invalid-state', 'a merged patient cannot be changed', { patientId: id });
+        await keepVersions(tx, [id]);
         const next = Patient.parse({ ...before, ...demographics, id, identifiers: before.identifiers });
         const [updated] = await tx.query<{ updated_at: string }>(
           `UPDATE patients SET resource = $2, birth_date = $3, gender = $4, version = version + 1, updated_at = now() WHERE id = $1 RETURNING updated_at`,
@@ -397,6 +423,7 @@ export function patientRepository(scope: Scope) {
           if (!row) throw new StoreError('not-found', 'patient not found', { patientId: id });
           if (row.status !== 'active') throw new StoreError('invalid-state', 'only active patients can be merged', { patientId: id });
         }
+        await keepVersions(tx, [survivorId, mergedId]);
         const identifiers = await tx.query<{ detail: Identifier }>(
           'UPDATE patient_identifiers SET patient_id = $1 WHERE patient_id = $2 RETURNING detail',
           [survivorId, mergedId],

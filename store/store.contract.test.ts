@@ -185,6 +185,30 @@ describe(`store contract on ${engineUnderTest}`, () => {
       expect(await store.patients.findByFamilyKey('berg', '1960-01-01')).toEqual([]);
     });
 
+    it('keeps each version of a patient a change replaced, as it was, identifiers included', async () => {
+      const p = await store.patients.insert(aPatient({ birthDate: '1961-03-04', names: [{ family: 'Visser', given: ['Jan'] }] }));
+      const other = await store.patients.insert(aPatient({ birthDate: '1961-03-04' }));
+      await store.patients.updateDemographics(p.id, 1, { names: [{ family: 'Visser-Bos', given: ['Jan'] }], birthDate: '1961-03-04', gender: 'male' });
+      await store.patients.linkIdentifier(p.id, { system: 'urn:oid:1.2.3.98', value: 'V-1' }, 'test');
+      await store.patients.merge(other.id, p.id, { mergedBy: 'test', reason: 'same person' });
+      const versions = await Promise.all([1, 2, 3, 4].map((n) => store.patients.version(p.id, n)));
+      expect(versions.map((v) => [v?.version, v?.patient.names[0]?.family, v?.patient.identifiers.map((i) => i.value).length, v?.patient.status])).toEqual([
+        [1, 'Visser', 1, 'active'], [2, 'Visser-Bos', 1, 'active'], [3, 'Visser-Bos', 2, 'active'], [4, 'Visser-Bos', 0, 'merged'],
+      ]);
+      expect(versions[3]).toEqual(await store.patients.get(p.id));
+      expect(Date.parse(versions[0]!.updatedAt)).toBeLessThanOrEqual(Date.parse(versions[1]!.updatedAt));
+      // The survivor's version before the merge is kept too: it did not yet carry the merged record's identifiers.
+      expect((await store.patients.version(other.id, 1))?.patient.identifiers).toEqual(other.identifiers);
+      expect((await store.patients.get(other.id))?.patient.identifiers).toHaveLength(3);
+      expect(await store.patients.version(p.id, 5)).toBeUndefined();
+      expect(await store.patients.version('not-a-uuid', 1)).toBeUndefined();
+      // A refused change keeps nothing: the version a refused link would have kept is kept once, by the next change.
+      const third = await store.patients.insert(aPatient({ birthDate: '1961-03-04' }));
+      await expect(store.patients.linkIdentifier(third.id, { system: 'urn:oid:1.2.3.98', value: 'V-1' }, 'test')).rejects.toEqual(storeError('identifier-taken'));
+      await store.patients.updateDemographics(third.id, 1, { names: [{ family: 'Derde', given: [] }], birthDate: '1961-03-04', gender: 'female' });
+      expect((await store.patients.version(third.id, 1))?.patient).toEqual(third);
+    });
+
     it('finds patients by family name however the prefix and diacritics are written, own or partner name', async () => {
       const birthDate = '1944-07-21';
       const p = await store.patients.insert(aPatient({

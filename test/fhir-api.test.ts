@@ -139,7 +139,28 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     const failed = (await t.store.audit.search({ limit: 5 })).find((r) => r.requestId === refused.headers['x-request-id']);
     expect(failed?.transaction).toBe('fhir-read');
     const cs = JSON.parse((await request(app).get('/fhir/R4/metadata').expect(200)).text) as CapabilityStatement;
-    expect(cs.rest![0]!.resource!.filter((r) => r.readHistory).map((r) => r.type).sort()).toEqual(['Condition', 'DiagnosticReport', 'EpisodeOfCare', 'Observation']);
+    expect(cs.rest![0]!.resource!.filter((r) => r.readHistory).map((r) => r.type).sort()).toEqual(['Condition', 'DiagnosticReport', 'EpisodeOfCare', 'Observation', 'Patient']);
+  });
+
+  it("lets fhir-kit-client read the version of a patient the trail says left, after the patient's record changed", async () => {
+    const owner = await t.store.patients.insert(aPatient({ names: [{ family: 'Visser', given: ['Anna'] }] }));
+    const client = new Client({ baseUrl: base, customHeaders: { Cookie: staff.cookie } });
+    await client.read({ resourceType: 'Patient', id: owner.id });
+    const [left] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
+    expect(JSON.parse(left!.body).returned).toEqual([`Patient/${owner.id}/_history/1`]);
+    await t.store.patients.updateDemographics(owner.id, 1, { names: [{ family: 'Visser-de Boer', given: ['Anna'] }], birthDate: owner.birthDate, gender: owner.gender });
+    await t.store.patients.linkIdentifier(owner.id, { system: 'urn:oid:2.16.840.1.113883.2.4.6.3.99', value: 'HIS-42' }, 'test');
+
+    const current = (await client.read({ resourceType: 'Patient', id: owner.id })) as unknown as Patient;
+    const versions = await Promise.all(['1', '2', '3'].map(async (version) => (await client.vread({ resourceType: 'Patient', id: owner.id, version })) as unknown as Patient));
+    expect(versions.map((v) => [v.meta?.versionId, v.name?.[0]?.family, v.identifier?.length])).toEqual([['1', 'Visser', 1], ['2', 'Visser-de Boer', 1], ['3', 'Visser-de Boer', 2]]);
+    expect(versions[2]).toEqual(current);
+    for (const version of versions) expect(problemsIn(version)).toEqual([]);
+    await request(app).get(`/fhir/R4/Patient/${owner.id}/_history/4`).set('Cookie', staff.cookie).expect(404);
+    const etagged = await request(app).get(`/fhir/R4/Patient/${owner.id}/_history/1?_format=xml`).set('Cookie', staff.cookie).expect(200);
+    expect([etagged.headers.etag, etagged.text.match(/<family value="([^"]+)"/)?.[1]]).toEqual(['W/"1"', 'Visser']);
+    const [record] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
+    expect(JSON.parse(record!.body)).toMatchObject({ action: 'Patient/vread', returned: [`Patient/${owner.id}/_history/1`] });
   });
 
   it('answers a conditional read with 304 while the version is unchanged', async () => {

@@ -158,10 +158,21 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const [permitted] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
     expect(JSON.parse(permitted!.body)).toMatchObject({ decision: { result: 'permit' }, returned: [expect.stringMatching(new RegExp(`^Patient/${duplicate.id}/_history/\\d+$`))] });
 
+    // The merged record as it was before the merge is read by its version, under the survivor's consent too.
+    const before = JSON.parse((await fhir('Treatment', `/Patient/${duplicate.id}/_history/1`).expect(200)).text) as FhirPatient;
+    expect([before.active, before.link, before.identifier?.length]).toEqual([true, undefined, 1]);
+    const [version] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
+    expect(JSON.parse(version!.body)).toMatchObject({ action: 'Patient/vread', decision: { result: 'permit' }, returned: [`Patient/${duplicate.id}/_history/1`] });
+
     await as(admin, request(app).put(`/admin/patients/${survivor.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
     await fhir('Treatment', `/Patient/${duplicate.id}`).expect(404);
     const [denied] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
     expect(JSON.parse(denied!.body)).toMatchObject({ decision: { result: 'deny' }, returned: [] });
+    const deniedVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/1`).expect(404);
+    const unknownVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/9`).expect(404);
+    expect(JSON.parse(deniedVersion.text).issue[0].diagnostics.replace('/1', '/9')).toBe(JSON.parse(unknownVersion.text).issue[0].diagnostics);
+    const [deniedRead] = (await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 2 })).filter((r) => r.requestId === deniedVersion.headers['x-request-id']);
+    expect(JSON.parse(deniedRead!.body)).toMatchObject({ action: 'Patient/vread', decision: { result: 'deny' }, returned: [] });
   });
 
   it('gives a Carequality partner no BSN on the FHIR API, and finds nobody for it by one; a Dutch FHIR partner gets both', async () => {

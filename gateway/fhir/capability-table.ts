@@ -32,7 +32,7 @@ export interface OperationSpec {
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly read: boolean;
-  /** Every version kept is read by `/{type}/{id}/_history/{vid}` (records a sender corrects have several). */
+  /** Every version kept is read by `/{type}/{id}/_history/{vid}` (a sender corrects records; staff edit patients). */
   readonly vread?: boolean;
   readonly search: readonly SearchParamSpec[] | undefined;
   readonly include?: readonly IncludeName[];
@@ -55,7 +55,7 @@ const LAST_UPDATED: SearchParamSpec = {
 
 export const RESOURCES: readonly ResourceSpec[] = [
   {
-    type: 'Patient', read: true, audience: 'care',
+    type: 'Patient', read: true, vread: true, audience: 'care',
     documentation: 'A search must include _id, identifier, family or birthdate. _total is not answered here (it would decide consent for every match beyond the page); _summary=count counts up to 1,000.',
     search: [
       { name: '_id', type: 'token', documentation: 'Logical id; commas for alternatives.' },

@@ -68,6 +68,23 @@ function patientRead(id: string, baseUrl: string): Disclosure<FhirResource | und
   };
 }
 
+/** One version of a patient's record: decided, like a read, by the patient the id names now. */
+function patientVread(id: string, version: number, baseUrl: string): Disclosure<FhirResource | undefined> {
+  return {
+    subjects: async (find) => {
+      if (!isOurId(id)) return [];
+      const found = await find.byId(id);
+      return found ? [found] : [];
+    },
+    async respond(read, verdict) {
+      const patientId = verdict.permitted[0];
+      if (!patientId || version === 0) return undefined;
+      const record = await read.patientVersion(id, version, patientId);
+      return record ? (await renderAny(read, 'Patient', [record], baseUrl))[0] : undefined;
+    },
+  };
+}
+
 function directoryRead(type: 'Organization' | 'Practitioner') {
   return (id: string, baseUrl: string): Disclosure<FhirResource | undefined> => ({
     subjects: async () => [],
@@ -81,7 +98,7 @@ function directoryRead(type: 'Organization' | 'Practitioner') {
 
 /** The consent-gated interactions per type; AuditEvent is not a disclosure and has its own path (audit-events.ts). */
 export const HANDLERS: Readonly<Record<Exclude<ResourceType, 'AuditEvent'>, ResourceHandler>> = {
-  Patient: { read: patientRead, search: patientSearch },
+  Patient: { read: patientRead, vread: patientVread, search: patientSearch },
   Observation: { read: readById('Observation', (read, id) => read.observation(id)), vread: vreadById('Observation'), search: scopedSearch(observations) },
   Condition: { read: readById('Condition', (read, id) => read.condition(id)), vread: vreadById('Condition'), search: scopedSearch(conditions) },
   DiagnosticReport: { read: readById('DiagnosticReport', (read, id) => read.report(id)), vread: vreadById('DiagnosticReport'), search: scopedSearch(reports) },

@@ -17,6 +17,12 @@ export interface ConsentedReader {
    * to `survivorId` now; noted under the survivor, whose consent it was disclosed under.
    */
   replacedPatient(id: string, survivorId: string): Promise<PatientRecord | undefined>;
+  /**
+   * One version of a patient's record (the current one or one a change replaced), read by the record's own id;
+   * `patientId` is the permitted patient that id names now (itself, or the record it was merged into), under whom
+   * it is noted.
+   */
+  patientVersion(id: string, version: number, patientId: string): Promise<PatientRecord | undefined>;
   observations(patientId: string, query?: ObservationQuery): Promise<Page<Observation>>;
   observation(id: string): Promise<Observation | undefined>;
   conditions(patientId: string, query?: ConditionQuery): Promise<Page<Condition>>;
@@ -176,6 +182,13 @@ export function consentedReader(
       const [record, resolved] = await Promise.all([store.patients.get(id), store.patients.resolveId(id)]);
       if (!record || record.patient.status !== 'merged' || resolved.value !== survivorId) return undefined;
       note(survivorId, versioned(record));
+      return disclosed(record);
+    },
+    async patientVersion(id, version, patientId) {
+      allow(patientId);
+      const record = await store.patients.version(id, version);
+      if (!record) return undefined;
+      note(patientId, versioned(record));
       return disclosed(record);
     },
     observations: pages('Observation', store.observations.list),
