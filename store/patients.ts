@@ -212,6 +212,19 @@ export function patientRepository(scope: Scope) {
     return rows.map(fromRow);
   }
 
+  /** The kept versions of a patient and its current one, oldest first, or only the one numbered `only`. */
+  async function versions(id: string, only?: number): Promise<PatientRecord[]> {
+    if (!isUuid(id)) return [];
+    const rows = await q.query<{ version: number; updated_at: string; resource: Record<string, unknown> }>(
+      `SELECT version, stored_at AS updated_at, resource FROM patient_versions WHERE id = $1 AND ($2::int IS NULL OR version = $2)
+       UNION ALL SELECT p.version, p.updated_at, p.resource || jsonb_build_object('identifiers', ${IDENTIFIERS_OF_P}) FROM patients p
+       WHERE p.id = $1 AND ($2::int IS NULL OR p.version = $2)
+       ORDER BY version`,
+      [id, only ?? null],
+    );
+    return rows.map((row) => ({ patient: Patient.parse(row.resource), version: row.version, updatedAt: row.updated_at }));
+  }
+
   return {
     /** Validates and stores new patients with their identifiers; an identifier held by another patient refuses all. */
     async insertMany(inputs: readonly PatientInput[], linkedBy = 'import'): Promise<Patient[]> {
@@ -279,14 +292,12 @@ export function patientRepository(scope: Scope) {
 
     /** One version of a patient, the current one or one kept when it was replaced (none when not kept). */
     async version(id: string, version: number): Promise<PatientRecord | undefined> {
-      if (!isUuid(id)) return undefined;
-      const rows = await q.query<{ version: number; updated_at: string; resource: Record<string, unknown> }>(
-        `SELECT version, stored_at AS updated_at, resource FROM patient_versions WHERE id = $1 AND version = $2
-         UNION ALL SELECT p.version, p.updated_at, p.resource || jsonb_build_object('identifiers', ${IDENTIFIERS_OF_P}) FROM patients p WHERE p.id = $1 AND p.version = $2`,
-        [id, version],
-      );
-      const row = rows[0];
-      return row ? { patient: Patient.parse(row.resource), version: row.version, updatedAt: row.updated_at } : undefined;
+      return (await versions(id, version))[0];
+    },
+
+    /** Every version of a patient that is kept, the current one last (none for an unknown id). */
+    async history(id: string): Promise<PatientRecord[]> {
+      return versions(id);
     },
 
     /** The version and last change of each patient, for FHIR meta and ETags. */

@@ -69,7 +69,7 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     const declared = cs.rest![0]!.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort();
     const routed = [...new Set(served.map((r) => {
       const [, type, rest] = /^\/fhir\/R4\/([A-Za-z]+)(\/.*)?$/.exec(r.path)!;
-      return `${type} ${rest === '/:id' ? 'read' : rest === '/:id/_history/:vid' ? 'vread' : 'search-type'}`;
+      return `${type} ${rest === '/:id' ? 'read' : rest === '/:id/_history/:vid' ? 'vread' : rest === '/:id/_history' ? 'history-instance' : 'search-type'}`;
     }))].sort();
     expect(declared).toEqual(routed);
   });
@@ -121,6 +121,9 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(second).toEqual(current);
     expect(Date.parse(first.meta!.lastUpdated!)).toBeLessThanOrEqual(Date.parse(second.meta!.lastUpdated!));
     for (const version of [first, second]) expect(problemsIn(version)).toEqual([]);
+    const history = (await client.resourceHistory({ resourceType: 'Observation', id: observation!.id })) as unknown as Bundle;
+    expect(problemsIn(history)).toEqual([]);
+    expect(history.entry!.map((e) => e.resource)).toEqual([second, first]);
 
     for (const vid of ['3', '0', 'x']) {
       const missing = await request(app).get(`/fhir/R4/Observation/${observation!.id}/_history/${vid}`).set('Cookie', staff.cookie).expect(404);
@@ -161,6 +164,35 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect([etagged.headers.etag, etagged.text.match(/<family value="([^"]+)"/)?.[1]]).toEqual(['W/"1"', 'Visser']);
     const [record] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
     expect(JSON.parse(record!.body)).toMatchObject({ action: 'Patient/vread', returned: [`Patient/${owner.id}/_history/1`] });
+
+    // The whole history, newest first, as fhir-kit-client asks for it; each version as the interaction that made it.
+    const history = (await client.resourceHistory({ resourceType: 'Patient', id: owner.id })) as unknown as Bundle;
+    expect(problemsIn(history)).toEqual([]);
+    expect([history.type, history.total]).toEqual(['history', 3]);
+    expect(history.entry!.map((e) => [e.resource!.meta!.versionId, e.request?.method, e.request?.url, e.response?.status, e.response?.etag])).toEqual([
+      ['3', 'PUT', `Patient/${owner.id}`, '200 OK', 'W/"3"'], ['2', 'PUT', `Patient/${owner.id}`, '200 OK', 'W/"2"'], ['1', 'POST', 'Patient', '201 Created', 'W/"1"'],
+    ]);
+    expect(history.entry!.map((e) => e.resource)).toEqual([versions[2], versions[1], versions[0]]);
+    const [listed] = await t.store.audit.search({ transaction: 'fhir-read', patientId: owner.id, limit: 1 });
+    expect(JSON.parse(listed!.body)).toMatchObject({ action: 'Patient/history', returned: [3, 2, 1].map((n) => `Patient/${owner.id}/_history/${n}`) });
+
+    // _count keeps the newest, _since those stored from then on; total counts what _since let through.
+    const newest = JSON.parse((await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?_count=1`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect([newest.total, newest.entry!.map((e) => e.resource!.meta!.versionId), newest.link![0]!.url]).toEqual([3, ['3'], `http://localhost:0/fhir/R4/Patient/${owner.id}/_history?_count=1`]);
+    const since = versions[1]!.meta!.lastUpdated!;
+    const recent = JSON.parse((await request(app).get(`/fhir/R4/Patient/${owner.id}/_history`).query({ _since: since }).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect([recent.total, recent.entry!.map((e) => e.resource!.meta!.versionId)]).toEqual([2, ['3', '2']]);
+    const none = JSON.parse((await request(app).get(`/fhir/R4/Patient/${owner.id}/_history`).query({ _since: '2999-01-01T00:00:00Z' }).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
+    expect([none.total, none.entry]).toEqual([0, []]);
+    for (const bad of ['_since=2026-01-01', '_since=yesterday', '_count=0', '_count=x']) {
+      const refused = await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?${bad}`).set('Cookie', staff.cookie).expect(400);
+      expect((JSON.parse(refused.text) as OperationOutcome).issue[0]!.expression).toEqual([bad.split('=')[0]]);
+    }
+    await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?_summary=true`).set('Cookie', staff.cookie).expect(200);
+    await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?_summary=true`).set('Cookie', staff.cookie).set('Prefer', 'handling=strict').expect(400);
+    const xml = await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?_format=xml`).set('Cookie', staff.cookie).expect(200);
+    expect(xml.text).toMatch(/<type value="history"\/>/);
+    await request(app).get(`/fhir/R4/Patient/00000000-0000-4000-8000-00000000dead/_history`).set('Cookie', staff.cookie).expect(404);
   });
 
   it('answers a conditional read with 304 while the version is unchanged', async () => {
@@ -234,7 +266,7 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect((JSON.parse(unknown.text) as OperationOutcome).issue).toEqual([
       { severity: 'error', code: 'not-supported', diagnostics: 'GET /fhir/R4/MedicationRequest is not served here (see /fhir/R4/metadata)' },
     ]);
-    await request(app).get(`/fhir/R4/Patient/${patient.id}/_history`).set('Cookie', staff.cookie).expect(404);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}/_history/1/more`).set('Cookie', staff.cookie).expect(404);
     const update = await request(app).put(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).send({ resourceType: 'Patient' }).expect(405);
     expect(update.headers.allow).toBe('GET');
     expect((JSON.parse(update.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringMatching(/^PUT is not supported on Patient/) });

@@ -144,6 +144,14 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     expect(JSON.parse(denied.text).issue[0].diagnostics.replace(theirs!.id, 'X')).toBe(JSON.parse(unknown.text).issue[0].diagnostics.replace(mine!.id, 'X').replace('/9', '/1'));
     const [record] = (await t.store.audit.search({ transaction: 'fhir-read', patientId: closed.id, limit: 5 })).filter((r) => r.requestId === denied.headers['x-request-id']);
     expect(JSON.parse(record!.body)).toMatchObject({ action: 'Observation/vread', decision: { result: 'deny' }, returned: [] });
+    // The whole history likewise: the permitted patient's versions leave and are noted, the denied one's is not known.
+    const history = JSON.parse((await fhir('Treatment', `/Observation/${mine!.id}/_history`).expect(200)).text) as { total: number };
+    expect(history.total).toBe(1);
+    const deniedHistory = await fhir('Treatment', `/Observation/${theirs!.id}/_history`).expect(404);
+    const unknownHistory = await fhir('Treatment', `/Observation/00000000-0000-4000-8000-00000000dead/_history`).expect(404);
+    expect(JSON.parse(deniedHistory.text).issue[0].diagnostics.replace(theirs!.id, 'X')).toBe(JSON.parse(unknownHistory.text).issue[0].diagnostics.replace('00000000-0000-4000-8000-00000000dead', 'X'));
+    const [historyRecord] = (await t.store.audit.search({ transaction: 'fhir-read', patientId: closed.id, limit: 5 })).filter((r) => r.requestId === deniedHistory.headers['x-request-id']);
+    expect(JSON.parse(historyRecord!.body)).toMatchObject({ action: 'Observation/history', decision: { result: 'deny' }, returned: [] });
   });
 
   it("serves a merged record's id as replaced by the survivor, under the survivor's consent", async () => {

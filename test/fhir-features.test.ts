@@ -355,7 +355,7 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     const served = (app.locals.routes as { path: string }[]).filter((r) => r.path.startsWith('/fhir/R4/') && r.path !== '/fhir/R4/metadata' && !r.path.includes('/.well-known/'));
     const routed = [...new Set(served.map((r) => {
       const [, type, rest] = /^\/fhir\/R4\/([A-Za-z]+)(\/.*)?$/.exec(r.path)!;
-      return `${type} ${rest === '/:id' ? 'read' : rest === '/:id/_history/:vid' ? 'vread' : 'search-type'}`;
+      return `${type} ${rest === '/:id' ? 'read' : rest === '/:id/_history/:vid' ? 'vread' : rest === '/:id/_history' ? 'history-instance' : 'search-type'}`;
     }))].sort();
     expect(rest.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort()).toEqual(routed);
   });

@@ -24,7 +24,7 @@ const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 
 /** Each subtype our events carry, and the one transaction that renders it. */
 const SUBTYPES: readonly (readonly [string, string, AuditTransaction])[] = [
-  [REST, 'search-type', 'fhir-search'], [REST, 'read', 'fhir-read'], [REST, 'vread', 'fhir-read'], [REST, 'operation', 'fhir-operation'],
+  [REST, 'search-type', 'fhir-search'], [REST, 'read', 'fhir-read'], [REST, 'vread', 'fhir-read'], [REST, 'history-instance', 'fhir-read'], [REST, 'operation', 'fhir-operation'],
   [IHE, 'ITI-55', 'ITI-55'], [IHE, 'ITI-38', 'ITI-38'], [IHE, 'ITI-39', 'ITI-39'],
   [DCM, '110122', 'sign-in'], [DCM, '110123', 'sign-in'],
 ];

@@ -32,7 +32,10 @@ export interface OperationSpec {
 export interface ResourceSpec {
   readonly type: ResourceType;
   readonly read: boolean;
-  /** Every version kept is read by `/{type}/{id}/_history/{vid}` (a sender corrects records; staff edit patients). */
+  /**
+   * Every version kept is read by `/{type}/{id}/_history/{vid}`, and all of them by `/{type}/{id}/_history` (a sender
+   * corrects records; a patient's record changes with identifiers, edits and merges).
+   */
   readonly vread?: boolean;
   readonly search: readonly SearchParamSpec[] | undefined;
   readonly include?: readonly IncludeName[];
@@ -144,7 +147,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { name: 'date', type: 'date', documentation: 'When recorded, with prefix ge, gt, le or lt; repeat to bound both ends.' },
       { name: 'patient', type: 'reference', documentation: 'Patient/id: the events about this patient.' },
       { name: 'agent', type: 'reference', documentation: 'Organization/id: exchanges requested by this organization.' },
-      { name: 'subtype', type: 'token', documentation: 'The transaction: http://hl7.org/fhir/restful-interaction|read, |vread, |search-type or |operation; urn:ihe:event-type-code|ITI-55, |ITI-38 or |ITI-39; DCM 110122 (login) or 110123 (logout).' },
+      { name: 'subtype', type: 'token', documentation: 'The transaction: http://hl7.org/fhir/restful-interaction|read, |vread, |history-instance, |search-type or |operation; urn:ihe:event-type-code|ITI-55, |ITI-38 or |ITI-39; DCM 110122 (login) or 110123 (logout).' },
       { name: 'type', type: 'token', documentation: 'DCM 110106 (export), 110114 (authentication), 110101 (audit log used), 110137 (security attributes changed) or 110110 (patient record read by staff); types shared by several transactions are searched by subtype.' },
       { name: 'outcome', type: 'token', documentation: 'The exchange outcome: 0 success, 4 declined by consent, 8 failure.' },
     ],
@@ -170,7 +173,7 @@ export function capabilityStatement(
     type: spec.type,
     documentation: spec.documentation,
     interaction: [
-      ...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.vread ? [{ code: 'vread' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : []),
+      ...(spec.read ? [{ code: 'read' as const }] : []), ...(spec.vread ? [{ code: 'vread' as const }, { code: 'history-instance' as const }] : []), ...(spec.search ? [{ code: 'search-type' as const }] : []),
     ],
     versioning: 'versioned',
     readHistory: spec.vread === true,

@@ -52,7 +52,7 @@ export function failedExchange(req: Request): Exchange | undefined {
   if (!requester) return undefined;
   // In the router's error handler the matched route and its params are gone: the path says what was asked.
   const path = req.path;
-  const transaction = path.includes('$') ? 'fhir-operation' : /^\/[A-Za-z]+\/(?!_search$)[^/]+(\/_history\/[^/]+)?$/.test(path) ? 'fhir-read' : 'fhir-search';
+  const transaction = path.includes('$') ? 'fhir-operation' : /^\/[A-Za-z]+\/(?!_search$)[^/]+(\/_history(\/[^/]+)?)?$/.test(path) ? 'fhir-read' : 'fhir-search';
   return exchangeOf(req, requester, transaction, `${req.method} ${path}`.slice(0, 100));
 }
 

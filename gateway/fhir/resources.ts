@@ -1,5 +1,5 @@
 import type { FhirResource } from 'fhir/r4.js';
-import type { ConsentedReader, VersionedType } from '../outbound/consented-reader.js';
+import type { ConsentedReader, HistoryWindow, VersionedType, Windowed } from '../outbound/consented-reader.js';
 import type { Disclosure } from '../outbound/pipeline.js';
 import type { ResourceType } from './capability-table.js';
 import { isOurId } from './params.js';
@@ -13,6 +13,8 @@ import { scopedSearch } from './search/scoped.js';
 export interface ResourceHandler {
   read?(id: string, baseUrl: string): Disclosure<FhirResource | undefined>;
   vread?(id: string, version: number, baseUrl: string): Disclosure<FhirResource | undefined>;
+  /** The kept versions in the window, newest first; undefined for what the caller may not see or we do not hold. */
+  history?(id: string, window: HistoryWindow, baseUrl: string): Disclosure<Windowed<FhirResource> | undefined>;
   search?(request: SearchRequest): Disclosure<SearchResult>;
 }
 
@@ -51,6 +53,18 @@ function vreadById(type: VersionedType) {
   });
 }
 
+/** All versions of a record, decided like a read. */
+function historyById(type: VersionedType) {
+  return (id: string, window: HistoryWindow, baseUrl: string): Disclosure<Windowed<FhirResource> | undefined> => ({
+    subjects: ownerOf(type, id),
+    async respond(read, verdict) {
+      if (verdict.permitted.length === 0 || !isOurId(id)) return undefined;
+      const history = await read.history(type, id, window);
+      return { versions: history.versions.map((h) => renderVersion(type, h.record, h.stamp, baseUrl)), total: history.total };
+    },
+  });
+}
+
 function patientRead(id: string, baseUrl: string): Disclosure<FhirResource | undefined> {
   return {
     subjects: async (find) => {
@@ -68,19 +82,35 @@ function patientRead(id: string, baseUrl: string): Disclosure<FhirResource | und
   };
 }
 
+/** The patient an id names now (itself, or the record it was merged into): whose consent decides for that id. */
+const patientNamed = (id: string): Disclosure<unknown>['subjects'] => async (find) => {
+  if (!isOurId(id)) return [];
+  const found = await find.byId(id);
+  return found ? [found] : [];
+};
+
 /** One version of a patient's record: decided, like a read, by the patient the id names now. */
 function patientVread(id: string, version: number, baseUrl: string): Disclosure<FhirResource | undefined> {
   return {
-    subjects: async (find) => {
-      if (!isOurId(id)) return [];
-      const found = await find.byId(id);
-      return found ? [found] : [];
-    },
+    subjects: patientNamed(id),
     async respond(read, verdict) {
       const patientId = verdict.permitted[0];
       if (!patientId || version === 0) return undefined;
       const record = await read.patientVersion(id, version, patientId);
       return record ? (await renderAny(read, 'Patient', [record], baseUrl))[0] : undefined;
+    },
+  };
+}
+
+/** All kept versions of a patient's record, decided likewise. */
+function patientHistory(id: string, window: HistoryWindow, baseUrl: string): Disclosure<Windowed<FhirResource> | undefined> {
+  return {
+    subjects: patientNamed(id),
+    async respond(read, verdict) {
+      const patientId = verdict.permitted[0];
+      if (!patientId) return undefined;
+      const history = await read.patientHistory(id, patientId, window);
+      return { versions: history.versions.map((r) => renderVersion('Patient', r, r, baseUrl)), total: history.total };
     },
   };
 }
@@ -98,12 +128,12 @@ function directoryRead(type: 'Organization' | 'Practitioner') {
 
 /** The consent-gated interactions per type; AuditEvent is not a disclosure and has its own path (audit-events.ts). */
 export const HANDLERS: Readonly<Record<Exclude<ResourceType, 'AuditEvent'>, ResourceHandler>> = {
-  Patient: { read: patientRead, vread: patientVread, search: patientSearch },
-  Observation: { read: readById('Observation', (read, id) => read.observation(id)), vread: vreadById('Observation'), search: scopedSearch(observations) },
-  Condition: { read: readById('Condition', (read, id) => read.condition(id)), vread: vreadById('Condition'), search: scopedSearch(conditions) },
-  DiagnosticReport: { read: readById('DiagnosticReport', (read, id) => read.report(id)), vread: vreadById('DiagnosticReport'), search: scopedSearch(reports) },
+  Patient: { read: patientRead, vread: patientVread, history: patientHistory, search: patientSearch },
+  Observation: { read: readById('Observation', (read, id) => read.observation(id)), vread: vreadById('Observation'), history: historyById('Observation'), search: scopedSearch(observations) },
+  Condition: { read: readById('Condition', (read, id) => read.condition(id)), vread: vreadById('Condition'), history: historyById('Condition'), search: scopedSearch(conditions) },
+  DiagnosticReport: { read: readById('DiagnosticReport', (read, id) => read.report(id)), vread: vreadById('DiagnosticReport'), history: historyById('DiagnosticReport'), search: scopedSearch(reports) },
   DocumentReference: { read: readById('DocumentReference', (read, id) => read.document(id)), search: scopedSearch(documents) },
-  EpisodeOfCare: { read: readById('EpisodeOfCare', (read, id) => read.enrolment(id)), vread: vreadById('EpisodeOfCare'), search: scopedSearch(enrolments) },
+  EpisodeOfCare: { read: readById('EpisodeOfCare', (read, id) => read.enrolment(id)), vread: vreadById('EpisodeOfCare'), history: historyById('EpisodeOfCare'), search: scopedSearch(enrolments) },
   Consent: { read: consentRead, search: consentSearch },
   Binary: {},
   Organization: { read: directoryRead('Organization') },

@@ -12,6 +12,7 @@ import { negotiate, sendResource, type Format } from './format.js';
 import { FhirError, operationOutcome, type IssueCode } from './outcome.js';
 import { pageTokens } from './page-token.js';
 import { isOurId, searchParamsOf, single } from './params.js';
+import { history } from './history-route.js';
 import { HANDLERS } from './resources.js';
 import { resultShape } from './result-shape.js';
 import { auditEventSearch, patientEverything, search } from './search-route.js';
@@ -81,6 +82,10 @@ function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] 
       routes.push({
         method: 'get', path: `/${spec.type}/:id/_history/:vid`, access, summary: `Read one version of a ${spec.type}`,
         handler: (req, res) => vread(ctx, spec.type, req, res),
+      });
+      routes.push({
+        method: 'get', path: `/${spec.type}/:id/_history`, access, summary: `Every kept version of a ${spec.type}, newest first`,
+        handler: (req, res) => history(ctx, spec.type, req, res),
       });
     }
     if (spec.search) {

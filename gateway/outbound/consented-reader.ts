@@ -23,6 +23,8 @@ export interface ConsentedReader {
    * it is noted.
    */
   patientVersion(id: string, version: number, patientId: string): Promise<PatientRecord | undefined>;
+  /** The kept versions of a patient's record in `window`, newest first, each noted; `patientId` as for `patientVersion`. */
+  patientHistory(id: string, patientId: string, window: HistoryWindow): Promise<Windowed<PatientRecord>>;
   observations(patientId: string, query?: ObservationQuery): Promise<Page<Observation>>;
   observation(id: string): Promise<Observation | undefined>;
   conditions(patientId: string, query?: ConditionQuery): Promise<Page<Condition>>;
@@ -61,6 +63,8 @@ export interface ConsentedReader {
   practitioner(id: string): Promise<Practitioner | undefined>;
   /** One version of a clinical record (the current one or one it replaced), if its patient is permitted. */
   version(type: VersionedType, id: string, version: number): Promise<Stamped<VersionedRecord> | undefined>;
+  /** The versions of a clinical record in `window`, newest first, each noted; none unless its patient is permitted. */
+  history(type: VersionedType, id: string, window: HistoryWindow): Promise<Windowed<Stamped<VersionedRecord>>>;
   /** Version and last change of records already handed out. */
   stamps(type: StampedType, ids: readonly string[]): Promise<Map<string, VersionStamp>>;
   /** Something the surface itself disclosed about a permitted patient (e.g. their Consent resource). */
@@ -88,6 +92,26 @@ export type Countable =
   | { readonly type: 'DiagnosticReport'; readonly query: ReportQuery }
   | { readonly type: 'DocumentReference'; readonly query: DocumentQuery }
   | { readonly type: 'EpisodeOfCare'; readonly query: StoredWindow };
+
+/** Which versions of a record a history answer hands out: those stored at or after `since`, the newest `count`. */
+export interface HistoryWindow {
+  /** Milliseconds since the epoch. */
+  readonly since?: number;
+  readonly count: number;
+}
+
+/** The versions handed out, newest first, and how many the window's `since` let through before `count` cut. */
+export interface Windowed<T> {
+  readonly versions: readonly T[];
+  readonly total: number;
+}
+
+/** Cuts versions (oldest first, as the store lists them) to a window, newest first. */
+function windowed<T>(versions: readonly T[], storedAt: (version: T) => string, window: HistoryWindow): Windowed<T> {
+  const since = window.since;
+  const recent = since === undefined ? [...versions] : versions.filter((v) => Date.parse(storedAt(v)) >= since);
+  return { versions: recent.reverse().slice(0, window.count), total: recent.length };
+}
 
 export class ConsentRefused extends Error {
   constructor(readonly patientId: string) {
@@ -164,6 +188,19 @@ export function consentedReader(
       return [record];
     });
 
+  /**
+   * A clinical record's versions if its patient is permitted, each with that patient: the versions of one record
+   * are one patient's (a merge moves the record, and its history with its id), the current one decides.
+   */
+  const permittedHistory = async (type: VersionedType, id: string): Promise<(Stamped<VersionedRecord> & { patientId: string })[]> => {
+    const history: readonly Stamped<VersionedRecord>[] = type === 'Observation' ? await store.observations.history(id)
+      : type === 'Condition' ? await store.conditions.history(id)
+        : type === 'DiagnosticReport' ? await store.reports.history(id)
+          : await store.carePrograms.history(id);
+    const patientId = history.at(-1)?.record.patientId;
+    return patientId && permitted.has(patientId) ? history.map((h) => ({ ...h, patientId })) : [];
+  };
+
   return {
     returned,
     note(patientId, reference) {
@@ -183,6 +220,12 @@ export function consentedReader(
       if (!record || record.patient.status !== 'merged' || resolved.value !== survivorId) return undefined;
       note(survivorId, versioned(record));
       return disclosed(record);
+    },
+    async patientHistory(id, patientId, window) {
+      allow(patientId);
+      const history = windowed(await store.patients.history(id), (r) => r.updatedAt, window);
+      for (const record of history.versions) note(patientId, versioned(record));
+      return { versions: history.versions.map(disclosed), total: history.total };
     },
     async patientVersion(id, version, patientId) {
       allow(patientId);
@@ -205,16 +248,14 @@ export function consentedReader(
     enrolments: pages('EpisodeOfCare', store.carePrograms.list),
     enrolment: async (id) => oneStamped('EpisodeOfCare', await store.carePrograms.getStamped([id]))[0],
     async version(type, id, version) {
-      const history: readonly Stamped<VersionedRecord>[] = type === 'Observation' ? await store.observations.history(id)
-        : type === 'Condition' ? await store.conditions.history(id)
-          : type === 'DiagnosticReport' ? await store.reports.history(id)
-            : await store.carePrograms.history(id);
-      const found = history.find((h) => h.stamp.version === version);
-      // Versions of one record are one patient's (a merge moves the record, and its history with its id).
-      const current = history.at(-1);
-      if (!found || !current || !permitted.has(current.record.patientId)) return undefined;
-      note(current.record.patientId, `${type}/${id}/_history/${version}`);
+      const found = (await permittedHistory(type, id)).find((h) => h.stamp.version === version);
+      if (found) note(found.patientId, `${type}/${id}/_history/${version}`);
       return found;
+    },
+    async history(type, id, window) {
+      const history = windowed(await permittedHistory(type, id), (h) => h.stamp.updatedAt, window);
+      for (const h of history.versions) note(h.patientId, `${type}/${id}/_history/${h.stamp.version}`);
+      return history;
     },
     async count(patientId, what) {
       allow(patientId);

@@ -34,13 +34,16 @@ describe('audit records as FHIR AuditEvents (BALP)', () => {
     expect(fhirProblems(event!)).toEqual([]);
   });
 
-  it('gives a read of one version the restful subtype vread, and a read of the current one read', () => {
+  it('gives a read of one version the restful subtype vread, of all versions history-instance, and of the current one read', () => {
     const read = (action: string) => record(11, {
       transaction: 'fhir-read', action, outcome: 'success', actor: { type: 'user', userId: randomUUID(), role: 'provider' },
       patientIds: [randomUUID()], decision: { result: 'permit', reason: 'clinic default' }, returned: [`Observation/${randomUUID()}/_history/1`],
     });
     expect(renderAuditEvents(read('Observation/vread'), context)[0]!.subtype).toEqual([{ system: 'http://hl7.org/fhir/restful-interaction', code: 'vread', display: 'vread' }]);
     expect(renderAuditEvents(read('Observation/read'), context)[0]!.subtype![0]!.code).toBe('read');
+    const history = renderAuditEvents(read('Observation/history'), context)[0]!;
+    expect(history.subtype![0]!.code).toBe('history-instance');
+    expect(fhirProblems(history)).toEqual([]);
   });
 
   it('makes one event per patient, with the requester, this gateway, the query and what was returned', () => {

@@ -36,7 +36,7 @@ function shapeOf(transaction: AuditTransaction, action: string): Shape {
     case 'fhir-search':
       return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code: 'search-type', display: 'search type' }, action: 'E', disclosure: true };
     case 'fhir-read': {
-      const code = action.endsWith('/vread') ? 'vread' : 'read';
+      const code = action.endsWith('/vread') ? 'vread' : action.endsWith('/history') ? 'history-instance' : 'read';
       return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, subtype: { system: REST, code, display: code }, action: 'R', disclosure: true };
     }
     case 'fhir-operation':
