@@ -45,7 +45,14 @@ const LIBRARY_QUIRKS = /toString|valueOf|constructor|__proto__|\u{10000}|<\?pi/u
 /** Same tree or same refusal; whose tree it is when there is one. */
 function agree(text: string, limits: XmlLimits): 'one parse' | 'library' | 'refused' {
   const ours = readXml(text, limits);
-  expect({ text, read: shown(ours) }).toEqual({ text, read: shown(readXmlWithLibrary(text, limits)) });
+  const library = readXmlWithLibrary(text, limits);
+  if (ours.ok && ours.root.document && !library.ok && LIBRARY_QUIRKS.test(text)) {
+    // The library refuses well-formed XML it mishandles (a __proto__ prefix in an instruction's pseudo-attributes):
+    // no oracle for the tree then, so the one parse's DOM is held to xmldom's instead.
+    expect(alike(text)).toBe(true);
+    return 'one parse';
+  }
+  expect({ text, read: shown(ours) }).toEqual({ text, read: shown(library) });
   if (!ours.ok) return 'refused';
   if (ours.root.document) return 'one parse';
   // The library's tree of a text the one parse refuses (it is not XML), or of one with a quirk of the library's.
@@ -170,6 +177,13 @@ describe('readXml against the fast-xml-parser path', () => {
     }), { numRuns: 3000, seed: 11 });
     // Each outcome often enough to have been tried.
     expect(Math.min(tally['one parse'], tally.library, tally.refused)).toBeGreaterThan(300);
+  });
+
+  it('reads well-formed XML the library refuses for a quirk of its own, as xmldom reads it', () => {
+    // Found on a fresh seed: an instruction whose target is not xml may open a document, __proto__ in its data.
+    const text = `<?x xml\t__proto__="urn:p" version='1.0' standalone='yes'?>\r\n<a:x-y xmlns:a="urn:bound" v="aa"><?pi &amp;?></a:x-y ><?pi?>`;
+    expect(readXmlWithLibrary(text, LIMITS[0]!).ok).toBe(false);
+    expect(agree(text, LIMITS[0]!)).toBe('one parse');
   });
 
   it('keeps agreeing on fresh seeds', () => {
