@@ -184,7 +184,7 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect([recent.total, recent.entry!.map((e) => e.resource!.meta!.versionId)]).toEqual([2, ['3', '2']]);
     const none = JSON.parse((await request(app).get(`/fhir/R4/Patient/${owner.id}/_history`).query({ _since: '2999-01-01T00:00:00Z' }).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
     expect([none.total, none.entry]).toEqual([0, []]);
-    for (const bad of ['_since=2026-01-01', '_since=yesterday', '_count=0', '_count=x']) {
+    for (const bad of ['_since=2026-01-01', '_since=yesterday', '_since=2026-02-30T10:00:00Z', '_since=2026-01-01T24:00:00Z', '_count=0', '_count=x']) {
       const refused = await request(app).get(`/fhir/R4/Patient/${owner.id}/_history?${bad}`).set('Cookie', staff.cookie).expect(400);
       expect((JSON.parse(refused.text) as OperationOutcome).issue[0]!.expression).toEqual([bad.split('=')[0]]);
     }

@@ -14,22 +14,29 @@ export const MAX_HISTORY = 100;
 /** The parameters a history interaction applies (http.html#history); others are ignored unless handling is strict. */
 const KNOWN = new Set(['_count', '_since', '_format']);
 
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+/** A FHIR instant (datatypes.html#instant) as milliseconds since the epoch; undefined for anything else, 30 February too. */
+function instantOf(value: string): number | undefined {
+  const m = INSTANT.exec(value);
+  if (!m) return undefined;
+  const day = Number(m[3]);
+  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, day)).getUTCDate() === day ? Date.parse(value) : undefined;
+}
 
 function windowOf(params: Map<string, string[]>): { window: HistoryWindow; applied: URLSearchParams } {
   const applied = new URLSearchParams();
   const since = single(params, '_since');
+  const sinceAt = since === undefined ? undefined : instantOf(since);
   if (since !== undefined) {
-    if (!INSTANT.test(since) || Number.isNaN(Date.parse(since))) {
-      throw new FhirError(400, 'invalid', '_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z', '_since');
-    }
+    if (sinceAt === undefined) throw new FhirError(400, 'invalid', '_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z', '_since');
     applied.set('_since', since);
   }
   const count = single(params, '_count');
   if (count !== undefined && (!/^\d+$/.test(count) || Number(count) < 1)) throw new FhirError(400, 'invalid', '_count must be a whole number from 1', '_count');
   const kept = Math.min(count === undefined ? MAX_HISTORY : Number(count), MAX_HISTORY);
   if (count !== undefined) applied.set('_count', String(kept));
-  return { window: { count: kept, ...(since !== undefined ? { since: Date.parse(since) } : {}) }, applied };
+  return { window: { count: kept, ...(sinceAt !== undefined ? { since: sinceAt } : {}) }, applied };
 }
 
 /**
