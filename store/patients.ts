@@ -40,8 +40,10 @@ export interface DuplicateGroup {
 /** What a patient search may filter on; each given filter must hold. */
 export interface PatientFilter {
   readonly ids?: readonly string[];
-  readonly familyKey?: string;
-  readonly given?: string;
+  /** Family-name key prefixes, any of which matches (canonical/names familyKey). */
+  readonly familyKeys?: readonly string[];
+  /** Lower-case given-name prefixes, any of which matches. */
+  readonly givens?: readonly string[];
   readonly birthDate?: string;
   readonly gender?: string;
 }
@@ -375,24 +377,29 @@ export function patientRepository(scope: Scope) {
 
     /**
      * The ids of active patients matching every given filter, in id order from `afterId` (keyset pages): which
-     * patients a search concerns, before consent decides whether anything of them may be read. `familyKey` is a
-     * prefix of the folded family name without its prefix words (canonical/names familyKey); `given` a lower-case
-     * prefix of a given name.
+     * patients a search concerns, before consent decides whether anything of them may be read. `familyKeys` are
+     * prefixes of the folded family name without its prefix words (canonical/names familyKey); `givens` lower-case
+     * prefixes of a given name; within each, any one matches.
      */
     async searchIds(f: PatientFilter, afterId: string | undefined, limit: number): Promise<string[]> {
-      const upper = f.familyKey ? f.familyKey.slice(0, -1) + String.fromCharCode(f.familyKey.charCodeAt(f.familyKey.length - 1) + 1) : null;
+      // Each key prefix is the range [key, key with its last character raised by one), which the index scans.
+      const above = (key: string) => key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) + 1);
       const rows = await q.query<{ id: string }>(
         `SELECT p.id FROM patients p WHERE p.status = 'active'
            AND ($1::uuid[] IS NULL OR p.id = ANY($1::uuid[]))
-           AND ($2::text IS NULL OR p.id IN (SELECT k.patient_id FROM patient_name_keys k WHERE k.family_key >= $2 AND k.family_key < $3))
+           AND ($2::text[] IS NULL OR p.id IN (
+             SELECT k.patient_id FROM unnest($2::text[], $3::text[]) AS b (low, high) JOIN patient_name_keys k ON k.family_key >= b.low AND k.family_key < b.high))
            AND ($4::text IS NULL OR p.birth_date = $4)
            AND ($5::text IS NULL OR p.gender = $5)
-           AND ($6::text IS NULL OR EXISTS (
+           AND ($6::text[] IS NULL OR EXISTS (
              SELECT 1 FROM jsonb_array_elements(p.resource->'names') n, jsonb_array_elements_text(COALESCE(n->'given', '[]'::jsonb)) g
-             WHERE lower(g) LIKE $6 || '%'))
+             WHERE lower(g) LIKE ANY ($6::text[])))
            AND ($7::uuid IS NULL OR p.id > $7)
          ORDER BY p.id LIMIT $8`,
-        [f.ids ?? null, f.familyKey ?? null, upper, f.birthDate ?? null, f.gender ?? null, f.given?.replace(/[%_\\]/g, '') ?? null, afterId ?? null, limit],
+        [
+          f.ids ?? null, f.familyKeys ?? null, f.familyKeys?.map(above) ?? null, f.birthDate ?? null, f.gender ?? null,
+          f.givens?.map((g) => `${g.replace(/[%_\\]/g, '')}%`) ?? null, afterId ?? null, limit,
+        ],
       );
       return rows.map((r) => r.id);
     },

@@ -245,6 +245,27 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(await ids(`identifier=${bsn(merged)}`)).toEqual([survivor.id]);
   });
 
+  it('matches any of the comma-separated alternatives of identifier, family and given, and refuses an empty one', async () => {
+    const ids = async (query: string) => matches(await valid(get(staff, `/Patient?${query}`).expect(200))).map((r) => r.id).sort();
+    const birthDate = '1938-06-07';
+    const [ans, piet, kees] = [
+      aPatient({ birthDate, names: [{ family: 'Oranje', given: ['Ans'] }] }),
+      aPatient({ birthDate, names: [{ family: 'Blauw', given: ['Piet'] }] }),
+      aPatient({ birthDate, names: [{ family: 'Groen', given: ['Kees'] }] }),
+    ];
+    await t.store.patients.insertMany([ans, piet, kees]);
+    expect(await ids(`identifier=${bsn(ans)},${bsn(kees)}`)).toEqual([ans.id, kees.id].sort());
+    expect(await ids(`identifier=${bsn(ans)},${bsn(kees)}&given=kee`)).toEqual([kees.id]);
+    expect(await ids(`family=oranje,blauw&birthdate=${birthDate}`)).toEqual([ans.id, piet.id].sort());
+    expect(await ids(`family=blauw,oranje&birthdate=${birthDate}`)).toEqual([ans.id, piet.id].sort());
+    expect(await ids(`birthdate=${birthDate}&given=piet,kees`)).toEqual([piet.id, kees.id].sort());
+    expect(await ids(`family=groen,blauw&given=ans`)).toEqual([]);
+    for (const bad of ['family=oranje,', 'given=,piet&birthdate=1938-06-07', 'given=%25&birthdate=1938-06-07', `family=${Array.from({ length: 21 }, (_, i) => `n${i}`).join(',')}`]) {
+      const refused = await get(staff, `/Patient?${bad}`).expect(400);
+      expect(JSON.parse(refused.text).issue[0].expression).toEqual([bad.split('=')[0]]);
+    }
+  });
+
   it('finds documents by identifier (uniqueId or entryUUID), event code and security label (ITI-67)', async () => {
     const find = async (query: string) => matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&${query}`).expect(200))).map((d) => d.id);
     expect(await find(`identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:oid:${letter.doc.uniqueId}`)}`)).toEqual([letter.doc.id]);

@@ -11,10 +11,22 @@ const GENDERS = new Set(['male', 'female', 'other', 'unknown']);
 /** `_summary=count` decides consent for every matching patient, so it is bounded like a page of them. */
 const MAX_COUNTED = 1000;
 
-function familyKeyOf(family: string): string | undefined {
+function familyKeyOf(family: string): string {
   const key = familyKey(family);
   if (!key) throw new FhirError(400, 'invalid', 'family must contain letters or digits', 'family');
   return key;
+}
+
+/** At most this many alternatives a parameter: each is a lookup of its own. */
+const MAX_ALTERNATIVES = 20;
+
+/** A parameter's comma-separated alternatives, none empty; undefined when it was not given. */
+function optionalAlternatives(value: string | undefined, name: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  const values = alternatives(value);
+  if (values.some((v) => v.trim() === '')) throw new FhirError(400, 'invalid', `${name} has an empty value`, name);
+  if (values.length > MAX_ALTERNATIVES) throw new FhirError(400, 'too-costly', `${name} has more than ${MAX_ALTERNATIVES} alternatives`, name);
+  return values;
 }
 
 function isCalendarDate(date: string): boolean {
@@ -26,12 +38,14 @@ function isCalendarDate(date: string): boolean {
 export function patientSearch(request: SearchRequest): Disclosure<SearchResult> {
   const p = request.params;
   const ids = p.get('_id')?.flatMap(alternatives);
-  const identifier = single(p, 'identifier');
-  const family = single(p, 'family');
-  const given = single(p, 'given');
+  // Commas separate alternatives, any of which matches (search.html#combining).
+  const identifiers = optionalAlternatives(single(p, 'identifier'), 'identifier');
+  const families = optionalAlternatives(single(p, 'family'), 'family');
+  const givens = optionalAlternatives(single(p, 'given'), 'given');
+  if (givens?.some((g) => !/[\p{L}\p{N}]/u.test(g))) throw new FhirError(400, 'invalid', 'given must contain letters or digits', 'given');
   const birthDate = single(p, 'birthdate');
   const gender = single(p, 'gender');
-  if (!ids && !identifier && !family && !birthDate) {
+  if (!ids && !identifiers && !families && !birthDate) {
     throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family or birthdate', 'Patient');
   }
   if (birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) throw new FhirError(400, 'not-supported', 'birthdate is matched exactly: write YYYY-MM-DD', 'birthdate');
@@ -40,17 +54,22 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   }
   if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
   const counting = request.answer === 'count';
-  const identifierOnly = identifier !== undefined && !ids && !family && !given && !birthDate && !gender && request.after === undefined;
+  const identifierOnly = identifiers?.length === 1 && !ids && !families && !givens && !birthDate && !gender && request.after === undefined;
+  const tokens = identifiers?.map((value) => {
+    const t = parseToken(value, 'identifier');
+    if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
+    return { system: t.system, code: t.code };
+  });
+  const keys = families?.map(familyKeyOf);
   let matches: string[] = [];
   let next: string | undefined;
   return {
     async subjects(find) {
       let restrictTo = ids?.filter(isOurId);
-      if (identifier) {
-        const t = parseToken(identifier, 'identifier');
-        if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
-        const found = await find.byIdentifier(t.system, t.code, { withRecord: identifierOnly });
-        restrictTo = found ? (restrictTo ? restrictTo.filter((id) => id === found) : [found]) : [];
+      if (tokens) {
+        const found = new Set((await Promise.all(tokens.map((t) => find.byIdentifier(t.system, t.code, { withRecord: identifierOnly }))))
+          .filter((id): id is string => id !== undefined));
+        restrictTo = restrictTo ? restrictTo.filter((id) => found.has(id)) : [...found];
       }
       if (restrictTo && restrictTo.length === 0) return [];
       if (identifierOnly) {
@@ -58,10 +77,9 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
         matches = restrictTo!;
         return matches;
       }
-      const key = family ? familyKeyOf(family) : undefined;
       const limit = counting ? MAX_COUNTED : request.count;
       const page = await find.matching({
-        ...(restrictTo ? { ids: restrictTo } : {}), ...(key ? { familyKey: key } : {}), ...(given ? { given: given.toLowerCase() } : {}),
+        ...(restrictTo ? { ids: restrictTo } : {}), ...(keys ? { familyKeys: keys } : {}), ...(givens ? { givens: givens.map((g) => g.trim().toLowerCase()) } : {}),
         ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}),
       }, typeof request.after === 'string' && !counting ? request.after : undefined, limit + 1);
       if (counting && page.length > limit) throw new FhirError(400, 'too-costly', `more than ${MAX_COUNTED} patients match: narrow the search to count them`, 'Patient');
