@@ -258,6 +258,36 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(lenient.entry!.find((e) => e.search?.mode === 'outcome')).toBeDefined();
     await request(app).get('/fhir/R4/Patient?family=berg&foo=bar').set('Cookie', staff.cookie).set('Prefer', 'handling=strict').expect(400);
     await request(app).get('/fhir/R4/Patient/not-a-uuid').set('Cookie', staff.cookie).expect(404);
+    await request(app).get('/fhir/R4/Patient?family=berg&_pretty=true').set('Cookie', staff.cookie).set('Prefer', 'handling=strict').expect(200);
+  });
+
+  it('refuses malformed percent-encoding, a base or type in another case, and a POST search that is not form-encoded', async () => {
+    const outcome = (res: { text: string }) => (JSON.parse(res.text) as OperationOutcome).issue[0];
+    expect(outcome(await request(app).get('/fhir/R4/Patient/%E0%A4%A').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid' });
+    // Read loosely, the broken value would have become a replacement character and a search for something else.
+    expect(outcome(await request(app).get('/fhir/R4/Patient?family=%E0%A4%A').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid', expression: ['family'] });
+    expect(outcome(await request(app).get('/fhir/R4/Patient?fam%E0ily=berg').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid' });
+    for (const path of ['/fhir/r4/metadata', `/fhir/R4/patient/${patient.id}`, `/fhir/R4/PATIENT?family=berg`]) {
+      const res = await request(app).get(path).set('Cookie', staff.cookie).expect(404);
+      expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    }
+    const json = await request(app).post('/fhir/R4/Patient/_search').set('Cookie', staff.cookie).set('X-CSRF-Token', staff.csrf).send({ family: 'berg' }).expect(415);
+    expect(outcome(json)).toMatchObject({ code: 'not-supported', expression: ['Content-Type'] });
+  });
+
+  it('weighs Accept by quality, reads an unencoded + in _format, and serves its metadata whatever token comes along', async () => {
+    const read = (accept: string) => request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('Accept', accept).expect(200);
+    expect((await read('application/fhir+xml;q=0.1, application/fhir+json;q=0.9')).headers['content-type']).toMatch(/^application\/fhir\+json/);
+    expect((await read('application/fhir+json;q=0, application/fhir+xml')).headers['content-type']).toMatch(/^application\/fhir\+xml/);
+    expect((await read('text/html, application/fhir+xml;q=0.5, */*;q=0.1')).headers['content-type']).toMatch(/^application\/fhir\+xml/);
+    await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('Accept', 'application/fhir+json;q=0').expect(406);
+    const plus = await request(app).get(`/fhir/R4/Patient/${patient.id}?_format=application/fhir+xml`).set('Cookie', staff.cookie).expect(200);
+    expect(plus.headers['content-type']).toMatch(/^application\/fhir\+xml/);
+    for (const authorization of ['Bearer garbage', 'Basic dXNlcjpwdw==']) {
+      await request(app).get('/fhir/R4/metadata').set('Authorization', authorization).expect(200);
+      await request(app).get('/fhir/R4/.well-known/udap').set('Authorization', authorization).expect(200);
+      await request(app).get('/fhir/R4/Patient?family=berg').set('Authorization', authorization).expect(401);
+    }
   });
 
   it('answers a path or an interaction it does not serve with an OperationOutcome, and puts the request on the trail', async () => {

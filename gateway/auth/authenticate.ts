@@ -25,11 +25,16 @@ export const tokenCredentialId = (hex: string) => `${hex.slice(0, 8)}-${hex.slic
 
 /**
  * Establishes who is calling, for every request, from the database each time: a deactivated person's session,
- * or a revoked credential, stops working on the very next request in every gateway process.
+ * or a revoked credential, stops working on the very next request in every gateway process. On the `discovery`
+ * paths (public metadata) nobody is: credentials sent there are not read.
  */
-export function authenticate(store: RootStore, partners: PartnerDirectory, events: SecurityEventSink, policy: SessionPolicy, accessTokens: AccessTokens) {
+export function authenticate(
+  store: RootStore, partners: PartnerDirectory, events: SecurityEventSink, policy: SessionPolicy, accessTokens: AccessTokens, discovery: ReadonlySet<string> = new Set(),
+) {
   return async (req: Request, res: Response, next: NextFunction) => {
     req.principal = ANONYMOUS;
+    // Where a client learns how to authenticate, a stale token it sends along must not lock it out (`discovery`).
+    if (discovery.has(req.path)) return next();
     const authorization = req.get('authorization');
     if (authorization) {
       req.principal = await partnerByToken(store, partners, events, accessTokens, req, authorization);

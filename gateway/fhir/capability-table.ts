@@ -158,7 +158,8 @@ export const RESOURCES: readonly ResourceSpec[] = [
 ];
 
 /** Parameters every search accepts that shape the result rather than filter it. */
-export const RESULT_PARAMETERS = ['_count', '_format', '_page', '_summary', '_elements', '_total'] as const;
+/** Parameters of the answer rather than the match; `_pretty` is accepted everywhere and answered compact (http.html#parameters). */
+export const RESULT_PARAMETERS = ['_count', '_format', '_pretty', '_page', '_summary', '_elements', '_total'] as const;
 
 export function specOf(type: string): ResourceSpec | undefined {
   return RESOURCES.find((r) => r.type === type);

@@ -16,20 +16,25 @@ const BY_NAME: Readonly<Record<string, Format>> = {
  */
 export function negotiate(req: Request, formatParam: string | undefined): Format {
   if (formatParam !== undefined) {
-    const named = BY_NAME[formatParam.split(';')[0]!.trim().toLowerCase()];
+    // A `+` written unencoded in the query arrives as a space (application/fhir+xml as application/fhir xml).
+    const named = BY_NAME[formatParam.split(';')[0]!.trim().toLowerCase().replace(/^(application\/(?:fhir|json|xml)) (fhir|json|xml)$/, '$1+$2')];
     if (!named) throw new FhirError(406, 'not-supported', `_format ${formatParam} is not served: use json or xml`, '_format');
     return named;
   }
   const accept = req.get('accept');
   if (!accept) return 'json';
+  // The served range of highest quality wins (RFC 9110 §12.5.1); among equals, the one listed first. q=0 refuses.
+  let best: { format: Format; weight: number } | undefined;
   for (const range of accept.split(',')) {
     const [type, ...parameters] = range.split(';').map((p) => p.trim().toLowerCase());
     const version = parameters.find((p) => p.startsWith('fhirversion='));
     if (version && !/^fhirversion="?4\.0(\.\d+)?"?$/.test(version)) continue;
-    if (type === '*/*' || type === 'application/*') return 'json';
-    const named = BY_NAME[type ?? ''];
-    if (named) return named;
+    const format = type === '*/*' || type === 'application/*' ? 'json' : BY_NAME[type ?? ''];
+    const q = parameters.find((p) => p.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    if (format && Number.isFinite(weight) && weight > 0 && (!best || weight > best.weight)) best = { format, weight };
   }
+  if (best) return best.format;
   throw new FhirError(406, 'not-supported', 'none of the Accept types is served: use application/fhir+json or application/fhir+xml', 'Accept');
 }
 

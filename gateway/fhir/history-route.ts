@@ -12,7 +12,7 @@ import { HANDLERS } from './resources.js';
 export const MAX_HISTORY = 100;
 
 /** The parameters a history interaction applies (http.html#history); others are ignored unless handling is strict. */
-const KNOWN = new Set(['_count', '_since', '_format']);
+const KNOWN = new Set(['_count', '_since', '_format', '_pretty']);
 
 const INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 

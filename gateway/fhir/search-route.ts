@@ -49,6 +49,10 @@ interface Received {
  */
 function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<'_include' | '_revinclude', readonly string[]>>>): Received {
   const requester = requesterFor(req);
+  // Any other body would be read as no parameters at all, and the search widened to everything (http.html#search).
+  if (req.method === 'POST' && req.is('application/x-www-form-urlencoded') === false) {
+    throw new FhirError(415, 'not-supported', 'a search by POST sends its parameters as application/x-www-form-urlencoded', 'Content-Type');
+  }
   const raw = searchParamsOf(req.query, req.method === 'POST' ? req.body : undefined);
   const formatParam = single(raw, '_format');
   const format = negotiate(req, formatParam);
@@ -78,6 +82,7 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
   const shape = resultShape(params);
   params.delete('_page');
   params.delete('_format');
+  params.delete('_pretty');
   return {
     requester, caller, format, params, ignored, ...(page ? { page, pageToken } : {}), count, shape,
     ...(formatParam !== undefined ? { formatParam } : {}), ...(asked > count ? { countCapped: asked } : {}),

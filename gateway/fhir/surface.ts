@@ -31,7 +31,8 @@ export function fhirSurface(): Surface {
     mountPath: BASE_PATH,
     router(deps, registry) {
       const pipeline = createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit });
-      const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry);
+      // FHIR's paths are case-sensitive (`/patient` is no type of ours).
+      const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry, { caseSensitive: true, before: [wellFormed] });
       router.use(notServed);
       router.use(fhirErrors(pipeline));
       return router;
@@ -194,6 +195,40 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
   res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` }).type(document.mimeType).send(Buffer.from(content));
 }
 
+function decoded(component: string): string | undefined {
+  try {
+    return decodeURIComponent(component.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Refuses what the router would otherwise read loosely: the base path in another case (express's mount is
+ * case-insensitive) and a query with malformed percent-encoding, which the query parser
+ * turns into replacement characters and a search that matches something else (a wider prefix, say).
+ */
+function wellFormed(req: Request, _res: Response, next: (error?: unknown) => void): void {
+  if (!req.originalUrl.startsWith(BASE_PATH)) {
+    next(new FhirError(404, 'not-supported', `${req.originalUrl.split('?')[0]} is not served here: the FHIR base is ${BASE_PATH}`));
+    return;
+  }
+  const query = req.originalUrl.indexOf('?');
+  for (const pair of query < 0 ? [] : req.originalUrl.slice(query + 1).split('&')) {
+    const equals = pair.indexOf('=');
+    const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
+    if (name === undefined) {
+      next(new FhirError(400, 'invalid', 'a parameter name is not percent-encoded UTF-8'));
+      return;
+    }
+    if (equals >= 0 && decoded(pair.slice(equals + 1)) === undefined) {
+      next(new FhirError(400, 'invalid', `parameter ${name}: the value is not percent-encoded UTF-8`, name));
+      return;
+    }
+  }
+  next();
+}
+
 /**
  * A path no route serves, in FHIR's terms (http.html#status): an interaction a served type does not support is
  * 405, anything else (an unknown type, a path with more segments) 404; both say where the server describes itself.
@@ -252,6 +287,11 @@ export function answerError(error: unknown, req: Request, res: Response): void {
     code = STATUS_CODE[status] ?? 'processing';
     diagnostics = error.message;
     res.set(error.headers);
+  } else if (error instanceof URIError) {
+    // The router could not decode a path segment: a client's malformed request, not our failure.
+    status = 400;
+    code = 'invalid';
+    diagnostics = 'the path is not percent-encoded UTF-8';
   } else if (typeof (error as { status?: unknown }).status === 'number' && (error as { expose?: unknown }).expose === true) {
     status = (error as { status: number }).status;
     code = STATUS_CODE[status] ?? 'invalid';

@@ -75,7 +75,8 @@ export function createApp(deps: GatewayDeps, surfaces: readonly Surface[] = [], 
     next();
   });
 
-  app.use(authenticate(deps.store, deps.partners, deps.events, deps.config.sessions, accessTokens(deps)));
+  const discovery = new Set([`${FHIR_BASE_PATH}/metadata`, `${FHIR_BASE_PATH}/.well-known/udap`, '/.well-known/udap']);
+  app.use(authenticate(deps.store, deps.partners, deps.events, deps.config.sessions, accessTokens(deps), discovery));
   // The FHIR surface confirms a partner's cached credential in its outbound pipeline, with the clock its lookups read.
   app.use(confirmPrincipal([FHIR_BASE_PATH]));
 

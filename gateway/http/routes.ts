@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import type { ConnectionKind, Role } from '../../canonical/index.js';
 import type { Principal } from '../auth/principal.js';
@@ -102,9 +102,12 @@ function checkCsrf(req: Request): void {
 export const declaredRouters = new WeakSet<object>();
 
 /** Mounts declared routes on a router, each behind its access check and, when it has one, its body schema. */
-export function declareRoutes(mountPath: string, specs: readonly RouteSpec[], registry: DeclaredRoute[]): Router {
-  const router = Router();
+export function declareRoutes(
+  mountPath: string, specs: readonly RouteSpec[], registry: DeclaredRoute[], options: { readonly caseSensitive?: boolean; readonly before?: readonly RequestHandler[] } = {},
+): Router {
+  const router = Router({ caseSensitive: options.caseSensitive ?? false });
   declaredRouters.add(router);
+  for (const handler of options.before ?? []) router.use(handler);
   const parsers = [express.json({ limit: '256kb' }), express.urlencoded({ extended: false, limit: '64kb' })];
   for (const spec of specs) {
     registry.push({ method: spec.method, path: `${mountPath}${spec.path}`, access: spec.access, summary: spec.summary, ...(spec.body ? { body: spec.body } : {}) });

@@ -17,7 +17,7 @@ import { NOTHING, storedWindowFrom, type SearchResult } from './request.js';
 export const EVERYTHING_TYPES = ['Patient', 'Observation', 'Condition', 'DiagnosticReport', 'DocumentReference', 'EpisodeOfCare'] as const;
 type EverythingType = (typeof EVERYTHING_TYPES)[number];
 
-export const EVERYTHING_PARAMETERS = ['start', 'end', '_since', '_type', '_count', '_format', '_page', '_summary', '_elements'] as const;
+export const EVERYTHING_PARAMETERS = ['start', 'end', '_since', '_type', '_count', '_format', '_pretty', '_page', '_summary', '_elements'] as const;
 
 interface Bounds {
   readonly from?: string;
