@@ -201,6 +201,14 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-None-Match', 'W/"0"').expect(200);
     const since = first.headers['last-modified'] as string;
+    // Weak comparison (RFC 9110 §13.1.2): the strong form of the tag and * match too; If-Modified-Since is answered.
+    for (const [header, value, status] of [
+      ['If-None-Match', '"1"', 304], ['If-None-Match', '*', 304], ['If-None-Match', 'W/"7", W/"1"', 304],
+      ['If-Modified-Since', since, 304], ['If-Modified-Since', 'Wed, 01 Jan 2031 00:00:00 GMT', 304], ['If-Modified-Since', 'Mon, 01 Jan 2001 00:00:00 GMT', 200],
+    ] as const) {
+      const res = await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set(header, value).expect(status);
+      expect([header, value, res.text.length > 0]).toEqual([header, value, status === 200]);
+    }
     expect(new Date(since).getTime()).toBeGreaterThan(0);
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-Modified-Since', since).expect(304);
     await request(app).get(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).set('If-Modified-Since', new Date(Date.parse(since) - 60_000).toUTCString()).expect(200);

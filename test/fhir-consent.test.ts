@@ -138,6 +138,9 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const [mine] = (await t.store.observations.list(open.id)).items;
     const [theirs] = (await t.store.observations.list(closed.id)).items;
     const permitted = await fhir('Treatment', `/Observation/${mine!.id}/_history/1`).expect(200);
+    // A partner's conditional read of a version it holds: 304, by tag or by date.
+    await fhir('Treatment', `/Observation/${mine!.id}/_history/1`).set('If-None-Match', '"1"').expect(304);
+    await fhir('Treatment', `/Observation/${mine!.id}/_history/1`).set('If-Modified-Since', permitted.headers['last-modified'] as string).expect(304);
     expect((JSON.parse(permitted.text) as { meta: { versionId: string } }).meta.versionId).toBe('1');
     const denied = await fhir('Treatment', `/Observation/${theirs!.id}/_history/1`).expect(404);
     const unknown = await fhir('Treatment', `/Observation/${mine!.id}/_history/9`).expect(404);
