@@ -61,6 +61,8 @@ const EnvSchema = z.object({
     .regex(/^https?:\/\/[^?#]*[^/?#]$/, 'must be http(s), without a trailing slash, query or fragment')
     .optional(),
   CROSSGATE_FHIR_TOKEN_MINUTES: int(1, 60).default(15),
+  CROSSGATE_FHIR_REQUESTS_PER_MINUTE: int(1, 10_000_000).default(6000),
+  CROSSGATE_FHIR_EVERYTHING_PER_MINUTE: int(1, 1_000_000).default(60),
   CROSSGATE_TLS_CERT: z.string().min(1).optional(),
   CROSSGATE_TLS_KEY: z.string().min(1).optional(),
   CROSSGATE_TRUST_BUNDLE: z.string().min(1).optional(),
@@ -102,6 +104,11 @@ export interface Config {
   readonly publicUrl: string;
   /** Lifetime of a partner's FHIR access token (at most 60 minutes, UDAP B2B). */
   readonly fhirTokenSeconds: number;
+  /**
+   * Requests a minute each FHIR caller (partner connection, staff member, or address) may make of one process, and
+   * of those how many `$everything` (each costs a hundred reads and more); beyond them 429 with Retry-After.
+   */
+  readonly fhirRateLimits: { readonly requestsPerMinute: number; readonly everythingPerMinute: number };
   readonly logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   /**
    * HTTPS: the server's certificate and key (PEM files). With them the gateway asks every client for a certificate
@@ -169,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     trustProxy: e.CROSSGATE_TRUST_PROXY === 'none' ? false : e.CROSSGATE_TRUST_PROXY,
     publicUrl: e.CROSSGATE_PUBLIC_URL ?? `${e.CROSSGATE_TLS_CERT ? 'https' : 'http'}://localhost:${e.PORT}`,
     fhirTokenSeconds: e.CROSSGATE_FHIR_TOKEN_MINUTES * 60,
+    fhirRateLimits: Object.freeze({ requestsPerMinute: e.CROSSGATE_FHIR_REQUESTS_PER_MINUTE, everythingPerMinute: e.CROSSGATE_FHIR_EVERYTHING_PER_MINUTE }),
     logLevel: e.LOG_LEVEL,
     ...(e.CROSSGATE_TLS_CERT && e.CROSSGATE_TLS_KEY ? { tls: Object.freeze({ certFile: path.resolve(cwd, e.CROSSGATE_TLS_CERT), keyFile: path.resolve(cwd, e.CROSSGATE_TLS_KEY) }) } : {}),
     ihe: Object.freeze({

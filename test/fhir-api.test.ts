@@ -313,6 +313,24 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(JSON.parse(record!.body).decision.reason).toMatch(/^no decision: PUT is not supported on Patient/);
   });
 
+  it("holds each caller to its allowance with 429, Retry-After and an OperationOutcome, $everything to one of its own", async () => {
+    const limited = createApp(testDeps(t.store, { CROSSGATE_FHIR_REQUESTS_PER_MINUTE: '4', CROSSGATE_FHIR_EVERYTHING_PER_MINUTE: '1' }));
+    const other = await sessionFor(t.store, { roles: ['provider'] });
+    const get = (who: TestSession, path: string) => request(limited).get(`/fhir/R4${path}`).set('Cookie', who.cookie);
+    await get(staff, `/Patient/${patient.id}/$everything`).expect(200);
+    const everything = await get(staff, `/Patient/${patient.id}/$everything`).expect(429);
+    expect((JSON.parse(everything.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'throttled', diagnostics: expect.stringMatching(/\$everything/) });
+    await get(staff, `/Patient/${patient.id}`).expect(200);
+    await get(staff, `/Patient/${patient.id}`).expect(200);
+    const refused = await get(staff, `/Patient/${patient.id}`).expect(429);
+    expect(refused.headers['retry-after']).toBe('15');
+    expect(refused.headers['content-type']).toMatch(/^application\/fhir\+json/);
+    // Another caller is not held back by the first; the refusal is on the trail, with nothing disclosed.
+    await get(other, `/Patient/${patient.id}`).expect(200);
+    const [record] = (await t.store.audit.search({ userId: staff.userId, outcome: 'failure', limit: 5 })).filter((r) => r.requestId === refused.headers['x-request-id']);
+    expect(JSON.parse(record!.body)).toMatchObject({ returned: [], decision: { reason: expect.stringMatching(/too many requests/) } });
+  });
+
   it('refuses a page token that was altered, and one presented by another caller', async () => {
     const first = JSON.parse((await request(app).get(`/fhir/R4/Observation?patient=${patient.id}&_count=10`).set('Cookie', staff.cookie).expect(200)).text) as Bundle;
     const next = new URL(first.link!.find((l) => l.relation === 'next')!.url);

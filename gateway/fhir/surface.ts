@@ -16,6 +16,7 @@ import { history } from './history-route.js';
 import { HANDLERS } from './resources.js';
 import { resultShape } from './result-shape.js';
 import { auditEventSearch, patientEverything, search } from './search-route.js';
+import { tokenBuckets } from '../http/rate-limit.js';
 import { GATEWAY_VERSION } from '../version.js';
 
 /** Partners with a FHIR-capable connection, and clinic staff; compliance officers are not care providers. */
@@ -32,7 +33,7 @@ export function fhirSurface(): Surface {
     router(deps, registry) {
       const pipeline = createOutboundPipeline({ store: deps.store, consent: deps.consent, audit: deps.audit });
       // FHIR's paths are case-sensitive (`/patient` is no type of ours).
-      const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry, { caseSensitive: true, before: [wellFormed] });
+      const router = declareRoutes(BASE_PATH, fhirRoutes(deps, pipeline), registry, { caseSensitive: true, before: [wellFormed, throttled(deps.config.fhirRateLimits)] });
       router.use(notServed);
       router.use(fhirErrors(pipeline));
       return router;
@@ -193,6 +194,28 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
     return;
   }
   res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` }).type(document.mimeType).send(Buffer.from(content));
+}
+
+/**
+ * Each caller's requests within its allowance (fhir.md §9: 429 with Retry-After), `$everything` within one of its
+ * own besides. A caller is its partner connection, its staff member, or else its address.
+ */
+function throttled(limits: GatewayDeps['config']['fhirRateLimits']) {
+  const requests = tokenBuckets(limits.requestsPerMinute);
+  const everything = tokenBuckets(limits.everythingPerMinute);
+  return (req: Request, _res: Response, next: (error?: unknown) => void): void => {
+    const p = req.principal;
+    const key = p.type === 'connection' ? `c:${p.connection.id}` : p.type === 'user' ? `u:${p.userId}` : `a:${req.ip ?? ''}`;
+    const now = Date.now();
+    const taken = requests.take(key, now);
+    const refused = !taken.allowed ? taken : req.path.endsWith('/$everything') ? everything.take(key, now) : taken;
+    if (refused.allowed) {
+      next();
+      return;
+    }
+    const what = taken.allowed ? '$everything requests' : 'requests';
+    next(new FhirError(429, 'throttled', `too many ${what} from this caller: try again in ${refused.retryAfterSeconds} s`, undefined, { 'Retry-After': String(refused.retryAfterSeconds) }));
+  };
 }
 
 function decoded(component: string): string | undefined {
