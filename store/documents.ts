@@ -301,6 +301,10 @@ function documentFilters(patient: unknown, query: DocumentQuery, patientColumn =
   }
   range('created_at', '>=', query.storedFrom);
   range('created_at', '<', query.storedTo);
+  if (query.ids) {
+    params.push(query.ids.filter(isUuid));
+    where.push(`id = ANY($${params.length}::uuid[])`);
+  }
   return { where: where.join(' AND '), params };
 }
 

@@ -44,6 +44,9 @@ export interface PatientFilter {
   readonly familyKeys?: readonly string[];
   /** Lower-case given-name prefixes, any of which matches. */
   readonly givens?: readonly string[];
+  /** The record's last change (its version's time) in [storedFrom, storedTo). */
+  readonly storedFrom?: string;
+  readonly storedTo?: string;
   readonly birthDate?: string;
   readonly gender?: string;
 }
@@ -395,10 +398,11 @@ export function patientRepository(scope: Scope) {
              SELECT 1 FROM jsonb_array_elements(p.resource->'names') n, jsonb_array_elements_text(COALESCE(n->'given', '[]'::jsonb)) g
              WHERE lower(g) LIKE ANY ($6::text[])))
            AND ($7::uuid IS NULL OR p.id > $7)
+           AND ($9::timestamptz IS NULL OR p.updated_at >= $9) AND ($10::timestamptz IS NULL OR p.updated_at < $10)
          ORDER BY p.id LIMIT $8`,
         [
           f.ids ?? null, f.familyKeys ?? null, f.familyKeys?.map(above) ?? null, f.birthDate ?? null, f.gender ?? null,
-          f.givens?.map((g) => `${g.replace(/[%_\\]/g, '')}%`) ?? null, afterId ?? null, limit,
+          f.givens?.map((g) => `${g.replace(/[%_\\]/g, '')}%`) ?? null, afterId ?? null, limit, f.storedFrom ?? null, f.storedTo ?? null,
         ],
       );
       return rows.map((r) => r.id);

@@ -18,11 +18,13 @@ export interface ColumnSpec<T> {
 
 /**
  * When records last changed: were stored, or replaced by a version their sender corrected: [from, to). A record's
- * last change is `updated_at` once it has been replaced, else when it was stored.
+ * last change is `updated_at` once it has been replaced, else when it was stored. With `ids`, only those records.
  */
 export interface StoredWindow {
   readonly storedFrom?: string;
   readonly storedTo?: string;
+  /** Record ids, any of which matches; an empty list matches none. */
+  readonly ids?: readonly string[];
 }
 
 /** Whose page a list asks for, and from where. */
@@ -53,6 +55,7 @@ function storedFilters(window: StoredWindow): ColumnFilter[] {
   return [
     ...(window.storedFrom ? [{ sql: (p: string) => `${CHANGED_AT} >= ${p}::timestamptz`, value: window.storedFrom }] : []),
     ...(window.storedTo ? [{ sql: (p: string) => `${CHANGED_AT} < ${p}::timestamptz`, value: window.storedTo }] : []),
+    ...(window.ids ? [{ sql: (p: string) => `id = ANY(${p}::uuid[])`, value: window.ids.filter(isUuid) }] : []),
   ];
 }
 

@@ -186,6 +186,31 @@ describe(`FHIR result shaping on ${engineUnderTest}`, () => {
     expect(matches(await valid(get(staff, `/Condition?patient=${patient.id}&_lastUpdated=gt${mark}`).expect(200)))).toEqual([]);
     expect(matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&_lastUpdated=lt${mark}`).expect(200)))).toHaveLength(2);
     await get(staff, `/Observation?patient=${patient.id}&_lastUpdated=yesterday`).expect(400);
+    // A patient's record changes too: a search by name narrows by when it last did.
+    const renamed = aPatient({ birthDate: '1944-02-03', names: [{ family: 'Laatst', given: ['Piet'] }] });
+    await t.store.patients.insertMany([renamed]);
+    const patientIds = async (query: string) => matches(await valid(get(staff, `/Patient?family=laatst&${query}`).expect(200))).map((p) => p.id);
+    expect(await patientIds(`_lastUpdated=gt${mark}`)).toEqual([renamed.id]);
+    expect(await patientIds(`_lastUpdated=lt${mark}`)).toEqual([]);
+  });
+
+  it('narrows a patient-scoped search to records by _id, any of several, and a repeat to those both name', async () => {
+    const page = (await t.store.observations.list(patient.id!, { limit: 3 })).items.map((o) => o.id);
+    const ids = async (query: string) => matches(await valid(get(staff, `/Observation?patient=${patient.id}&${query}`).expect(200))).map((o) => o.id).sort();
+    expect(await ids(`_id=${page[0]}`)).toEqual([page[0]]);
+    expect(await ids(`_id=${page[0]},${page[1]}`)).toEqual([page[0], page[1]].sort());
+    expect(await ids(`_id=${page[0]},${page[1]}&_id=${page[1]},${page[2]}`)).toEqual([page[1]]);
+    expect(await ids(`_id=not-ours,${page[2]}`)).toEqual([page[2]]);
+    expect(await ids('_id=not-ours')).toEqual([]);
+    // Another patient's record is not found through this patient's search.
+    const someoneElse = aPatient();
+    await t.store.patients.insertMany([someoneElse]);
+    const [elsewhere] = await t.store.observations.insertMany([anObservation(someoneElse.id!)]);
+    expect(await ids(`_id=${elsewhere!.id}`)).toEqual([]);
+    const [document] = matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}`).expect(200)));
+    expect(matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&_id=${document!.id}`).expect(200))).map((d) => d.id)).toEqual([document!.id]);
+    expect(matches(await valid(get(staff, `/DocumentReference?patient=${patient.id}&_id=${randomUUID()}`).expect(200)))).toEqual([]);
+    expect((await valid(get(staff, `/Condition?patient=${patient.id}&_id=${randomUUID()}&_summary=count`).expect(200))).total).toBe(0);
   });
 });
 

@@ -52,6 +52,8 @@ const patientRef = (doc: string): SearchParamSpec[] => [
   { name: 'patient.identifier', type: 'token', documentation: 'The patient by identifier, system|value, e.g. the BSN (ITI-67 for DocumentReference).' },
 ];
 
+const RECORD_ID: SearchParamSpec = { name: '_id', type: 'token', documentation: "The record's logical id; commas for alternatives (within the patient's records)." };
+
 const LAST_UPDATED: SearchParamSpec = {
   name: '_lastUpdated', type: 'date', documentation: 'When the record was stored here (meta.lastUpdated), with prefix ge, gt, le or lt; repeat to bound both ends.',
 };
@@ -62,11 +64,12 @@ export const RESOURCES: readonly ResourceSpec[] = [
     documentation: 'A search must include _id, identifier, family or birthdate. _total is not answered here (it would decide consent for every match beyond the page); _summary=count counts up to 1,000.',
     search: [
       { name: '_id', type: 'token', documentation: 'Logical id; commas for alternatives.' },
-      { name: 'identifier', type: 'token', documentation: 'system|value, exact; e.g. http://fhir.nl/fhir/NamingSystem/bsn|999911120.' },
-      { name: 'family', type: 'string', documentation: 'Prefix of the family name without its prefix words (van, de, ...), case- and accent-insensitive.' },
-      { name: 'given', type: 'string', documentation: 'Prefix of a given name, case-insensitive; refines another parameter.' },
+      { name: 'identifier', type: 'token', documentation: 'system|value, exact; e.g. http://fhir.nl/fhir/NamingSystem/bsn|999911120; commas for alternatives.' },
+      { name: 'family', type: 'string', documentation: 'Prefix of the family name without its prefix words (van, de, ...), case- and accent-insensitive; commas for alternatives.' },
+      { name: 'given', type: 'string', documentation: 'Prefix of a given name, case-insensitive; commas for alternatives; refines another parameter.' },
       { name: 'birthdate', type: 'date', documentation: 'Exact date, YYYY-MM-DD.' },
       { name: 'gender', type: 'token', documentation: 'male | female | other | unknown; refines another parameter.' },
+      { ...LAST_UPDATED, documentation: `${LAST_UPDATED.documentation} Refines another parameter.` },
     ],
     revinclude: ['Observation:patient', 'Condition:patient', 'DiagnosticReport:patient', 'DocumentReference:patient', 'EpisodeOfCare:patient'],
     operations: [{
@@ -82,7 +85,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { name: 'date', type: 'date', documentation: 'Effective time, with prefix eq, ge, gt, le, lt, sa or eb; precision as written; repeat to bound both ends.' },
       { name: 'status', type: 'token', documentation: 'registered | preliminary | final | amended | corrected | cancelled | entered-in-error | unknown; commas for alternatives.' },
       { name: 'category', type: 'token', documentation: 'http://terminology.hl7.org/CodeSystem/observation-category codes (laboratory, vital-signs, ...), with or without the system.' },
-      LAST_UPDATED,
+      RECORD_ID, LAST_UPDATED,
     ],
     include: ['Observation:patient'],
   },
@@ -92,13 +95,13 @@ export const RESOURCES: readonly ResourceSpec[] = [
       ...patientRef('The patient.'),
       { name: 'code', type: 'token', documentation: 'system|code, e.g. http://hl7.org/fhir/sid/icpc-1-nl|T90, or a code alone for any system; any coding of the condition; commas for alternatives.' },
       { name: 'clinical-status', type: 'token', documentation: 'active | recurrence | relapse | inactive | remission | resolved (condition-clinical), with or without the system; a condition entered in error has none.' },
-      LAST_UPDATED,
+      RECORD_ID, LAST_UPDATED,
     ],
     include: ['Condition:patient'],
   },
   {
     type: 'DiagnosticReport', read: true, vread: true, audience: 'care', documentation: 'Lab reports.',
-    search: [...patientRef('The patient.'), LAST_UPDATED],
+    search: [...patientRef('The patient.'), RECORD_ID, LAST_UPDATED],
     include: ['DiagnosticReport:patient', 'DiagnosticReport:result'],
   },
   {
@@ -121,12 +124,12 @@ export const RESOURCES: readonly ResourceSpec[] = [
       { name: 'author.given', type: 'string', documentation: "Start of one of the author person's given names, case-insensitive; commas for alternatives (ITI-67)." },
       { name: 'related', type: 'reference', documentation: 'A reference id of the document (XDS referenceIdList), by value or system|value (ITI-67).' },
       { name: 'date', type: 'date', documentation: 'When the entry was registered here (DocumentReference.date), with prefix; repeat to bound both ends.' },
-      LAST_UPDATED,
+      RECORD_ID, LAST_UPDATED,
     ],
   },
   {
     type: 'EpisodeOfCare', read: true, vread: true, audience: 'care', documentation: 'Ketenzorg programme enrolments (DM2, COPD, CVRM).',
-    search: [...patientRef('The patient enrolled.'), LAST_UPDATED],
+    search: [...patientRef('The patient enrolled.'), RECORD_ID, LAST_UPDATED],
     include: ['EpisodeOfCare:patient'],
   },
   {

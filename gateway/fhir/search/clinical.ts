@@ -4,7 +4,7 @@ import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, Stor
 import { FhirError } from '../outcome.js';
 import { alternatives, dateBounds, parseToken, type SearchParams } from '../params.js';
 import { keyset, type ScopedKind } from './scoped.js';
-import { codeTokens, dateWindow, fixedCodes, storedWindow, storedWindowFrom } from './request.js';
+import { codeTokens, dateWindow, fixedCodes, recordIds, storedWindow, storedWindowFrom } from './request.js';
 
 /** The filters of each patient-scoped type, as the store answers them in SQL (so pages stay whole). */
 const OBSERVATION_STATUS = 'http://hl7.org/fhir/observation-status';
@@ -95,7 +95,7 @@ export function documentQuery(params: SearchParams): DocumentQuery {
 /** `date` (when the entry was registered here, DocumentReference.date) and `_lastUpdated` are the same instant. */
 function registered(params: SearchParams): StoredWindow {
   const { from, to } = dateWindow(params, 'date', '_lastUpdated');
-  return storedWindowFrom(from, to);
+  return { ...storedWindowFrom(from, to), ...recordIds(params) };
 }
 
 /** A string parameter on the author's name: each occurrence ANDs, commas give alternatives (search.html#string). */

@@ -5,7 +5,7 @@ import { FhirError } from '../outcome.js';
 import { alternatives, isOurId, parseToken, single } from '../params.js';
 import { renderAny } from '../render.js';
 import { resolveRevIncludes } from './revincludes.js';
-import { NOTHING, type SearchRequest, type SearchResult } from './request.js';
+import { dateWindow, NOTHING, type SearchRequest, type SearchResult } from './request.js';
 
 const GENDERS = new Set(['male', 'female', 'other', 'unknown']);
 /** `_summary=count` decides consent for every matching patient, so it is bounded like a page of them. */
@@ -45,6 +45,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   if (givens?.some((g) => !/[\p{L}\p{N}]/u.test(g))) throw new FhirError(400, 'invalid', 'given must contain letters or digits', 'given');
   const birthDate = single(p, 'birthdate');
   const gender = single(p, 'gender');
+  const stored = dateWindow(p, '_lastUpdated');
   if (!ids && !identifiers && !families && !birthDate) {
     throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family or birthdate', 'Patient');
   }
@@ -54,7 +55,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   }
   if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
   const counting = request.answer === 'count';
-  const identifierOnly = identifiers?.length === 1 && !ids && !families && !givens && !birthDate && !gender && request.after === undefined;
+  const identifierOnly = identifiers?.length === 1 && !ids && !families && !givens && !birthDate && !gender && !stored.from && !stored.to && request.after === undefined;
   const tokens = identifiers?.map((value) => {
     const t = parseToken(value, 'identifier');
     if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
@@ -80,7 +81,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
       const limit = counting ? MAX_COUNTED : request.count;
       const page = await find.matching({
         ...(restrictTo ? { ids: restrictTo } : {}), ...(keys ? { familyKeys: keys } : {}), ...(givens ? { givens: givens.map((g) => g.trim().toLowerCase()) } : {}),
-        ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}),
+        ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}), ...(stored.from ? { storedFrom: stored.from } : {}), ...(stored.to ? { storedTo: stored.to } : {}),
       }, typeof request.after === 'string' && !counting ? request.after : undefined, limit + 1);
       if (counting && page.length > limit) throw new FhirError(400, 'too-costly', `more than ${MAX_COUNTED} patients match: narrow the search to count them`, 'Patient');
       matches = page.slice(0, limit);

@@ -94,10 +94,18 @@ export function storedWindowFrom(from: string | undefined, to?: string): StoredW
   return { ...(from ? { storedFrom: from } : {}), ...(to ? { storedTo: to } : {}) };
 }
 
-/** `_lastUpdated` as a window on the stored time. */
+/** `_lastUpdated` as a window on the stored time, and `_id` as the records it may match. */
 export function storedWindow(params: SearchParams): StoredWindow {
   const { from, to } = dateWindow(params, '_lastUpdated');
-  return storedWindowFrom(from, to);
+  return { ...storedWindowFrom(from, to), ...recordIds(params) };
+}
+
+/** `_id`: any of a value's comma-separated ids; a repeated `_id` keeps the ids every one names (search.html#combining). */
+export function recordIds(params: SearchParams): Pick<StoredWindow, 'ids'> {
+  const values = params.get('_id');
+  if (!values || values.length === 0) return {};
+  const named = values.map((v) => new Set(alternatives(v)));
+  return { ids: [...named[0]!].filter((id) => named.every((n) => n.has(id))) };
 }
 
 /**
