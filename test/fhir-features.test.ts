@@ -582,6 +582,39 @@ describe(`AuditEvent on ${engineUnderTest}`, () => {
     await get(staff, '/AuditEvent').expect(403);
     await asPartner('/AuditEvent').expect(403);
   });
+
+  it('holds each page to _count events, a record of several events split across pages, none lost or repeated', async () => {
+    const all = matches(await valid(get(compliance, `/AuditEvent?patient=${patient.id}&_count=100`).expect(200))).map((e) => e.id);
+    expect(all.length).toBeGreaterThan(7);
+    // Each record of a partner's exchange is two events here (the exchange and its consent decision).
+    expect(all.slice(0, 2)).toEqual([all[0], `${all[0]}-consent`]);
+    const paged: (string | undefined)[] = [];
+    let path: string | undefined = `/AuditEvent?patient=${patient.id}&_count=3`;
+    while (path) {
+      const page: Bundle = await valid(get(compliance, path).expect(200));
+      const next: string | undefined = page.link!.find((l) => l.relation === 'next')?.url;
+      expect(next ? matches(page).length === 3 : matches(page).length <= 3).toBe(true);
+      paged.push(...matches(page).map((e) => e.id));
+      path = next && pathOf(next).replace('/fhir/R4', '');
+    }
+    expect(paged.slice(0, all.length)).toEqual(all);
+    expect(new Set(paged).size).toBe(paged.length);
+    // A filter that keeps almost nothing ends a page after a bounded read, short, and the walk still ends: 25 reads,
+    // none of them a history, are more than one page reads at _count=1.
+    for (let i = 0; i < 25; i++) await get(staff, `/Patient/${patient.id}`).expect(200);
+    let pages = 0;
+    const vreads: (string | undefined)[] = [];
+    path = `/AuditEvent?patient=${patient.id}&_count=1&subtype=${encodeURIComponent('http://hl7.org/fhir/restful-interaction|history-instance')}`;
+    while (path && pages < 100) {
+      const page: Bundle = await valid(get(compliance, path).expect(200));
+      pages++;
+      vreads.push(...matches(page).map((e) => e.id));
+      const next: string | undefined = page.link!.find((l) => l.relation === 'next')?.url;
+      path = next && pathOf(next).replace('/fhir/R4', '');
+    }
+    expect([vreads, path]).toEqual([[], undefined]);
+    expect(pages).toBeGreaterThan(1);
+  });
 });
 
 describe(`UDAP discovery under the FHIR base on ${engineUnderTest}`, () => {

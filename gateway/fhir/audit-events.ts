@@ -1,4 +1,5 @@
 import type { AuditEvent, Coding } from 'fhir/r4.js';
+import { z } from 'zod';
 import { recordOf } from '../../audit/index.js';
 import type { AuditOutcome, AuditTransaction } from '../../canonical/index.js';
 import { renderAuditEvents, type AuditEventContext } from '../../mappers/fhir/audit-event.js';
@@ -89,13 +90,37 @@ export function auditQuery(params: SearchParams, baseUrl: string): AuditQuery | 
   };
 }
 
-/** One page of events, newest record first; `next` is the chain number the next page continues below. */
+/** Where the next page starts: at the record numbered `s` in the chain, after the first `k` of its events. */
+const Cursor = z.object({ s: z.number().int().min(1), k: z.number().int().min(0) }).strict();
+type Cursor = z.infer<typeof Cursor>;
+
+/** Records read at once while a page fills; a page whose filter keeps few events stops after this many reads. */
+const MAX_READS = 10;
+
+/**
+ * One page of `count` events, newest record first. A record renders as several events (one per patient, and
+ * the consent decisions), so a page may end inside one; `next` says where the following page starts.
+ */
 export async function auditEventPage(
   trail: AuditTrail, query: AuditQuery | undefined, after: unknown, count: number, context: AuditEventContext,
-): Promise<{ events: AuditEvent[]; next?: number }> {
+): Promise<{ events: AuditEvent[]; next?: Cursor }> {
   if (!query) return { events: [] };
-  const rows = await trail.search({ ...query.filter, ...(typeof after === 'number' ? { beforeSeq: after } : {}), limit: count + 1 });
-  const page = rows.slice(0, count);
-  const events = page.flatMap((row) => renderAuditEvents(recordOf(row), context)).filter(query.keep);
-  return { events, ...(rows.length > count ? { next: page.at(-1)!.seq } : {}) };
+  const start = Cursor.safeParse(after).data;
+  let beforeSeq = start ? start.s + 1 : undefined;
+  const events: AuditEvent[] = [];
+  for (let reads = 0; reads < MAX_READS; reads++) {
+    const rows = await trail.search({ ...query.filter, ...(beforeSeq !== undefined ? { beforeSeq } : {}), limit: count + 1 });
+    for (const row of rows) {
+      const rendered = renderAuditEvents(recordOf(row), context);
+      for (let i = row.seq === start?.s ? start.k : 0; i < rendered.length; i++) {
+        if (!query.keep(rendered[i]!)) continue;
+        if (events.length === count) return { events, next: { s: row.seq, k: i } };
+        events.push(rendered[i]!);
+      }
+    }
+    if (rows.length <= count) return { events };
+    beforeSeq = rows.at(-1)!.seq;
+  }
+  // The filter kept little of many records: a short page, and the next continues below the records read.
+  return { events, next: { s: beforeSeq!, k: Number.MAX_SAFE_INTEGER } };
 }
