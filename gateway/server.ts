@@ -17,6 +17,7 @@ import { loadTrustBundle } from './ihe/trust-bundle.js';
 import { createParsePool, defaultThreads } from './inbound/parse-pool.js';
 import { createInboundPipeline } from './inbound/pipeline.js';
 import { resumeStalledInbound } from './inbound/resume.js';
+import { answerUnreadableRequests } from './http/client-error.js';
 
 export interface RunningGateway {
   readonly url: string;
@@ -91,6 +92,7 @@ export async function startGateway(config: Config, logger: Logger, surfaces: rea
   const server: Server = tls
     ? createHttpsServer({ ...tls, ...(trustAnchors.length > 0 ? { ca: trustAnchors, requestCert: true, rejectUnauthorized: false } : {}) }, app)
     : createHttpServer(app);
+  answerUnreadableRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => {

@@ -65,6 +65,7 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
       'CapabilityStatement/: json-schema: should match exactly one schema in oneOf at ',
     ]);
     expect(cs.fhirVersion).toBe('4.0.1');
+    expect(cs.instantiates).toEqual(['https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder']);
     const served = (app.locals.routes as { method: string; path: string }[]).filter((r) => r.path.startsWith('/fhir/R4/') && r.path !== '/fhir/R4/metadata' && !r.path.includes('/.well-known/'));
     const declared = cs.rest![0]!.resource!.flatMap((r) => (r.interaction ?? []).map((i) => `${r.type} ${i.code}`)).sort();
     const routed = [...new Set(served.map((r) => {

@@ -623,5 +623,7 @@ describe(`UDAP discovery under the FHIR base on ${engineUnderTest}`, () => {
     const root = await request(app).get('/.well-known/udap').expect(200);
     expect(under.body).toEqual(root.body);
     expect(under.body.token_endpoint).toBe('http://localhost:0/oauth/token');
+    // Required by UDAP discovery even when no certification is asked for.
+    expect(under.body.udap_certifications_supported).toEqual([]);
   });
 });

@@ -45,6 +45,8 @@ export function udapMetadata(publicUrl: string) {
   return {
     udap_versions_supported: ['1'],
     udap_profiles_supported: ['udap_authz'],
+    // Required by UDAP discovery; no certification is asked of clients here.
+    udap_certifications_supported: [],
     udap_authorization_extensions_supported: ['hl7-b2b'],
     udap_authorization_extensions_required: ['hl7-b2b'],
     grant_types_supported: ['client_credentials'],

@@ -3,7 +3,7 @@ import type { OperationOutcome } from 'fhir/r4.js';
 /** IssueType codes we answer with (hl7.org/fhir/R4/valueset-issue-type.html). */
 export type IssueCode =
   | 'invalid' | 'not-supported' | 'login' | 'security' | 'forbidden' | 'not-found' | 'deleted' | 'too-costly'
-  | 'conflict' | 'processing' | 'throttled' | 'transient' | 'exception' | 'informational' | 'expired';
+  | 'conflict' | 'processing' | 'throttled' | 'transient' | 'exception' | 'informational' | 'expired' | 'too-long';
 
 /** A refusal the FHIR surface answers with an OperationOutcome and this status. */
 export class FhirError extends Error {

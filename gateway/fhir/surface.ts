@@ -265,7 +265,7 @@ function notServed(req: Request, _res: Response, next: (error: unknown) => void)
     : new FhirError(404, 'not-supported', `${req.method} ${BASE_PATH}${req.path} is not served here (see ${BASE_PATH}/metadata)`));
 }
 
-const STATUS_CODE: Readonly<Record<number, IssueCode>> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 406: 'not-supported', 409: 'conflict', 413: 'too-costly', 415: 'not-supported' };
+const STATUS_CODE: Readonly<Record<number, IssueCode>> = { 400: 'invalid', 401: 'login', 403: 'forbidden', 404: 'not-found', 406: 'not-supported', 409: 'conflict', 413: 'too-long', 415: 'not-supported' };
 
 /**
  * Every failure on the FHIR surface is an OperationOutcome; an unexpected one says only its request id. A request
