@@ -249,9 +249,16 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     for (const [accept, asResource] of [
       ['text/plain, application/fhir+json;q=0.5', false], ['text/plain;q=0.4, application/fhir+json', true], ['*/*', false],
       ['text/*;q=0.9, application/fhir+xml', true], ['application/fhir+json;q=0.5, */*', false],
+      // Plain XML is not FHIR's: a browser's Accept gets the document.
+      ['text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', false],
     ] as const) {
       const res = await request(app).get(path).set('Cookie', staff.cookie).set('Accept', accept).expect(200);
       expect([accept, /^application\/fhir\+/.test(res.headers['content-type'] as string)]).toEqual([accept, asResource]);
+    }
+    expect(raw.headers['content-type']).toBe('text/plain');
+    for (const accept of ['application/pdf', 'application/json']) {
+      const unservable = await request(app).get(path).set('Cookie', staff.cookie).set('Accept', accept).expect(406);
+      expect((JSON.parse(unservable.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'not-supported', expression: ['Accept'] });
     }
     expect(raw.headers.etag).toBe('W/"1"');
     await request(app).get(path).set('Cookie', staff.cookie).set('If-None-Match', 'W/"1"').expect(304);

@@ -141,7 +141,8 @@ function notModified(req: Request, res: Response, versionId: string, lastUpdated
   return true;
 }
 
-const FHIR_TYPES = ['application/fhir+json', 'application/fhir+xml', 'application/json', 'application/xml'];
+/** What asks for the Binary resource rather than the document: FHIR's own types only (binary.html). */
+const FHIR_TYPES = ['application/fhir+json', 'application/fhir+xml'];
 
 /** The weight an Accept header gives a media type: its best matching range, exact or by wildcard when allowed. */
 function acceptWeight(accept: string, type: string, wildcards: boolean): number {
@@ -160,11 +161,17 @@ function acceptWeight(accept: string, type: string, wildcards: boolean): number 
 /**
  * Binary answers its bytes unless FHIR JSON or XML is asked for (binary.html): by `_format`, or by an Accept that
  * names a FHIR format above the document's own type (q-values weighed; a wildcard never asks for the resource).
+ * An Accept that allows neither is refused with 406 (ITI-68 §2:3.68.4.2.3).
  */
 function binaryAsResource(accept: string, formatParam: string | undefined, mimeType: string): boolean {
   if (formatParam !== undefined) return true;
+  if (accept.trim() === '') return false;
   const resource = Math.max(...FHIR_TYPES.map((t) => acceptWeight(accept, t, false)));
-  return resource > 0 && resource > acceptWeight(accept, mimeType.toLowerCase(), true);
+  const own = acceptWeight(accept, mimeType.toLowerCase().split(';')[0]!.trim(), true);
+  if (resource === 0 && own === 0) {
+    throw new FhirError(406, 'not-supported', `this document is ${mimeType}: ask for it, or for application/fhir+json or application/fhir+xml`, 'Accept');
+  }
+  return resource > own;
 }
 
 /** ITI-68 / Binary read: raw bytes unless FHIR JSON or XML is asked for (binary.html). */
@@ -193,7 +200,10 @@ async function readBinary(ctx: Context, req: Request, res: Response): Promise<vo
     sendResource(res, 200, binary, negotiate(req, formatParam));
     return;
   }
-  res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` }).type(document.mimeType).send(Buffer.from(content));
+  // The document's type as it was given: express's type() and set() would add a charset it never declared.
+  res.status(200).set({ 'Cache-Control': 'no-store', 'X-Security-Context': `Patient/${document.patientId}` });
+  res.setHeader('Content-Type', document.mimeType);
+  res.send(Buffer.from(content));
 }
 
 /**
