@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import type { Bundle, Patient as FhirPatient } from 'fhir/r4.js';
+import type { Bundle, Consent, Patient as FhirPatient } from 'fhir/r4.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PURPOSES, type Purpose } from '../canonical/index.js';
 import { createApp } from '../gateway/http/app.js';
@@ -14,6 +14,7 @@ import { requireBuiltCli, startCli } from './support/cli.js';
 import { openTestStore, engineUnderTest, type TestStore } from './support/database.js';
 import { aPatient, anObservation } from './support/factories.js';
 import { testDeps } from './support/gateway.js';
+import { fhirProblems } from './support/fhir-validators.js';
 import { sessionFor, type TestSession } from './support/people.js';
 import { accessTokenFor, registerPartner, type TestPartner } from './support/udap.js';
 
@@ -95,6 +96,22 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     await fhir('Payment', `/Patient/${p.id}`).expect(404);
     const [approvedRead] = await t.store.audit.search({ patientId: p.id, transaction: 'fhir-search', limit: 1 });
     expect(JSON.parse(approvedRead!.body).decision).toMatchObject({ result: 'permit', policyVersion: `approval:${held!.id}` });
+    // The Consent the partner is shown says so: its own approval as a permit with an end, and a version of its own.
+    const consent = JSON.parse((await fhir('Treatment', `/Consent/${p.id}-privacy`).expect(200)).text) as Consent;
+    const [approved] = await t.store.consent.listRequests({ patientId: p.id, status: 'approved' });
+    expect(fhirProblems(consent)).toEqual([]);
+    expect(consent.meta!.versionId).toMatch(/^patient-choice-1\.[0-9a-f]{12}$/);
+    expect(consent.provision).toEqual({
+      type: 'deny',
+      provision: [{
+        type: 'permit', period: { end: approved!.approvalExpiresAt },
+        actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] }, reference: { reference: `Organization/${partner.organizationId}` } }],
+        purpose: [purposeCoding('Treatment')],
+      }],
+    });
+    // Staff see every organization's approvals; the version names the approvals, so it is the partner's too.
+    const staffView = JSON.parse((await as(admin, request(app).get(`/fhir/R4/Consent/${p.id}-privacy`)).expect(200)).text) as Consent;
+    expect(staffView.meta!.versionId).toBe(consent.meta!.versionId);
 
     // The approval shows beside the patient's choice, and the choice set again (by the patient, or staff for them) ends it.
     const shown = await as(admin, request(app).get(`/admin/patients/${p.id}/consent`)).expect(200);
@@ -129,6 +146,27 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const byPatient = new Map(records.map((r) => [r.patientIds[0], JSON.parse(r.body) as { decision: { result: string; reason: string }; returned: string[] }]));
     expect(byPatient.get(open.id)).toMatchObject({ decision: { result: 'permit' }, returned: [`Patient/${open.id}/_history/1`] });
     expect(byPatient.get(closed.id)).toMatchObject({ decision: { result: 'deny', reason: expect.stringMatching(/^patient-choice: /) }, returned: [] });
+  });
+
+  it("shows each partner only its own organization's approvals in the Consent, and staff all of them", async () => {
+    const p = await aPatientWithObservations(1);
+    await as(admin, request(app).put(`/admin/patients/${p.id}/consent`)).send({ purposes: [], expectedVersion: 0 }).expect(200);
+    await fhir('Treatment', `/Patient/${p.id}`).expect(404);
+    const [held] = await t.store.consent.listRequests({ patientId: p.id, status: 'pending' });
+    await as(admin, request(app).post(`/admin/access-requests/${held!.id}/approve`)).send({ days: 30 }).expect(200);
+    const consent = JSON.parse((await fhir('Treatment', `/Consent/${p.id}-privacy`).expect(200)).text) as Consent;
+    // Another organization approved for Payment.
+    const other = await registerPartner(app, admin);
+    const otherPayment = await accessTokenFor(app, other, tokenEndpoint, { purpose_of_use: [purposeString('Payment')] });
+    await request(app).get(`/fhir/R4/Patient/${p.id}`).set('Authorization', `Bearer ${otherPayment}`).expect(404);
+    const [otherHeld] = await t.store.consent.listRequests({ patientId: p.id, status: 'pending' });
+    await as(admin, request(app).post(`/admin/access-requests/${otherHeld!.id}/approve`)).send({ days: 7 }).expect(200);
+    const seenByOther = JSON.parse((await request(app).get(`/fhir/R4/Consent/${p.id}-privacy`).set('Authorization', `Bearer ${otherPayment}`).expect(200)).text) as Consent;
+    expect(seenByOther.provision!.provision!.map((x) => [x.actor![0]!.reference.reference, x.purpose![0]!.code])).toEqual([[`Organization/${other.organizationId}`, purposeCoding('Payment').code]]);
+    expect(JSON.parse((await fhir('Treatment', `/Consent/${p.id}-privacy`).expect(200)).text)).toEqual(consent);
+    const staffBoth = JSON.parse((await as(admin, request(app).get(`/fhir/R4/Consent/${p.id}-privacy`)).expect(200)).text) as Consent;
+    expect(staffBoth.provision!.provision!.map((x) => x.actor![0]!.reference.reference).sort()).toEqual([`Organization/${partner.organizationId}`, `Organization/${other.organizationId}`].sort());
+    expect(staffBoth.meta!.versionId).not.toBe(consent.meta!.versionId);
   });
 
   it("answers a version of a denied patient's record as not known, and audits the denial", async () => {

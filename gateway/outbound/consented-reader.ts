@@ -131,6 +131,8 @@ const versioned = (record: PatientRecord) => `Patient/${record.patient.id}/_hist
 export interface ReaderOptions {
   /** Patients are handed out without their BSN (a Carequality partner's exchange, requester.ts). */
   readonly withholdBsn?: boolean;
+  /** A partner's organization: the Consent it is handed shows that organization's approvals only (staff see all). */
+  readonly organizationId?: string;
 }
 
 /**
@@ -269,7 +271,7 @@ export function consentedReader(
     },
     async consentPolicy(patientId) {
       allow(patientId);
-      const policy = await effectivePolicy(store, patientId);
+      const policy = await effectivePolicy(store, patientId, options.organizationId);
       const consent = renderConsent(policy);
       // The version is what left: the id is the same for every policy the patient has had.
       note(patientId, `Consent/${consent.id}/_history/${consent.meta!.versionId}`);
@@ -345,11 +347,16 @@ export function consentedReader(
  * The patient's own choice when they made one, else the clinic defaults, else no policy (nothing is shared): the
  * order consent/decide.ts applies them in.
  */
-async function effectivePolicy(store: Store, patientId: string): Promise<EffectivePolicy> {
-  const [defaults, choice] = await Promise.all([store.consent.currentDefaults(), store.consent.currentChoice(patientId)]);
-  if (choice && choice.purposes !== null) return { patientId, source: 'patient-choice', purposes: choice.purposes, version: choice.version, dateTime: choice.setAt };
-  if (defaults) return { patientId, source: 'clinic-default', purposes: defaults.purposes ?? [], version: defaults.version, dateTime: defaults.setAt };
-  return { patientId, source: 'no-policy', purposes: [], version: 0 };
+async function effectivePolicy(store: Store, patientId: string, organizationId: string | undefined): Promise<EffectivePolicy> {
+  const [defaults, choice, facts] = await Promise.all([store.consent.currentDefaults(), store.consent.currentChoice(patientId), store.consent.patientFacts(patientId)]);
+  // The approvals in force as decisions count them (unexpired, granted since the patient last chose): the store's.
+  const approvals = facts.approvals
+    .filter((a) => organizationId === undefined || a.organizationId === organizationId)
+    .map((a) => ({ requestId: a.id, organizationId: a.organizationId, purpose: a.purpose, until: a.expiresAt }));
+  const granted = approvals.length > 0 ? { approvals } : {};
+  if (choice && choice.purposes !== null) return { patientId, source: 'patient-choice', purposes: choice.purposes, version: choice.version, dateTime: choice.setAt, ...granted };
+  if (defaults) return { patientId, source: 'clinic-default', purposes: defaults.purposes ?? [], version: defaults.version, dateTime: defaults.setAt, ...granted };
+  return { patientId, source: 'no-policy', purposes: [], version: 0, ...granted };
 }
 
 /** Pages of a list, newest first, until it ends or `max` items are read. */

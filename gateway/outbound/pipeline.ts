@@ -111,7 +111,8 @@ export function createOutboundPipeline(deps: PipelineDeps): OutboundPipeline {
         await Promise.all(subjects.map(async (id) => decisions.set(id, await decideFor(exchange, id, finder, subjects.length))));
         const permitted = subjects.filter((id) => decisions.get(id)!.result === 'permit');
         verdict = { permitted, denied: subjects.filter((id) => !permitted.includes(id)), decisions };
-        reader = consentedReader(store, new Set(permitted), finder.prefetched, { withholdBsn });
+        const organizationId = exchange.requester.kind === 'partner' ? exchange.requester.organizationId : undefined;
+        reader = consentedReader(store, new Set(permitted), finder.prefetched, { withholdBsn, ...(organizationId ? { organizationId } : {}) });
         const response = await disclosure.respond(reader, verdict);
         await append(auditRecords(exchange, verdict, reader.returned, disclosure.failed?.() ? 'failure' : 'success', undefined, disclosure.detail?.()), exchange);
         return response;

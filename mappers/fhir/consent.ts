@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Consent, ConsentProvision } from 'fhir/r4.js';
 import type { Purpose } from '../../canonical/index.js';
 import { purposeCoding } from '../../profiles/purposes.js';
@@ -15,6 +16,32 @@ export interface EffectivePolicy {
   /** When the deciding version was set. */
   readonly dateTime?: string;
   readonly organizationId?: string;
+  /**
+   * Requests an admin approved past the policy, in force now: each lets one organization's purpose through until it
+   * lapses (consent-and-audit.md §3). Only the asking organization's own are shown to a partner.
+   */
+  readonly approvals?: readonly PolicyApproval[];
+}
+
+export interface PolicyApproval {
+  readonly requestId: string;
+  readonly organizationId: string;
+  readonly purpose: Purpose;
+  readonly until: string;
+}
+
+const RECIPIENT = { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' };
+
+/**
+ * The Consent's version: the deciding policy's, and which approvals are in force with it, so a partner holding an
+ * earlier copy sees it changed when an approval is granted or lapses.
+ */
+function versionOf(policy: EffectivePolicy): string {
+  const base = `${policy.source}-${policy.version}`;
+  const approvals = policy.approvals ?? [];
+  if (approvals.length === 0) return base;
+  const named = approvals.map((a) => `${a.requestId}@${a.until}`).sort().join(',');
+  return `${base}.${createHash('sha256').update(named).digest('hex').slice(0, 12)}`;
 }
 
 /** Where the policy version a Consent rests on can be named: our own policy URIs, one per source and version. */
@@ -26,11 +53,19 @@ export function policyUri(source: EffectivePolicy['source'], version: number, pa
 export const consentId = (patientId: string) => `${patientId}-privacy`;
 
 export function renderConsent(policy: EffectivePolicy): Consent {
-  const permits: ConsentProvision[] = policy.purposes.length > 0 ? [{ type: 'permit', purpose: policy.purposes.map(purposeCoding) }] : [];
+  const permits: ConsentProvision[] = [
+    ...(policy.purposes.length > 0 ? [{ type: 'permit' as const, purpose: policy.purposes.map(purposeCoding) }] : []),
+    ...[...(policy.approvals ?? [])].sort((a, b) => a.requestId.localeCompare(b.requestId)).map((a): ConsentProvision => ({
+      type: 'permit',
+      period: { end: a.until },
+      actor: [{ role: { coding: [RECIPIENT] }, reference: { reference: `Organization/${a.organizationId}` } }],
+      purpose: [purposeCoding(a.purpose)],
+    })),
+  ];
   return {
     resourceType: 'Consent',
     id: consentId(policy.patientId),
-    meta: { versionId: `${policy.source}-${policy.version}`, ...(policy.dateTime ? { lastUpdated: policy.dateTime } : {}) },
+    meta: { versionId: versionOf(policy), ...(policy.dateTime ? { lastUpdated: policy.dateTime } : {}) },
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
