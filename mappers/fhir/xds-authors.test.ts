@@ -43,6 +43,14 @@ describe('renderAuthors', () => {
       author: [{ reference: '#author-1-org-1' }],
     });
     expect(renderAuthors([], undefined)).toEqual({ contained: [], author: [] });
+    // A person field that names nobody is no person; an id without its authority still names one.
+    expect(renderAuthors([{ person: '^^^', institutions: [], roles: [], specialties: [], telecom: [] }], '^^')).toEqual({ contained: [], author: [] });
+    expect(renderAuthors([{ person: '^^^', institutions: ['Praktijk Oost'], roles: [], specialties: [], telecom: [] }], undefined)).toEqual({
+      contained: [{ resourceType: 'Organization', id: 'author-1-org-1', name: 'Praktijk Oost' }],
+      author: [{ reference: '#author-1-org-1' }],
+    });
+    expect(renderAuthors([{ person: '12345', institutions: [], roles: [], specialties: [], telecom: [] }], undefined).contained)
+      .toEqual([{ resourceType: 'Practitioner', id: 'author-1', identifier: [{ value: '12345' }] }]);
   });
 });
 

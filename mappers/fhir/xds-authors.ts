@@ -41,12 +41,17 @@ function personName(c: (index: number) => string): HumanName[] {
   return Object.keys(name).length ? [name] : [];
 }
 
-/** XCN: `id^family^given^further given^suffix^prefix^^^&oid&ISO`. */
-function practitioner(id: string, xcn: string, telecom: readonly string[]): Practitioner {
+/**
+ * XCN: `id^family^given^further given^suffix^prefix^^^&oid&ISO`; none when it names nobody (no id, name or
+ * contact), as an empty Practitioner would say nothing. An id without its assigning authority is kept as a bare value.
+ */
+function practitioner(id: string, xcn: string, telecom: readonly string[]): Practitioner | undefined {
   const c = componentsOf(xcn);
-  const identifier = identifierUnder(c(1), authorityOid(c(9)));
+  const authority = authorityOid(c(9));
+  const identifier = authority ? identifierUnder(c(1), authority) : c(1) ? [{ value: c(1) }] : [];
   const name = personName(c);
   const contacts = telecom.flatMap(contactPoint);
+  if (identifier.length === 0 && name.length === 0 && contacts.length === 0) return undefined;
   return {
     resourceType: 'Practitioner', id,
     ...(identifier.length ? { identifier } : {}), ...(name.length ? { name } : {}), ...(contacts.length ? { telecom: contacts } : {}),
@@ -121,8 +126,8 @@ export function renderAuthors(authors: readonly DocumentAuthor[], legalAuthentic
       author.push(local(person.id!));
     }
   });
-  if (!legalAuthenticator) return { contained, author };
-  const authenticator = practitioner('authenticator', legalAuthenticator, []);
+  const authenticator = legalAuthenticator ? practitioner('authenticator', legalAuthenticator, []) : undefined;
+  if (!authenticator) return { contained, author };
   contained.push(authenticator);
   return { contained, author, authenticator: local(authenticator.id!) };
 }

@@ -49,7 +49,8 @@ export const enrolments: ScopedKind<StoredWindow> = {
   countable: (query) => ({ type: 'EpisodeOfCare', query }),
 };
 
-const DOCUMENT_STATUS: Readonly<Record<string, 'approved' | 'deprecated'>> = { current: 'approved', superseded: 'deprecated' };
+/** R4's DocumentReference statuses as XDS has them; entered-in-error has no XDS counterpart, so nothing of ours is. */
+const DOCUMENT_STATUS: Readonly<Record<string, 'approved' | 'deprecated' | null>> = { current: 'approved', superseded: 'deprecated', 'entered-in-error': null };
 const URI = 'urn:ietf:rfc:3986';
 
 /**
@@ -76,11 +77,14 @@ function documentIdentifiers(params: SearchParams): Pick<DocumentQuery, 'uniqueI
 }
 
 export function documentQuery(params: SearchParams): DocumentQuery {
-  const statuses = (params.get('status') ?? []).flatMap(alternatives).map((s) => {
+  const asked = (params.get('status') ?? []).flatMap(alternatives).map((s) => {
     const status = DOCUMENT_STATUS[s];
-    if (!status) throw new FhirError(400, 'invalid', `status must be current or superseded, not "${s}"`, 'status');
+    if (status === undefined) throw new FhirError(400, 'invalid', `status must be current, superseded or entered-in-error, not "${s}"`, 'status');
     return status;
   });
+  const statuses = asked.filter((s): s is 'approved' | 'deprecated' => s !== null);
+  // Only entered-in-error asked for: no document matches (an empty list of ids matches none).
+  const none = asked.length > 0 && statuses.length === 0 ? { ids: [] } : {};
   const c = dateWindow(params, 'creation');
   const codes = (name: string) => codeTokens(params, name);
   return defined<DocumentQuery>({
@@ -88,7 +92,7 @@ export function documentQuery(params: SearchParams): DocumentQuery {
     practiceSettingCodes: codes('setting'), facilityTypeCodes: codes('facility'), eventCodes: codes('event'),
     confidentialityCodes: codes('security-label'), creationFrom: c.from, creationTo: c.to, ...servicePeriod(params),
     authorFamilies: authorNames(params, 'author.family'), authorGivens: authorNames(params, 'author.given'),
-    referenceIds: relatedIds(params), ...documentIdentifiers(params), ...registered(params),
+    referenceIds: relatedIds(params), ...documentIdentifiers(params), ...registered(params), ...none,
   });
 }
 
