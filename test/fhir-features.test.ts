@@ -486,6 +486,22 @@ describe(`Patient/$everything on ${engineUnderTest}`, () => {
     expect(JSON.parse(record!.body)).toMatchObject({ action: 'Patient/$everything', decision: { result: 'permit' } });
   });
 
+  it('includes the practice and the professionals its records reference, once a page, so every reference resolves', async () => {
+    const practice = await t.store.organizations.save({ id: randomUUID(), name: 'Huisartsenpraktijk Everything' });
+    const doctor = await t.store.practitioners.save({ id: randomUUID(), names: [{ family: 'Arts', given: ['Eva'] }] });
+    const owner = aPatient({ managingOrganizationId: practice.id });
+    await t.store.patients.insertMany([owner]);
+    await t.store.observations.insertMany([anObservation(owner.id!, { performerPractitionerId: doctor.id }), anObservation(owner.id!, { performerPractitionerId: doctor.id })]);
+    const bundle = await valid(get(staff, `/Patient/${owner.id}/$everything`).expect(200));
+    const included = (bundle.entry ?? []).filter((e) => e.search?.mode === 'include').map((e) => `${e.resource!.resourceType}/${e.resource!.id}`);
+    expect(included.sort()).toEqual([`Organization/${practice.id}`, `Practitioner/${doctor.id}`].sort());
+    // A reference to a directory entry we do not hold is left as it is.
+    const elsewhere = aPatient({ managingOrganizationId: randomUUID() });
+    await t.store.patients.insertMany([elsewhere]);
+    const alone = await valid(get(staff, `/Patient/${elsewhere.id}/$everything`).expect(200));
+    expect((alone.entry ?? []).filter((e) => e.search?.mode === 'include')).toEqual([]);
+  });
+
   it('narrows by _type and by care dates, and answers 404 for a declined or unknown patient, as a read does', async () => {
     const typed = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Condition,EpisodeOfCare`).expect(200));
     expect(matches(typed).map((r) => r.resourceType).sort()).toEqual(['Condition', 'Condition', 'Condition', 'EpisodeOfCare']);

@@ -68,6 +68,34 @@ function boundsOf(params: SearchParams): Bounds {
   };
 }
 
+const DIRECTORY_REFERENCE = /^(?:.*\/)?(Organization|Practitioner)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/**
+ * The Organizations and Practitioners a page's resources reference, each once, as includes: Patient-everything
+ * returns "any resource referenced from those" (the managing practice, performers, care managers), so a client
+ * can resolve every reference it was given. Directory entries, not about the patient: no consent applies to them.
+ */
+async function referencedDirectory(read: ConsentedReader, resources: readonly FhirResource[], baseUrl: string): Promise<FhirResource[]> {
+  const wanted = new Map<string, 'Organization' | 'Practitioner'>();
+  const visit = (value: unknown): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        const m = key === 'reference' && typeof v === 'string' ? DIRECTORY_REFERENCE.exec(v) : null;
+        if (m) wanted.set(m[2]!, m[1] as 'Organization' | 'Practitioner');
+        else visit(v);
+      }
+    }
+  };
+  visit(resources);
+  const found = await Promise.all([...wanted].map(async ([id, type]) => {
+    const record = type === 'Organization' ? await read.organization(id) : await read.practitioner(id);
+    return record ? (await renderAny(read, type, [record], baseUrl))[0] : undefined;
+  }));
+  return found.filter((r): r is FhirResource => r !== undefined);
+}
+
 export interface EverythingRequest {
   readonly patientId: string;
   readonly params: SearchParams;
@@ -111,7 +139,8 @@ export function everything(request: EverythingRequest): Disclosure<SearchResult 
         k = undefined;
       }
       if (!next && i < types.length) next = { i };
-      return { ...NOTHING, matches, ...(next ? { next } : {}) };
+      const included = await referencedDirectory(read, matches, request.baseUrl);
+      return { ...NOTHING, matches, included, ...(next ? { next } : {}) };
     },
   };
 }
