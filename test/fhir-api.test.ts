@@ -313,6 +313,10 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
       { severity: 'error', code: 'not-supported', diagnostics: 'GET /fhir/R4/MedicationRequest is not served here (see /fhir/R4/metadata)' },
     ]);
     await request(app).get(`/fhir/R4/Patient/${patient.id}/_history/1/more`).set('Cookie', staff.cookie).expect(404);
+    const typeHistory = await request(app).get('/fhir/R4/Patient/_history').set('Cookie', staff.cookie).expect(404);
+    expect((JSON.parse(typeHistory.text) as OperationOutcome).issue[0]!.code).toBe('not-supported');
+    const getSearch = await request(app).get('/fhir/R4/Patient/_search?family=berg').set('Cookie', staff.cookie).expect(405);
+    expect([getSearch.headers.allow, (JSON.parse(getSearch.text) as OperationOutcome).issue[0]!.code]).toEqual(['POST', 'not-supported']);
     const update = await request(app).put(`/fhir/R4/Patient/${patient.id}`).set('Cookie', staff.cookie).send({ resourceType: 'Patient' }).expect(405);
     expect(update.headers.allow).toBe('GET');
     expect((JSON.parse(update.text) as OperationOutcome).issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringMatching(/^PUT is not supported on Patient/) });

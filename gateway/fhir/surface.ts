@@ -101,6 +101,9 @@ function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] 
 
 async function read(ctx: Context, type: ResourceType, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
+  // No id starts with an underscore (datatypes.html#id): these name interactions, asked of us the wrong way.
+  if (id === '_search') throw new FhirError(405, 'not-supported', `a search by ${type}/_search is a POST (or GET ${type}?…)`, undefined, { Allow: 'POST' });
+  if (id === '_history') throw new FhirError(404, 'not-supported', `the history of every ${type} is not served here: ask for one, ${type}/[id]/_history`);
   const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].read!;
   await answerRead(ctx, req, res, `${type}/read`, `${type}/${id}`, handler(id, ctx.baseUrl));
 }
