@@ -47,6 +47,8 @@ export interface PatientFilter {
   /** The record's last change (its version's time) in [storedFrom, storedTo). */
   readonly storedFrom?: string;
   readonly storedTo?: string;
+  /** With `ids`: records merged into another match too (a search by id finds what a read by id finds). */
+  readonly withMerged?: boolean;
   readonly birthDate?: string;
   readonly gender?: string;
 }
@@ -388,7 +390,7 @@ export function patientRepository(scope: Scope) {
       // Each key prefix is the range [key, key with its last character raised by one), which the index scans.
       const above = (key: string) => key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) + 1);
       const rows = await q.query<{ id: string }>(
-        `SELECT p.id FROM patients p WHERE p.status = 'active'
+        `SELECT p.id FROM patients p WHERE (p.status = 'active' OR ($11::boolean AND $1::uuid[] IS NOT NULL AND p.status = 'merged'))
            AND ($1::uuid[] IS NULL OR p.id = ANY($1::uuid[]))
            AND ($2::text[] IS NULL OR p.id IN (
              SELECT k.patient_id FROM unnest($2::text[], $3::text[]) AS b (low, high) JOIN patient_name_keys k ON k.family_key >= b.low AND k.family_key < b.high))
@@ -403,6 +405,7 @@ export function patientRepository(scope: Scope) {
         [
           f.ids ?? null, f.familyKeys ?? null, f.familyKeys?.map(above) ?? null, f.birthDate ?? null, f.gender ?? null,
           f.givens?.map((g) => `${g.replace(/[%_\\]/g, '')}%`) ?? null, afterId ?? null, limit, f.storedFrom ?? null, f.storedTo ?? null,
+          f.withMerged === true,
         ],
       );
       return rows.map((r) => r.id);

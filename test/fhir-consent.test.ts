@@ -207,6 +207,13 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const [permitted] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
     expect(JSON.parse(permitted!.body)).toMatchObject({ decision: { result: 'permit' }, returned: [expect.stringMatching(new RegExp(`^Patient/${duplicate.id}/_history/\\d+$`))] });
 
+    // A search by id finds what the read finds: the merged record, inactive, beside the survivor when both are asked.
+    const byId = bundleOf(await fhir('Treatment', `/Patient?_id=${duplicate.id},${survivor.id}`).expect(200));
+    expect(byId.entry!.map((e) => [e.resource!.id, (e.resource as FhirPatient).active])).toEqual(
+      [[duplicate.id, false], [survivor.id, true]].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
+    const [searched] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-search', limit: 1 });
+    expect(JSON.parse(searched!.body).returned).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^Patient/${duplicate.id}/_history/\\d+$`))]));
     // The merged record as it was before the merge is read by its version, under the survivor's consent too.
     const before = JSON.parse((await fhir('Treatment', `/Patient/${duplicate.id}/_history/1`).expect(200)).text) as FhirPatient;
     expect([before.active, before.link, before.identifier?.length]).toEqual([true, undefined, 1]);
@@ -217,6 +224,7 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     await fhir('Treatment', `/Patient/${duplicate.id}`).expect(404);
     const [denied] = await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 1 });
     expect(JSON.parse(denied!.body)).toMatchObject({ decision: { result: 'deny' }, returned: [] });
+    expect(bundleOf(await fhir('Treatment', `/Patient?_id=${duplicate.id}`).expect(200)).entry ?? []).toEqual([]);
     const deniedVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/1`).expect(404);
     const unknownVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/9`).expect(404);
     expect(JSON.parse(deniedVersion.text).issue[0].diagnostics.replace('/1', '/9')).toBe(JSON.parse(unknownVersion.text).issue[0].diagnostics);

@@ -19,6 +19,8 @@ function familyKeyOf(family: string): string {
 
 /** At most this many alternatives a parameter: each is a lookup of its own. */
 const MAX_ALTERNATIVES = 20;
+/** At most this many ids, a client resolving the references it holds in one search. */
+const MAX_IDS = 100;
 
 /** A parameter's comma-separated alternatives, none empty; undefined when it was not given. */
 function optionalAlternatives(value: string | undefined, name: string): string[] | undefined {
@@ -38,6 +40,7 @@ function isCalendarDate(date: string): boolean {
 export function patientSearch(request: SearchRequest): Disclosure<SearchResult> {
   const p = request.params;
   const ids = p.get('_id')?.flatMap(alternatives);
+  if (ids && ids.length > MAX_IDS) throw new FhirError(400, 'too-costly', `_id has more than ${MAX_IDS} alternatives`, '_id');
   // Commas separate alternatives, any of which matches (search.html#combining).
   const identifiers = optionalAlternatives(single(p, 'identifier'), 'identifier');
   const families = optionalAlternatives(single(p, 'family'), 'family');
@@ -62,6 +65,10 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
     return { system: t.system, code: t.code };
   });
   const keys = families?.map(familyKeyOf);
+  // By id alone, a record merged into another is found as a read finds it: itself, replaced by the survivor,
+  // decided by the survivor's consent (survivorOf).
+  const idOnly = ids !== undefined && !identifiers && !families && !givens && !birthDate && !gender && !stored.from && !stored.to;
+  const survivorOf = new Map<string, string>();
   let matches: string[] = [];
   let next: string | undefined;
   return {
@@ -82,22 +89,33 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
       const page = await find.matching({
         ...(restrictTo ? { ids: restrictTo } : {}), ...(keys ? { familyKeys: keys } : {}), ...(givens ? { givens: givens.map((g) => g.trim().toLowerCase()) } : {}),
         ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}), ...(stored.from ? { storedFrom: stored.from } : {}), ...(stored.to ? { storedTo: stored.to } : {}),
+        ...(idOnly ? { withMerged: true } : {}),
       }, typeof request.after === 'string' && !counting ? request.after : undefined, limit + 1);
       if (counting && page.length > limit) throw new FhirError(400, 'too-costly', `more than ${MAX_COUNTED} patients match: narrow the search to count them`, 'Patient');
       matches = page.slice(0, limit);
       next = page.length > limit ? matches.at(-1) : undefined;
-      return matches;
+      if (!idOnly) return matches;
+      const named = await Promise.all(matches.map((id) => find.byId(id)));
+      matches.forEach((id, i) => {
+        if (named[i] && named[i] !== id) survivorOf.set(id, named[i]!);
+      });
+      // A merged record whose chain ends at no active patient names no one; it is left out.
+      matches = matches.filter((id, i) => named[i] !== undefined);
+      return [...new Set(named.filter((id): id is string => id !== undefined))];
     },
     async respond(read, verdict) {
-      const permitted = matches.filter((id) => verdict.permitted.includes(id));
+      const permitted = matches.filter((id) => verdict.permitted.includes(survivorOf.get(id) ?? id));
       if (counting) return { ...NOTHING, total: permitted.length };
       const records: PatientRecord[] = [];
       for (const id of permitted) {
-        const r = await read.patient(id);
+        const survivor = survivorOf.get(id);
+        const r = survivor ? await read.replacedPatient(id, survivor) : await read.patient(id);
         if (r) records.push(r);
       }
       const rendered = await renderAny(read, 'Patient', records, request.baseUrl);
-      const revincluded = await resolveRevIncludes(read, request.revinclude, records.map((r) => r.patient.id), request.baseUrl);
+      // A merged record's own records moved to the survivor: only active patients' are revincluded.
+      const active = records.filter((r) => !survivorOf.has(r.patient.id)).map((r) => r.patient.id);
+      const revincluded = await resolveRevIncludes(read, request.revinclude, active, request.baseUrl);
       return { ...NOTHING, matches: rendered, ...revincluded, ...(next ? { next } : {}) };
     },
   };
