@@ -109,6 +109,21 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
     expect(new Set(seen).size).toBe(45);
   });
 
+  it('answers $everything as fhir-kit-client invokes an operation by default: POST, with or without Parameters', async () => {
+    const client = new Client({ baseUrl: base, customHeaders: { Cookie: staff.cookie, 'X-CSRF-Token': staff.csrf } });
+    const all = (await client.operation({ name: 'everything', resourceType: 'Patient', id: patient.id! })) as unknown as Bundle;
+    expect(problemsIn(all)).toEqual([]);
+    expect(all.entry![0]!.resource).toMatchObject({ resourceType: 'Patient', id: patient.id });
+    const input = { resourceType: 'Parameters', parameter: [{ name: '_count', valueInteger: 5 }, { name: '_type', valueString: 'Observation' }] };
+    const five = (await client.operation({ name: 'everything', resourceType: 'Patient', id: patient.id!, input })) as unknown as Bundle;
+    expect(five.entry!.filter((e) => e.search?.mode === 'match').map((e) => e.resource!.resourceType)).toEqual(Array(5).fill('Observation'));
+    const following = (await request(app).get(five.link!.find((l) => l.relation === 'next')!.url.replace('http://localhost:0', '')).set('Cookie', staff.cookie).expect(200));
+    expect((JSON.parse(following.text) as Bundle).entry!.filter((e) => e.search?.mode === 'match')).toHaveLength(5);
+    const bad = await request(app).post(`/fhir/R4/Patient/${patient.id}/$everything`).set('Cookie', staff.cookie).set('X-CSRF-Token', staff.csrf)
+      .set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'start' }] })).expect(400);
+    expect((JSON.parse(bad.text) as OperationOutcome).issue[0]!.expression).toEqual(['Parameters.parameter[0]']);
+  });
+
   it('lets fhir-kit-client read each version of a record its sender corrected, and only those', async () => {
     const owner = await t.store.patients.insert(aPatient());
     const [observation] = await t.store.observations.insertMany([anObservation(owner.id, { value: { kind: 'quantity', quantity: { value: '58', unit: 'mmol/mol' } } })]);

@@ -47,13 +47,12 @@ interface Received {
  * back the parameters of the search it continues. Unknown parameters and `_include` values are ignored and
  * said so, or refused with `Prefer: handling=strict` (search.html#errors).
  */
-function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<'_include' | '_revinclude', readonly string[]>>>): Received {
+function receive(
+  ctx: Context, req: Request, label: string, known: ReadonlySet<string>, served: Readonly<Partial<Record<'_include' | '_revinclude', readonly string[]>>>,
+  body: unknown = formBody(req),
+): Received {
   const requester = requesterFor(req);
-  // Any other body would be read as no parameters at all, and the search widened to everything (http.html#search).
-  if (req.method === 'POST' && req.is('application/x-www-form-urlencoded') === false) {
-    throw new FhirError(415, 'not-supported', 'a search by POST sends its parameters as application/x-www-form-urlencoded', 'Content-Type');
-  }
-  const raw = searchParamsOf(req.query, req.method === 'POST' ? req.body : undefined);
+  const raw = searchParamsOf(req.query, body);
   const formatParam = single(raw, '_format');
   const format = negotiate(req, formatParam);
   const pageToken = single(raw, '_page');
@@ -87,6 +86,38 @@ function receive(ctx: Context, req: Request, label: string, known: ReadonlySet<s
     requester, caller, format, params, ignored, ...(page ? { page, pageToken } : {}), count, shape,
     ...(formatParam !== undefined ? { formatParam } : {}), ...(asked > count ? { countCapped: asked } : {}),
   };
+}
+
+/** A POST search's form-encoded parameters; any other body would be read as none, and the search widened (http.html#search). */
+function formBody(req: Request): unknown {
+  if (req.method !== 'POST') return undefined;
+  if (req.is('application/x-www-form-urlencoded') === false) {
+    throw new FhirError(415, 'not-supported', 'a search by POST sends its parameters as application/x-www-form-urlencoded', 'Content-Type');
+  }
+  return req.body;
+}
+
+/**
+ * An operation's parameters sent by POST (operations.html#executing): a Parameters resource of simple values, or a
+ * form; no body at all is no parameters.
+ */
+function operationBody(req: Request): unknown {
+  if (req.method !== 'POST' || !req.is(['application/fhir+json', 'application/json'])) return formBody(req);
+  const body = req.body as { resourceType?: unknown; parameter?: unknown } | null | undefined;
+  // Clients send `{}` (or null) for an operation without parameters.
+  if (body === null || body === undefined || (typeof body === 'object' && Object.keys(body).length === 0)) return {};
+  if (body.resourceType !== 'Parameters') throw new FhirError(400, 'invalid', 'the body of an operation is a Parameters resource', 'resourceType');
+  const values: Record<string, string[]> = {};
+  for (const [i, parameter] of (Array.isArray(body.parameter) ? body.parameter : []).entries()) {
+    const p = parameter as Record<string, unknown>;
+    const valueKey = Object.keys(p).find((k) => k.startsWith('value'));
+    const value = valueKey ? p[valueKey] : undefined;
+    if (typeof p.name !== 'string' || !['string', 'number', 'boolean'].includes(typeof value)) {
+      throw new FhirError(400, 'invalid', `parameter[${i}] needs a name and a simple value (valueString, valueDate, valueInteger, ...)`, `Parameters.parameter[${i}]`);
+    }
+    (values[p.name] ??= []).push(String(value));
+  }
+  return values;
 }
 
 /**
@@ -163,7 +194,7 @@ export async function search(ctx: Context, spec: ResourceSpec, req: Request, res
 export async function patientEverything(ctx: Context, req: Request, res: Response): Promise<void> {
   const id = String(req.params.id);
   const path = `Patient/${id}/$everything`;
-  const r = receive(ctx, req, path, new Set(EVERYTHING_PARAMETERS), {});
+  const r = receive(ctx, req, path, new Set(EVERYTHING_PARAMETERS), {}, operationBody(req));
   if (r.shape.answer === 'count') throw new FhirError(400, 'not-supported', '_summary=count is not supported by $everything', '_summary');
   const result = await ctx.pipeline.run(
     exchangeOf(req, r.requester, 'fhir-operation', 'Patient/$everything'),

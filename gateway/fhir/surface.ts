@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Binary, FhirResource } from 'fhir/r4.js';
 import { renderBinary } from '../../mappers/fhir/binary.js';
 import { subsetResource } from '../../mappers/fhir/subset.js';
@@ -70,6 +70,14 @@ function fhirRoutes(deps: GatewayDeps, pipeline: OutboundPipeline): RouteSpec[] 
     {
       method: 'get', path: '/Patient/:id/$everything', access: FHIR_ACCESS, summary: "Patient $everything: the patient's records, paged",
       handler: (req, res) => patientEverything(ctx, req, res),
+    },
+    {
+      method: 'post', path: '/Patient/:id/$everything', access: FHIR_ACCESS, readsOwnBody: true,
+      summary: 'Patient $everything invoked by POST (as FHIR clients do by default), its parameters as a Parameters resource or a form',
+      handler: async (req, res) => {
+        await readOperationBody(req, res);
+        await patientEverything(ctx, req, res);
+      },
     },
   ];
   for (const spec of RESOURCES) {
@@ -229,6 +237,17 @@ function throttled(limits: GatewayDeps['config']['fhirRateLimits']) {
     const what = taken.allowed ? '$everything requests' : 'requests';
     next(new FhirError(429, 'throttled', `too many ${what} from this caller: try again in ${refused.retryAfterSeconds} s`, undefined, { 'Retry-After': String(refused.retryAfterSeconds) }));
   };
+}
+
+const operationParsers = [
+  express.json({ type: ['application/fhir+json', 'application/json'], limit: '64kb' }), express.urlencoded({ extended: false, limit: '64kb' }),
+];
+
+/** Parses an operation's body: FHIR JSON (a Parameters resource) or a form. */
+async function readOperationBody(req: Request, res: Response): Promise<void> {
+  for (const parse of operationParsers) {
+    await new Promise<void>((resolve, reject) => parse(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+  }
 }
 
 function decoded(component: string): string | undefined {
