@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newSigningKey } from '../audit/index.js';
 import type { Config } from './config.js';
@@ -17,8 +17,19 @@ function readOrCreate(dataDir: string, name: string, make: () => string): { text
   }
   mkdirSync(dataDir, { recursive: true });
   const text = make();
-  writeFileSync(file, text, { mode: 0o600, flag: 'wx' });
-  return { text, created: true };
+  // Written whole under a name of its own, then linked into place: processes starting together on one data
+  // directory each make a key, one link wins, and the others read the winner's complete file.
+  const own = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(own, text, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(own, file);
+    return { text, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { text: readFileSync(file, 'utf8'), created: false };
+  } finally {
+    unlinkSync(own);
+  }
 }
 
 /** Signs cookies (trusted devices): at least 32 random bytes. */
