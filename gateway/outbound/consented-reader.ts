@@ -93,14 +93,18 @@ export type Countable =
   | { readonly type: 'DocumentReference'; readonly query: DocumentQuery }
   | { readonly type: 'EpisodeOfCare'; readonly query: StoredWindow };
 
-/** Which versions of a record a history answer hands out: those stored at or after `since`, the newest `count`. */
+/**
+ * Which versions of a record a history answer hands out: of those stored at or after `since`, newest first, `count`
+ * after the first `offset`.
+ */
 export interface HistoryWindow {
   /** Milliseconds since the epoch. */
   readonly since?: number;
   readonly count: number;
+  readonly offset?: number;
 }
 
-/** The versions handed out, newest first, and how many the window's `since` let through before `count` cut. */
+/** The versions handed out, newest first, and how many the window's `since` let through before paging cut. */
 export interface Windowed<T> {
   readonly versions: readonly T[];
   readonly total: number;
@@ -110,7 +114,8 @@ export interface Windowed<T> {
 function windowed<T>(versions: readonly T[], storedAt: (version: T) => string, window: HistoryWindow): Windowed<T> {
   const since = window.since;
   const recent = since === undefined ? [...versions] : versions.filter((v) => Date.parse(storedAt(v)) >= since);
-  return { versions: recent.reverse().slice(0, window.count), total: recent.length };
+  const offset = window.offset ?? 0;
+  return { versions: recent.reverse().slice(offset, offset + window.count), total: recent.length };
 }
 
 export class ConsentRefused extends Error {
@@ -352,7 +357,7 @@ async function effectivePolicy(store: Store, patientId: string, organizationId: 
   // The approvals in force as decisions count them (unexpired, granted since the patient last chose): the store's.
   const approvals = facts.approvals
     .filter((a) => organizationId === undefined || a.organizationId === organizationId)
-    .map((a) => ({ requestId: a.id, organizationId: a.organizationId, purpose: a.purpose, until: a.expiresAt }));
+    .map((a) => ({ requestId: a.id, organizationId: a.organizationId, purpose: a.purpose, until: a.expiresAt, ...(a.decidedAt ? { approvedAt: a.decidedAt } : {}) }));
   const granted = approvals.length > 0 ? { approvals } : {};
   if (choice && choice.purposes !== null) return { patientId, source: 'patient-choice', purposes: choice.purposes, version: choice.version, dateTime: choice.setAt, ...granted };
   if (defaults) return { patientId, source: 'clinic-default', purposes: defaults.purposes ?? [], version: defaults.version, dateTime: defaults.setAt, ...granted };
