@@ -202,6 +202,8 @@ describe(`FHIR result shaping on ${engineUnderTest}`, () => {
     expect(await ids(`_id=${page[0]},${page[1]}&_id=${page[1]},${page[2]}`)).toEqual([page[1]]);
     expect(await ids(`_id=not-ours,${page[2]}`)).toEqual([page[2]]);
     expect(await ids('_id=not-ours')).toEqual([]);
+    await get(staff, `/Observation?patient=${patient.id}&_id=${page[0]},`).expect(400);
+    await get(staff, `/Patient?_id=${patient.id},`).expect(400);
     // Another patient's record is not found through this patient's search.
     const someoneElse = aPatient();
     await t.store.patients.insertMany([someoneElse]);

@@ -195,8 +195,6 @@ export function capabilityStatement(
     kind: 'instance',
     software,
     implementation: { description: 'Crossgate FHIR R4 API for partner organizations: consent-gated and audited', url: urls.baseUrl },
-    // Every ITI-67 parameter, JSON and XML, and ITI-68 from attachment URLs (fhir.md §8).
-    instantiates: ['https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder'],
     fhirVersion: '4.0.1',
     format: ['json', 'xml'],
     rest: [{

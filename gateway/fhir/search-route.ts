@@ -102,6 +102,9 @@ function formBody(req: Request): unknown {
  * form; no body at all is no parameters.
  */
 function operationBody(req: Request): unknown {
+  if (req.method === 'POST' && req.is(['application/fhir+xml', 'application/xml'])) {
+    throw new FhirError(415, 'not-supported', "an operation's Parameters are read as application/fhir+json (or a form), not XML", 'Content-Type');
+  }
   if (req.method !== 'POST' || !req.is(['application/fhir+json', 'application/json'])) return formBody(req);
   const body = req.body as { resourceType?: unknown; parameter?: unknown } | null | undefined;
   // Clients send `{}` (or null) for an operation without parameters.

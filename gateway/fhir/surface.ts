@@ -112,6 +112,7 @@ async function read(ctx: Context, type: ResourceType, req: Request, res: Respons
   // No id starts with an underscore (datatypes.html#id): these name interactions, asked of us the wrong way.
   if (id === '_search') throw new FhirError(405, 'not-supported', `a search by ${type}/_search is a POST (or GET ${type}?…)`, undefined, { Allow: 'POST' });
   if (id === '_history') throw new FhirError(404, 'not-supported', `the history of every ${type} is not served here: ask for one, ${type}/[id]/_history`);
+  if (id.startsWith('$')) throw new FhirError(404, 'not-supported', `${type}/${id} is not served here: operations are on one record (see ${BASE_PATH}/metadata)`);
   const handler = HANDLERS[type as Exclude<ResourceType, 'AuditEvent'>].read!;
   await answerRead(ctx, req, res, `${type}/read`, `${type}/${id}`, handler(id, ctx.baseUrl));
 }

@@ -40,6 +40,7 @@ function isCalendarDate(date: string): boolean {
 export function patientSearch(request: SearchRequest): Disclosure<SearchResult> {
   const p = request.params;
   const ids = p.get('_id')?.flatMap(alternatives);
+  if (ids?.some((id) => id.trim() === '')) throw new FhirError(400, 'invalid', '_id has an empty value', '_id');
   if (ids && ids.length > MAX_IDS) throw new FhirError(400, 'too-costly', `_id has more than ${MAX_IDS} alternatives`, '_id');
   // Commas separate alternatives, any of which matches (search.html#combining).
   const identifiers = optionalAlternatives(single(p, 'identifier'), 'identifier');

@@ -105,6 +105,7 @@ export function recordIds(params: SearchParams): Pick<StoredWindow, 'ids'> {
   const values = params.get('_id');
   if (!values || values.length === 0) return {};
   const named = values.map((v) => new Set(alternatives(v)));
+  if (named.some((n) => n.has(''))) throw new FhirError(400, 'invalid', '_id has an empty value', '_id');
   return { ids: [...named[0]!].filter((id) => named.every((n) => n.has(id))) };
 }
 
