@@ -47,7 +47,7 @@ export interface AccessRequest {
 export interface ConsentFactsRow {
   readonly clinicDefaults?: { version: number; purposes: Purpose[] };
   readonly patientChoice?: { version: number; purposes: Purpose[] };
-  readonly approvals: { id: string; organizationId: string; purpose: Purpose; expiresAt: string }[];
+  readonly approvals: { id: string; organizationId: string; purpose: Purpose; expiresAt: string; decidedAt?: string }[];
 }
 
 /** What a decision needs of one patient: their own choice, if any, and the approvals they have been granted. */
@@ -64,7 +64,8 @@ export type PatientConsentFacts = Pick<ConsentFactsRow, 'patientChoice' | 'appro
 export const patientConsentFactsColumns = (patientId: string) => `
   (SELECT jsonb_build_object('version', version, 'purposes', purposes) FROM consent_patient_choices WHERE patient_id = ${patientId} ORDER BY version DESC LIMIT 1) AS choice,
   COALESCE((SELECT jsonb_agg(jsonb_build_object('id', id, 'organizationId', organization_id, 'purpose', purpose,
-             'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+             'expiresAt', to_char(approval_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+             'decidedAt', to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
             FROM access_requests WHERE patient_id = ${patientId} AND status = 'approved' AND approval_expires_at > now()
               AND decided_at > COALESCE((SELECT max(set_at) FROM consent_patient_choices WHERE patient_id = ${patientId}), '-infinity')), '[]'::jsonb) AS approvals`;
 

@@ -101,6 +101,9 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     const [approved] = await t.store.consent.listRequests({ patientId: p.id, status: 'approved' });
     expect(fhirProblems(consent)).toEqual([]);
     expect(consent.meta!.versionId).toMatch(/^patient-choice-1\.[0-9a-f]{12}$/);
+    // It changed when the approval was granted, after the patient's choice was set.
+    expect(Date.parse(consent.meta!.lastUpdated!)).toBe(Math.floor(Date.parse(approved!.decidedAt!)));
+    expect(Date.parse(consent.meta!.lastUpdated!)).toBeGreaterThan(Date.parse(consent.dateTime!));
     expect(consent.provision).toEqual({
       type: 'deny',
       provision: [{

@@ -28,6 +28,14 @@ export interface PolicyApproval {
   readonly organizationId: string;
   readonly purpose: Purpose;
   readonly until: string;
+  /** When the admin approved it: the Consent changed then. */
+  readonly approvedAt?: string;
+}
+
+/** When the Consent last changed: its policy was set, or an approval shown in it was granted. */
+function lastChanged(policy: EffectivePolicy): string | undefined {
+  const times = [policy.dateTime, ...(policy.approvals ?? []).map((a) => a.approvedAt)].filter((t): t is string => t !== undefined);
+  return times.length > 0 ? times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : undefined;
 }
 
 const RECIPIENT = { system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' };
@@ -65,7 +73,7 @@ export function renderConsent(policy: EffectivePolicy): Consent {
   return {
     resourceType: 'Consent',
     id: consentId(policy.patientId),
-    meta: { versionId: versionOf(policy), ...(policy.dateTime ? { lastUpdated: policy.dateTime } : {}) },
+    meta: { versionId: versionOf(policy), ...(lastChanged(policy) ? { lastUpdated: lastChanged(policy) } : {}) },
     status: 'active',
     scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy', display: 'Privacy Consent' }] },
     category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0', display: 'Patient Consent' }] }],
