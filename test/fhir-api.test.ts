@@ -314,6 +314,9 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
       const res = await request(app).get(path).set('Cookie', staff.cookie).expect(404);
       expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
     }
+    const form = await request(app).post('/fhir/R4/Patient/_search').set('Cookie', staff.cookie).set('X-CSRF-Token', staff.csrf)
+      .type('form').send('family=%ZZ').expect(400);
+    expect(outcome(form)).toMatchObject({ code: 'invalid', diagnostics: expect.stringMatching(/percent-encoded/) });
     const json = await request(app).post('/fhir/R4/Patient/_search').set('Cookie', staff.cookie).set('X-CSRF-Token', staff.csrf).send({ family: 'berg' }).expect(415);
     expect(outcome(json)).toMatchObject({ code: 'not-supported', expression: ['Content-Type'] });
   });

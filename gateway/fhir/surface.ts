@@ -4,7 +4,7 @@ import { renderBinary } from '../../mappers/fhir/binary.js';
 import { subsetResource } from '../../mappers/fhir/subset.js';
 import { udapMetadata } from '../auth/oauth.js';
 import type { GatewayDeps, Surface } from '../http/app.js';
-import { declareRoutes, HttpError, type Access, type RouteSpec } from '../http/routes.js';
+import { declareRoutes, HttpError, wellEncodedForm, type Access, type RouteSpec } from '../http/routes.js';
 import { createOutboundPipeline, type Disclosure, type OutboundPipeline } from '../outbound/pipeline.js';
 import { capabilityStatement, RESOURCES, specOf, type ResourceType } from './capability-table.js';
 import { exchangeOf, failedExchange, requesterFor, type Context } from './context.js';
@@ -241,7 +241,7 @@ function throttled(limits: GatewayDeps['config']['fhirRateLimits']) {
 }
 
 const operationParsers = [
-  express.json({ type: ['application/fhir+json', 'application/json'], limit: '64kb' }), express.urlencoded({ extended: false, limit: '64kb' }),
+  express.json({ type: ['application/fhir+json', 'application/json'], limit: '64kb' }), express.urlencoded({ extended: false, limit: '64kb', verify: wellEncodedForm }),
 ];
 
 /** Parses an operation's body: FHIR JSON (a Parameters resource) or a form. */

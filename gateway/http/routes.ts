@@ -102,13 +102,27 @@ function checkCsrf(req: Request): void {
 export const declaredRouters = new WeakSet<object>();
 
 /** Mounts declared routes on a router, each behind its access check and, when it has one, its body schema. */
+/**
+ * Refuses a form body with malformed percent-encoding, which the parser would read with replacement characters
+ * (a different value, a search for something else) where the same query in a URL is refused.
+ */
+export function wellEncodedForm(_req: Request, _res: Response, body: Buffer): void {
+  for (const pair of body.toString('latin1').split('&')) {
+    try {
+      decodeURIComponent(pair.replace(/\+/g, ' '));
+    } catch {
+      throw new HttpError(400, 'the form body is not percent-encoded UTF-8');
+    }
+  }
+}
+
 export function declareRoutes(
   mountPath: string, specs: readonly RouteSpec[], registry: DeclaredRoute[], options: { readonly caseSensitive?: boolean; readonly before?: readonly RequestHandler[] } = {},
 ): Router {
   const router = Router({ caseSensitive: options.caseSensitive ?? false });
   declaredRouters.add(router);
   for (const handler of options.before ?? []) router.use(handler);
-  const parsers = [express.json({ limit: '256kb' }), express.urlencoded({ extended: false, limit: '64kb' })];
+  const parsers = [express.json({ limit: '256kb' }), express.urlencoded({ extended: false, limit: '64kb', verify: wellEncodedForm })];
   for (const spec of specs) {
     registry.push({ method: spec.method, path: `${mountPath}${spec.path}`, access: spec.access, summary: spec.summary, ...(spec.body ? { body: spec.body } : {}) });
     router[spec.method](spec.path, ...(spec.method === 'get' || spec.readsOwnBody ? [] : parsers), async (req: Request, res: Response) => {
