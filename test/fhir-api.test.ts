@@ -307,6 +307,9 @@ describe(`the FHIR API on ${engineUnderTest}`, () => {
   it('refuses malformed percent-encoding, a base or type in another case, and a POST search that is not form-encoded', async () => {
     const outcome = (res: { text: string }) => (JSON.parse(res.text) as OperationOutcome).issue[0];
     expect(outcome(await request(app).get('/fhir/R4/Patient/%E0%A4%A').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid' });
+    for (const path of ['/fhir/R4/Pat%E0ient', '/fhir/R4/Patient%', `/fhir/R4/Patient/${patient.id}/$everything%ZZ`]) {
+      expect([path, outcome(await request(app).get(path).set('Cookie', staff.cookie))?.code]).toEqual([path, 'invalid']);
+    }
     // Read loosely, the broken value would have become a replacement character and a search for something else.
     expect(outcome(await request(app).get('/fhir/R4/Patient?family=%E0%A4%A').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid', expression: ['family'] });
     expect(outcome(await request(app).get('/fhir/R4/Patient?fam%E0ily=berg').set('Cookie', staff.cookie).expect(400))).toMatchObject({ code: 'invalid' });

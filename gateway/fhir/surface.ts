@@ -270,6 +270,10 @@ function wellFormed(req: Request, _res: Response, next: (error?: unknown) => voi
     return;
   }
   const query = req.originalUrl.indexOf('?');
+  if (decoded(query < 0 ? req.originalUrl : req.originalUrl.slice(0, query)) === undefined) {
+    next(new FhirError(400, 'invalid', 'the path is not percent-encoded UTF-8'));
+    return;
+  }
   for (const pair of query < 0 ? [] : req.originalUrl.slice(query + 1).split('&')) {
     const equals = pair.indexOf('=');
     const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
@@ -343,11 +347,6 @@ export function answerError(error: unknown, req: Request, res: Response): void {
     code = STATUS_CODE[status] ?? 'processing';
     diagnostics = error.message;
     res.set(error.headers);
-  } else if (error instanceof URIError) {
-    // The router could not decode a path segment: a client's malformed request, not our failure.
-    status = 400;
-    code = 'invalid';
-    diagnostics = 'the path is not percent-encoded UTF-8';
   } else if (typeof (error as { status?: unknown }).status === 'number' && (error as { expose?: unknown }).expose === true) {
     status = (error as { status: number }).status;
     code = STATUS_CODE[status] ?? 'invalid';
