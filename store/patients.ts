@@ -49,6 +49,8 @@ export interface PatientFilter {
   readonly storedTo?: string;
   /** With `ids`: records merged into another match too (a search by id finds what a read by id finds). */
   readonly withMerged?: boolean;
+  /** Names, any of which matches as a family-name key prefix or a given-name prefix (FHIR `name`). */
+  readonly names?: readonly { readonly familyKey: string; readonly given: string }[];
   readonly birthDate?: string;
   readonly gender?: string;
 }
@@ -401,11 +403,17 @@ export function patientRepository(scope: Scope) {
              WHERE lower(g) LIKE ANY ($6::text[])))
            AND ($7::uuid IS NULL OR p.id > $7)
            AND ($9::timestamptz IS NULL OR p.updated_at >= $9) AND ($10::timestamptz IS NULL OR p.updated_at < $10)
+           AND ($12::text[] IS NULL OR EXISTS (
+             SELECT 1 FROM unnest($12::text[], $13::text[], $14::text[]) AS q (low, high, given_like)
+             WHERE EXISTS (SELECT 1 FROM patient_name_keys k WHERE k.patient_id = p.id AND k.family_key >= q.low AND k.family_key < q.high)
+                OR EXISTS (SELECT 1 FROM jsonb_array_elements(p.resource->'names') n, jsonb_array_elements_text(COALESCE(n->'given', '[]'::jsonb)) g
+                           WHERE lower(g) LIKE q.given_like)))
          ORDER BY p.id LIMIT $8`,
         [
           f.ids ?? null, f.familyKeys ?? null, f.familyKeys?.map(above) ?? null, f.birthDate ?? null, f.gender ?? null,
           f.givens?.map((g) => `${g.replace(/[%_\\]/g, '')}%`) ?? null, afterId ?? null, limit, f.storedFrom ?? null, f.storedTo ?? null,
-          f.withMerged === true,
+          f.withMerged === true, f.names?.map((n) => n.familyKey) ?? null, f.names?.map((n) => above(n.familyKey)) ?? null,
+          f.names?.map((n) => `${n.given.replace(/[%_\\]/g, '')}%`) ?? null,
         ],
       );
       return rows.map((r) => r.id);

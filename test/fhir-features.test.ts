@@ -293,6 +293,13 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(await ids(`family=blauw,oranje&birthdate=${birthDate}`)).toEqual([ans.id, piet.id].sort());
     expect(await ids(`birthdate=${birthDate}&given=piet,kees`)).toEqual([piet.id, kees.id].sort());
     expect(await ids(`family=groen,blauw&given=ans`)).toEqual([]);
+    // name: any part of a name, the family name as family reads it or a given name.
+    expect(await ids(`name=oranje&birthdate=${birthDate}`)).toEqual([ans.id]);
+    expect(await ids(`name=pie&birthdate=${birthDate}`)).toEqual([piet.id]);
+    expect(await ids(`name=oranje,kees&birthdate=${birthDate}`)).toEqual([ans.id, kees.id].sort());
+    expect(await ids(`name=groen&given=ans`)).toEqual([]);
+    expect(await ids(`name=Groen`)).toContain(kees.id);
+    await get(staff, '/Patient?name=%25').expect(400);
     for (const bad of ['family=oranje,', 'given=,piet&birthdate=1938-06-07', 'given=%25&birthdate=1938-06-07', `family=${Array.from({ length: 21 }, (_, i) => `n${i}`).join(',')}`]) {
       const refused = await get(staff, `/Patient?${bad}`).expect(400);
       expect(JSON.parse(refused.text).issue[0].expression).toEqual([bad.split('=')[0]]);

@@ -61,12 +61,13 @@ const LAST_UPDATED: SearchParamSpec = {
 export const RESOURCES: readonly ResourceSpec[] = [
   {
     type: 'Patient', read: true, vread: true, audience: 'care',
-    documentation: 'A search must include _id, identifier, family or birthdate. _total is not answered here (it would decide consent for every match beyond the page); _summary=count counts up to 1,000.',
+    documentation: 'A search must include _id, identifier, family, name or birthdate. _total is not answered here (it would decide consent for every match beyond the page); _summary=count counts up to 1,000.',
     search: [
       { name: '_id', type: 'token', documentation: 'Logical id; commas for alternatives.' },
       { name: 'identifier', type: 'token', documentation: 'system|value, exact; e.g. http://fhir.nl/fhir/NamingSystem/bsn|999911120; commas for alternatives.' },
       { name: 'family', type: 'string', documentation: 'Prefix of the family name without its prefix words (van, de, ...), case- and accent-insensitive; commas for alternatives.' },
       { name: 'given', type: 'string', documentation: 'Prefix of a given name, case-insensitive; commas for alternatives; refines another parameter.' },
+      { name: 'name', type: 'string', documentation: 'Prefix of any part of a name: the family name (as family reads it) or a given name; commas for alternatives.' },
       { name: 'birthdate', type: 'date', documentation: 'Exact date, YYYY-MM-DD.' },
       { name: 'gender', type: 'token', documentation: 'male | female | other | unknown; refines another parameter.' },
       { ...LAST_UPDATED, documentation: `${LAST_UPDATED.documentation} Refines another parameter.` },

@@ -47,11 +47,17 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   const families = optionalAlternatives(single(p, 'family'), 'family');
   const givens = optionalAlternatives(single(p, 'given'), 'given');
   if (givens?.some((g) => !/[\p{L}\p{N}]/u.test(g))) throw new FhirError(400, 'invalid', 'given must contain letters or digits', 'given');
+  // `name` matches any part of a name: the family name (as `family` reads it) or a given name (as `given` does).
+  const names = optionalAlternatives(single(p, 'name'), 'name')?.map((n) => {
+    const key = familyKey(n);
+    if (!key) throw new FhirError(400, 'invalid', 'name must contain letters or digits', 'name');
+    return { familyKey: key, given: n.trim().toLowerCase() };
+  });
   const birthDate = single(p, 'birthdate');
   const gender = single(p, 'gender');
   const stored = dateWindow(p, '_lastUpdated');
-  if (!ids && !identifiers && !families && !birthDate) {
-    throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family or birthdate', 'Patient');
+  if (!ids && !identifiers && !families && !names && !birthDate) {
+    throw new FhirError(400, 'too-costly', 'a Patient search must include _id, identifier, family, name or birthdate', 'Patient');
   }
   if (birthDate && !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) throw new FhirError(400, 'not-supported', 'birthdate is matched exactly: write YYYY-MM-DD', 'birthdate');
   if (birthDate && !isCalendarDate(birthDate)) {
@@ -59,7 +65,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   }
   if (gender && !GENDERS.has(gender)) throw new FhirError(400, 'invalid', 'gender must be male, female, other or unknown', 'gender');
   const counting = request.answer === 'count';
-  const identifierOnly = identifiers?.length === 1 && !ids && !families && !givens && !birthDate && !gender && !stored.from && !stored.to && request.after === undefined;
+  const identifierOnly = identifiers?.length === 1 && !ids && !families && !names && !givens && !birthDate && !gender && !stored.from && !stored.to && request.after === undefined;
   const tokens = identifiers?.map((value) => {
     const t = parseToken(value, 'identifier');
     if (!t.system || !t.code) throw new FhirError(400, 'not-supported', 'identifier must be written system|value', 'identifier');
@@ -68,7 +74,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
   const keys = families?.map(familyKeyOf);
   // By id alone, a record merged into another is found as a read finds it: itself, replaced by the survivor,
   // decided by the survivor's consent (survivorOf).
-  const idOnly = ids !== undefined && !identifiers && !families && !givens && !birthDate && !gender && !stored.from && !stored.to;
+  const idOnly = ids !== undefined && !identifiers && !families && !names && !givens && !birthDate && !gender && !stored.from && !stored.to;
   const survivorOf = new Map<string, string>();
   let matches: string[] = [];
   let next: string | undefined;
@@ -90,7 +96,7 @@ export function patientSearch(request: SearchRequest): Disclosure<SearchResult> 
       const page = await find.matching({
         ...(restrictTo ? { ids: restrictTo } : {}), ...(keys ? { familyKeys: keys } : {}), ...(givens ? { givens: givens.map((g) => g.trim().toLowerCase()) } : {}),
         ...(birthDate ? { birthDate } : {}), ...(gender ? { gender } : {}), ...(stored.from ? { storedFrom: stored.from } : {}), ...(stored.to ? { storedTo: stored.to } : {}),
-        ...(idOnly ? { withMerged: true } : {}),
+        ...(idOnly ? { withMerged: true } : {}), ...(names ? { names } : {}),
       }, typeof request.after === 'string' && !counting ? request.after : undefined, limit + 1);
       if (counting && page.length > limit) throw new FhirError(400, 'too-costly', `more than ${MAX_COUNTED} patients match: narrow the search to count them`, 'Patient');
       matches = page.slice(0, limit);
