@@ -230,7 +230,7 @@ describe(`consent on the FHIR API on ${engineUnderTest}`, () => {
     expect(bundleOf(await fhir('Treatment', `/Patient?_id=${duplicate.id}`).expect(200)).entry ?? []).toEqual([]);
     const deniedVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/1`).expect(404);
     const unknownVersion = await fhir('Treatment', `/Patient/${duplicate.id}/_history/9`).expect(404);
-    expect(JSON.parse(deniedVersion.text).issue[0].diagnostics.replace('/1', '/9')).toBe(JSON.parse(unknownVersion.text).issue[0].diagnostics);
+    expect(JSON.parse(deniedVersion.text).issue[0].diagnostics.replace('/_history/1', '/_history/9')).toBe(JSON.parse(unknownVersion.text).issue[0].diagnostics);
     const [deniedRead] = (await t.store.audit.search({ patientId: survivor.id, transaction: 'fhir-read', limit: 2 })).filter((r) => r.requestId === deniedVersion.headers['x-request-id']);
     expect(JSON.parse(deniedRead!.body)).toMatchObject({ action: 'Patient/vread', decision: { result: 'deny' }, returned: [] });
   });

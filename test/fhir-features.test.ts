@@ -263,6 +263,13 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     expect(matches(active).map((c) => c.id)).toEqual([conditions[0]!.id]);
     const resolved = await valid(get(staff, `/Condition?patient=${patient.id}&clinical-status=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/condition-clinical|resolved')}`).expect(200));
     expect(matches(resolved).map((c) => c.id)).toEqual([conditions[1]!.id]);
+    // Each is a problem-list item, and says so; asking for encounter diagnoses finds none.
+    const all = matches(await valid(get(staff, `/Condition?patient=${patient.id}`).expect(200))).map((c) => c.id).sort();
+    const problems = await valid(get(staff, `/Condition?patient=${patient.id}&category=${encodeURIComponent('http://terminology.hl7.org/CodeSystem/condition-category|problem-list-item')}`).expect(200));
+    expect(matches(problems).map((c) => c.id).sort()).toEqual(all);
+    expect(matches(problems).every((c) => (c as { category?: { coding?: { code?: string }[] }[] }).category?.[0]?.coding?.[0]?.code === 'problem-list-item')).toBe(true);
+    expect(matches(await valid(get(staff, `/Condition?patient=${patient.id}&category=encounter-diagnosis`).expect(200)))).toEqual([]);
+    expect(matches(await valid(get(staff, `/Condition?patient=${patient.id}&category=encounter-diagnosis,problem-list-item`).expect(200))).map((c) => c.id).sort()).toEqual(all);
   });
 
   it('finds a patient by identifier alone, through a merge, narrowed by other parameters, and counts it', async () => {
@@ -402,7 +409,7 @@ describe(`FHIR search parameters on ${engineUnderTest}`, () => {
     const params = (type: string) => rest.resource!.find((r) => r.type === type)!.searchParam!.map((p) => p.name);
     expect(params('Observation')).toEqual(expect.arrayContaining(['status', 'category', '_lastUpdated']));
     expect(params('Condition')).toEqual(expect.arrayContaining(['code', 'clinical-status', '_lastUpdated']));
-    expect(params('Condition')).not.toContain('category');
+    expect(params('Condition')).toContain('category');
     expect(params('DocumentReference')).toEqual(expect.arrayContaining(['identifier', 'event', 'security-label', '_lastUpdated']));
     expect(params('Consent')).toEqual(['patient', 'status', 'scope', 'category', 'purpose']);
     expect(params('AuditEvent')).toEqual(['date', 'patient', 'agent', 'subtype', 'type', 'outcome']);

@@ -95,6 +95,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     search: [
       ...patientRef('The patient.'),
       { name: 'code', type: 'token', documentation: 'system|code, e.g. http://hl7.org/fhir/sid/icpc-1-nl|T90, or a code alone for any system; any coding of the condition; commas for alternatives.' },
+      { name: 'category', type: 'token', documentation: 'problem-list-item (condition-category): every Condition here is a GP problem or episode, so another category matches none.' },
       { name: 'clinical-status', type: 'token', documentation: 'active | recurrence | relapse | inactive | remission | resolved (condition-clinical), with or without the system; a condition entered in error has none.' },
       RECORD_ID, LAST_UPDATED,
     ],

@@ -5,6 +5,7 @@ import { concept, fixedConcept, meta, reference, renderDateTime, type RenderCont
 /** A canonical Condition (a GP problem or episode, ICPC-1-NL coded) as a FHIR R4 Condition. */
 const CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 const VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
+export const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
 
 const CLINICAL_DISPLAY: Record<Condition['clinicalStatus'], string> = {
   active: 'Active', recurrence: 'Recurrence', relapse: 'Relapse', inactive: 'Inactive', remission: 'Remission', resolved: 'Resolved',
@@ -26,6 +27,8 @@ export function renderCondition(condition: Condition, context: RenderContext): F
       ? { clinicalStatus: fixedConcept(CLINICAL, condition.clinicalStatus, CLINICAL_DISPLAY[condition.clinicalStatus]) }
       : {}),
     verificationStatus: fixedConcept(VERIFICATION, condition.verificationStatus, VERIFICATION_DISPLAY[condition.verificationStatus]),
+    // Every Condition here is a GP's problem or episode (the canonical model has no other kind).
+    category: [fixedConcept(CONDITION_CATEGORY, 'problem-list-item', 'Problem List Item')],
     code: concept(condition.codings, condition.text),
     subject: reference('Patient', condition.patientId),
     ...(condition.onset ? { onsetDateTime: renderDateTime(condition.onset) } : {}),

@@ -238,6 +238,7 @@ describe('Condition', () => {
       resourceType: 'Condition', id: condition.id, meta: META,
       clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active', display: 'Active' }] },
       verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed', display: 'Confirmed' }] },
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-category', code: 'problem-list-item', display: 'Problem List Item' }] }],
       code: { coding: [{ system: 'http://hl7.org/fhir/sid/icpc-1-nl', code: condition.codings[0]!.code, display: condition.codings[0]!.display }] },
       subject: { reference: `Patient/${condition.patientId}` },
       onsetDateTime: condition.onset,

@@ -1,4 +1,5 @@
 import { oidOf } from '../../../canonical/index.js';
+import { CONDITION_CATEGORY } from '../../../mappers/fhir/condition.js';
 import { escapeV2 } from '../../../mappers/fhir/parse/hl7v2.js';
 import type { ConditionQuery, DocumentQuery, ObservationQuery, ReportQuery, StoredWindow } from '../../../store/index.js';
 import { FhirError } from '../outcome.js';
@@ -28,9 +29,14 @@ export const observations: ScopedKind<ObservationQuery> = {
 
 export const conditions: ScopedKind<ConditionQuery> = {
   type: 'Condition',
-  query: ({ params }) => defined<ConditionQuery>({
-    codes: codeTokens(params, 'code'), clinicalStatuses: fixedCodes(params, 'clinical-status', CONDITION_CLINICAL), ...storedWindow(params),
-  }),
+  query: ({ params }) => {
+    // Every Condition is a problem-list item: a category asking for another kind asks for none of them.
+    const categories = fixedCodes(params, 'category', CONDITION_CATEGORY);
+    const none = categories && !categories.includes('problem-list-item') ? { ids: [] } : {};
+    return defined<ConditionQuery>({
+      codes: codeTokens(params, 'code'), clinicalStatuses: fixedCodes(params, 'clinical-status', CONDITION_CLINICAL), ...storedWindow(params), ...none,
+    });
+  },
   page: (read, patientId, query, count, after) => read.conditions(patientId, { ...query, ...keyset(count, after) }),
   countable: (query) => ({ type: 'Condition', query }),
 };
