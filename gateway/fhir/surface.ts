@@ -16,6 +16,7 @@ import { history } from './history-route.js';
 import { HANDLERS } from './resources.js';
 import { resultShape } from './result-shape.js';
 import { auditEventSearch, patientEverything, search } from './search-route.js';
+import { decodedComponent, firstUndecodable } from '../http/percent-encoding.js';
 import { tokenBuckets } from '../http/rate-limit.js';
 import { GATEWAY_VERSION } from '../version.js';
 
@@ -251,14 +252,6 @@ async function readOperationBody(req: Request, res: Response): Promise<void> {
   }
 }
 
-function decoded(component: string): string | undefined {
-  try {
-    return decodeURIComponent(component.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Refuses what the router would otherwise read loosely: the base path in another case (express's mount is
  * case-insensitive) and a query with malformed percent-encoding, which the query parser
@@ -270,23 +263,14 @@ function wellFormed(req: Request, _res: Response, next: (error?: unknown) => voi
     return;
   }
   const query = req.originalUrl.indexOf('?');
-  if (decoded(query < 0 ? req.originalUrl : req.originalUrl.slice(0, query)) === undefined) {
+  if (decodedComponent(query < 0 ? req.originalUrl : req.originalUrl.slice(0, query)) === undefined) {
     next(new FhirError(400, 'invalid', 'the path is not percent-encoded UTF-8'));
     return;
   }
-  for (const pair of query < 0 ? [] : req.originalUrl.slice(query + 1).split('&')) {
-    const equals = pair.indexOf('=');
-    const name = decoded(equals < 0 ? pair : pair.slice(0, equals));
-    if (name === undefined) {
-      next(new FhirError(400, 'invalid', 'a parameter name is not percent-encoded UTF-8'));
-      return;
-    }
-    if (equals >= 0 && decoded(pair.slice(equals + 1)) === undefined) {
-      next(new FhirError(400, 'invalid', `parameter ${name}: the value is not percent-encoded UTF-8`, name));
-      return;
-    }
-  }
-  next();
+  const bad = query < 0 ? undefined : firstUndecodable(req.originalUrl.slice(query + 1));
+  if (!bad) next();
+  else if (bad.name === undefined) next(new FhirError(400, 'invalid', 'a parameter name is not percent-encoded UTF-8'));
+  else next(new FhirError(400, 'invalid', `parameter ${bad.name}: the value is not percent-encoded UTF-8`, bad.name));
 }
 
 /**

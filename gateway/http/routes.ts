@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ConnectionKind, Role } from '../../canonical/index.js';
 import type { Principal } from '../auth/principal.js';
 import { safeEqual } from '../auth/secrets.js';
+import { firstUndecodable } from './percent-encoding.js';
 
 /**
  * Every route declares who may call it; there is no way to register one without. `describeRoutes` lists them
@@ -107,13 +108,8 @@ export const declaredRouters = new WeakSet<object>();
  * (a different value, a search for something else) where the same query in a URL is refused.
  */
 export function wellEncodedForm(_req: Request, _res: Response, body: Buffer): void {
-  for (const pair of body.toString('latin1').split('&')) {
-    try {
-      decodeURIComponent(pair.replace(/\+/g, ' '));
-    } catch {
-      throw new HttpError(400, 'the form body is not percent-encoded UTF-8');
-    }
-  }
+  const bad = firstUndecodable(body.toString('latin1'));
+  if (bad) throw new HttpError(400, `the form body${bad.name !== undefined ? `'s field ${bad.name}` : ''} is not percent-encoded UTF-8`);
 }
 
 export function declareRoutes(
