@@ -524,6 +524,12 @@ describe(`Patient/$everything on ${engineUnderTest}`, () => {
     const dated = await valid(get(staff, `/Patient/${patient.id}/$everything?_type=Observation&start=2025-03-01&end=2025-03-31`).expect(200));
     expect(matches(dated).map((r) => r.id).sort()).toEqual([labs[2]!.id, vitals[0]!.id].sort());
     await get(staff, `/Patient/${patient.id}/$everything?_type=Medication`).expect(400);
+    // _since is an instant, as for a history: a time stored after everything leaves nothing, a date is refused.
+    expect(matches(await valid(get(staff, `/Patient/${patient.id}/$everything?_since=2999-01-01T00:00:00Z`).expect(200)))).toEqual([]);
+    for (const since of ['2025-03-01', '2025-03-01T10:00Z', '2025-02-30T10:00:00Z']) {
+      const refused = await get(staff, `/Patient/${patient.id}/$everything?_since=${since}`).expect(400);
+      expect(JSON.parse(refused.text).issue[0].expression).toEqual(['_since']);
+    }
     const declined = await asPartner(`/Patient/${closed.id}/$everything`).expect(404);
     expect(declined.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: `Patient/${closed.id} is not known here` }] });
     const [record] = (await t.store.audit.search({ patientId: closed.id!, transaction: 'fhir-operation', limit: 5 })).filter((r) => r.requestId === declined.headers['x-request-id']);

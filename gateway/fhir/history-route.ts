@@ -6,7 +6,7 @@ import type { ResourceType } from './capability-table.js';
 import { callerKey, exchangeOf, requesterFor, type Context } from './context.js';
 import { negotiate, sendResource } from './format.js';
 import { FhirError } from './outcome.js';
-import { searchParamsOf, single } from './params.js';
+import { instantParam, searchParamsOf, single } from './params.js';
 import { HANDLERS } from './resources.js';
 import { resultShape } from './result-shape.js';
 
@@ -16,25 +16,12 @@ export const MAX_HISTORY = 100;
 /** The parameters a history interaction applies (http.html#history); others are ignored unless handling is strict. */
 const KNOWN = new Set(['_count', '_since', '_format', '_pretty', '_page', '_summary', '_elements']);
 
-const INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
-
-/** A FHIR instant (datatypes.html#instant) as milliseconds since the epoch; undefined for anything else, 30 February too. */
-function instantOf(value: string): number | undefined {
-  const m = INSTANT.exec(value);
-  if (!m) return undefined;
-  const day = Number(m[3]);
-  return new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, day)).getUTCDate() === day ? Date.parse(value) : undefined;
-}
-
 /** The window the parameters ask for, and the parameters as applied (for the links). */
 function windowOf(params: ReadonlyMap<string, readonly string[]>, offset: number): { window: HistoryWindow; applied: [string, string][] } {
   const applied: [string, string][] = [];
   const since = single(params, '_since');
-  const sinceAt = since === undefined ? undefined : instantOf(since);
-  if (since !== undefined) {
-    if (sinceAt === undefined) throw new FhirError(400, 'invalid', '_since must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z', '_since');
-    applied.push(['_since', since]);
-  }
+  const sinceAt = since === undefined ? undefined : Date.parse(instantParam(since, '_since'));
+  if (since !== undefined) applied.push(['_since', since]);
   const count = single(params, '_count');
   if (count !== undefined && (!/^\d+$/.test(count) || Number(count) < 1)) throw new FhirError(400, 'invalid', '_count must be a whole number from 1', '_count');
   const kept = Math.min(count === undefined ? MAX_HISTORY : Number(count), MAX_HISTORY);

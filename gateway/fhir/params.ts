@@ -114,3 +114,15 @@ function precisionRange(value: string, name: string): { start: string; end: stri
   const end = d !== undefined ? new Date(Date.UTC(y, mo! - 1, d + 1)) : mo !== undefined ? new Date(Date.UTC(y, mo, 1)) : new Date(Date.UTC(y + 1, 0, 1));
   return { start: start.toISOString(), end: end.toISOString() };
 }
+
+const INSTANT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
+
+/** A parameter of type instant (datatypes.html#instant: a time with its zone; no 30 February), in UTC. */
+export function instantParam(value: string, name: string): string {
+  const m = INSTANT.exec(value);
+  const day = Number(m?.[3]);
+  if (!m || new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, day)).getUTCDate() !== day) {
+    throw new FhirError(400, 'invalid', `${name} must be an instant with a time zone, e.g. 2026-01-31T12:00:00Z`, name);
+  }
+  return new Date(Date.parse(value)).toISOString();
+}

@@ -3,7 +3,7 @@ import type { StoredWindow } from '../../../store/index.js';
 import type { ConsentedReader } from '../../outbound/consented-reader.js';
 import type { Disclosure } from '../../outbound/pipeline.js';
 import { FhirError } from '../outcome.js';
-import { alternatives, dateRange, isOurId, single, type SearchParams } from '../params.js';
+import { alternatives, dateRange, instantParam, isOurId, single, type SearchParams } from '../params.js';
 import { renderAny, type Renderable } from '../render.js';
 import { keyset } from './scoped.js';
 import { NOTHING, storedWindowFrom, type SearchResult } from './request.js';
@@ -60,11 +60,10 @@ function boundsOf(params: SearchParams): Bounds {
   const start = single(params, 'start');
   const end = single(params, 'end');
   const since = single(params, '_since');
-  if (since && !/T/.test(since)) throw new FhirError(400, 'invalid', '_since is an instant: a date and time with a zone', '_since');
   return {
     ...(start ? { from: dateRange(start, 'start').from } : {}),
     ...(end ? { to: dateRange(end, 'end').to } : {}),
-    stored: since ? storedWindowFrom(dateRange(`ge${since}`, '_since').from) : {},
+    stored: since ? storedWindowFrom(instantParam(since, '_since')) : {},
   };
 }
 
